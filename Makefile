@@ -1,0 +1,57 @@
+# Two commands on a fresh machine: `make run` serves the seeded site,
+# `make test` runs the whole suite. Both set up .venv first, and only redo
+# what is out of date.
+
+SHELL := /bin/bash
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+HOST_PORT ?= 127.0.0.1:8000
+
+.PHONY: run test lint clean
+
+# The newest Python >= 3.12 among the usual names and pyenv's versions
+# (pyenv's own shims for 3.12/3.13 may be inactive, so ask each candidate).
+define FIND_PYTHON
+for candidate in python3.14 python3.13 python3.12 python3 python \
+    "$${PYENV_ROOT:-$$HOME/.pyenv}"/versions/3.*/bin/python3; do \
+  if version=$$("$$candidate" -c 'import sys; assert sys.version_info >= (3, 12); print("%d.%02d" % sys.version_info[:2])' 2>/dev/null); then \
+    echo "$$version $$(command -v "$$candidate")"; \
+  fi; \
+done | sort -r | head -n 1 | cut -d' ' -f2
+endef
+
+$(PYTHON):
+	@python=$$($(FIND_PYTHON)); \
+	if [ -z "$$python" ]; then \
+	  echo "No Python >= 3.12 found (tried python3.14, python3.13, python3.12, python3 and pyenv's versions)." >&2; \
+	  echo "Install one (for example: pyenv install 3.13) and run this again." >&2; \
+	  exit 1; \
+	fi; \
+	echo "Creating $(VENV) with $$python"; \
+	"$$python" -m venv $(VENV)
+
+$(INSTALLED): pyproject.toml | $(PYTHON)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --editable ".[dev]"
+	@touch $@
+
+run: export DJANGO_DEBUG = 1
+run: $(INSTALLED)
+	$(PYTHON) manage.py migrate --no-input
+	$(PYTHON) manage.py seed_claims
+	$(PYTHON) manage.py createreviewer reviewer --staff --if-missing
+	@echo
+	@echo "Serving the site at http://$(HOST_PORT)/ (Ctrl-C stops it)."
+	@echo "Reviewers log in at http://$(HOST_PORT)/admin/ as “reviewer” with the password above."
+	@echo
+	$(PYTHON) manage.py runserver $(HOST_PORT)
+
+test: $(INSTALLED)
+	$(VENV)/bin/pytest
+
+lint: $(INSTALLED)
+	$(VENV)/bin/ruff check .
+	DJANGO_DEBUG=1 $(PYTHON) manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) *.egg-info db-test.sqlite3*

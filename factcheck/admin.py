@@ -1,0 +1,293 @@
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.http import HttpResponseRedirect
+from django.utils.text import Truncator
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import services
+from .models import Article, Claim, Person, ReviewerNote, Source, StatusChange
+from .statuses import statuses_for
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = ["title", "publisher", "published_on", "claim_count"]
+    list_filter = ["publisher"]
+    search_fields = ["title", "publisher", "text"]
+    date_hierarchy = "published_on"
+    prepopulated_fields = {"slug": ["title"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(claim_count=Count("claims"))
+
+    @admin.display(description="claims", ordering="claim_count")
+    def claim_count(self, article):
+        return article.claim_count
+
+    def get_readonly_fields(self, request, obj=None):
+        # Claims point into the text by offsets; changing it would cut them loose.
+        if obj is not None and obj.claims.exists():
+            return ["text"]
+        return []
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ["name", "description", "claim_count"]
+    search_fields = ["name", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(claim_count=Count("claims"))
+
+    @admin.display(description="claims", ordering="claim_count")
+    def claim_count(self, person):
+        return person.claim_count
+
+
+class ClaimAdminForm(forms.ModelForm):
+    """Edits go through the services, so the admin obeys the same rules as the
+    reviewer pages: the version is checked, and a status change is explained."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    new_status = forms.ChoiceField(
+        required=False,
+        help_text="Leave as it is to keep the current status.",
+    )
+    status_rationale = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required when the status changes. Shown to the public on the timeline.",
+    )
+
+    class Meta:
+        model = Claim
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        claim = self.instance
+        if claim.pk:
+            self.fields["expected_version"].initial = claim.version
+            self.fields["new_status"].choices = [
+                (info.value, info.label) for info in statuses_for(claim.kind)
+            ]
+            self.fields["new_status"].initial = claim.status
+
+    def clean(self):
+        cleaned = super().clean()
+        claim = self.instance
+        if claim.pk is None:
+            article, quote = cleaned.get("article"), cleaned.get("quote")
+            if article and quote:
+                try:
+                    claim.quote_start, claim.quote_end = article.locate(quote)
+                except ValueError as error:
+                    self.add_error("quote", f"The quote {error}.")
+            return cleaned
+
+        current_version = Claim.objects.values_list("version", flat=True).get(pk=claim.pk)
+        if cleaned.get("expected_version") != current_version:
+            raise forms.ValidationError(
+                "Someone else changed this claim since you opened it. "
+                "Reload the page to see their change, then make yours again."
+            )
+        if cleaned.get("new_status") not in (None, "", claim.status) and not (
+            cleaned.get("status_rationale") or ""
+        ).strip():
+            self.add_error("status_rationale", "Explain the status change for the public.")
+        return cleaned
+
+
+@admin.register(Claim)
+class ClaimAdmin(SimpleHistoryAdmin):
+    form = ClaimAdminForm
+    list_display = [
+        "short_statement",
+        "kind",
+        "status_label",
+        "speaker",
+        "article",
+        "resolve_by",
+        "next_review_on",
+        "updated_at",
+    ]
+    list_filter = ["kind", "status", "article", "speaker", "resolve_by", "next_review_on"]
+    search_fields = ["slug", "quote", "statement", "summary"]
+    list_select_related = ["speaker", "article"]
+    autocomplete_fields = ["speaker"]
+    prepopulated_fields = {"slug": ["statement"]}
+    date_hierarchy = "updated_at"
+    readonly_fields = ["status_label", "version", "quote_start", "quote_end", "created_at", "updated_at"]
+    history_list_display = ["status", "version"]
+
+    class StatusChangeInline(admin.TabularInline):
+        model = StatusChange
+        fields = ["changed_at", "from_status", "to_status", "rationale", "changed_by"]
+        readonly_fields = fields
+        extra = 0
+        can_delete = False
+
+        def has_add_permission(self, request, obj=None):
+            return False
+
+        def has_change_permission(self, request, obj=None):
+            return False
+
+    class SourceInline(admin.StackedInline):
+        model = Source
+        extra = 0
+        readonly_fields = ["added_by", "added_at"]
+
+    class ReviewerNoteInline(admin.StackedInline):
+        model = ReviewerNote
+        extra = 0
+        readonly_fields = ["author", "created_at"]
+        verbose_name = "internal reviewer note"
+
+    inlines = [StatusChangeInline, SourceInline, ReviewerNoteInline]
+
+    @admin.display(description="statement", ordering="statement")
+    def short_statement(self, claim):
+        return Truncator(claim.statement).chars(90)
+
+    @admin.display(description="status", ordering="status")
+    def status_label(self, claim):
+        return claim.status_info.label
+
+    def get_fieldsets(self, request, obj=None):
+        claim_fields = ["article", "speaker", "kind", "quote", "statement", "slug"]
+        fieldsets = [
+            (None, {"fields": claim_fields}),
+            (
+                "Prediction",
+                {
+                    "fields": ["condition", "resolution_criteria", "resolve_by"],
+                    "description": "Only for predictions.",
+                },
+            ),
+            ("Review", {"fields": ["summary", "next_review_on"]}),
+        ]
+        if obj is not None:
+            fieldsets[2][1]["fields"] = [
+                "status_label",
+                "new_status",
+                "status_rationale",
+                "summary",
+                "next_review_on",
+                "expected_version",
+            ]
+            fieldsets.append(
+                (
+                    "Record",
+                    {"fields": ["version", "quote_start", "quote_end", "created_at", "updated_at"]},
+                )
+            )
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return self.readonly_fields
+        # The quote is anchored in its article; the kind fixes the vocabulary.
+        return [*self.readonly_fields, "article", "kind", "quote", "slug"]
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return self.prepopulated_fields if obj is None else {}
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.save()
+            return
+        data = form.cleaned_data
+        changes = {
+            name: data[name]
+            for name in services.EDITABLE_CLAIM_FIELDS
+            if name in form.changed_data
+        }
+        services.edit_claim(
+            claim=obj, changes=changes, by=request.user, expected_version=data["expected_version"]
+        )
+        obj.refresh_from_db()
+        new_status = data.get("new_status")
+        if new_status and new_status != obj.status:
+            services.change_claim_status(
+                claim=obj,
+                to_status=new_status,
+                rationale=data["status_rationale"],
+                by=request.user,
+                expected_version=obj.version,
+            )
+
+    def save_related(self, request, form, formsets, change):
+        for formset in formsets:
+            for instance in formset.save(commit=False):
+                # Sources and notes record who added them.
+                if isinstance(instance, Source) and instance.added_by_id is None:
+                    instance.added_by = request.user
+                if isinstance(instance, ReviewerNote) and instance.author_id is None:
+                    instance.author = request.user
+                instance.save()
+            for instance in formset.deleted_objects:
+                instance.delete()
+            formset.save_m2m()
+        form.save_m2m()
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.StaleClaimError as error:
+            # Lost a race after the form validated: the whole save was rolled back.
+            self.message_user(request, f"Nothing was saved. {error}", messages.ERROR)
+            return HttpResponseRedirect(request.path)
+
+
+class ClaimChildAdmin(SimpleHistoryAdmin):
+    list_select_related = ["claim"]
+    autocomplete_fields = ["claim"]
+
+
+@admin.register(Source)
+class SourceAdmin(ClaimChildAdmin):
+    list_display = ["title", "publisher", "stance", "claim", "added_by", "added_at"]
+    list_filter = ["stance", "publisher"]
+    search_fields = ["title", "publisher", "url", "note", "claim__statement"]
+    readonly_fields = ["added_by", "added_at"]
+
+    def save_model(self, request, obj, form, change):
+        if obj.added_by_id is None:
+            obj.added_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(ReviewerNote)
+class ReviewerNoteAdmin(ClaimChildAdmin):
+    list_display = ["claim", "author", "created_at"]
+    search_fields = ["body", "claim__statement"]
+    readonly_fields = ["author", "created_at"]
+
+    def save_model(self, request, obj, form, change):
+        if obj.author_id is None:
+            obj.author = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(admin.ModelAdmin):
+    """The public timeline, append-only: viewable here, written only by
+    services.change_claim_status."""
+
+    list_display = ["claim", "from_status", "to_status", "changed_by", "changed_at"]
+    list_filter = ["to_status", "changed_at"]
+    search_fields = ["claim__statement", "rationale"]
+    list_select_related = ["claim", "changed_by"]
+    date_hierarchy = "changed_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,289 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Length
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from .statuses import (
+    ALL_STATUS_CHOICES,
+    STATUS_TABLE,
+    UNREVIEWED,
+    FactStatus,
+    Kind,
+    PredictionStatus,
+    status_info,
+)
+
+validate_http_url = URLValidator(
+    schemes=["http", "https"], message="Enter a web address that starts with http:// or https://."
+)
+
+
+def http_url_constraint(field, name, *, allow_blank=False):
+    condition = Q(**{f"{field}__istartswith": "http://"}) | Q(**{f"{field}__istartswith": "https://"})
+    if allow_blank:
+        condition |= Q(**{field: ""})
+    return models.CheckConstraint(condition=condition, name=name)
+
+
+class Article(models.Model):
+    title = models.CharField(max_length=300)
+    publisher = models.CharField(max_length=200)
+    url = models.URLField(
+        "URL", max_length=2000, blank=True, validators=[validate_http_url]
+    )
+    published_on = models.DateField()
+    text = models.TextField(help_text="The full text. Claims point into it by character offsets.")
+    slug = models.SlugField(max_length=120, unique=True)
+
+    class Meta:
+        ordering = ["-published_on", "title"]
+        constraints = [http_url_constraint("url", "article_url_is_http", allow_blank=True)]
+
+    def __str__(self):
+        return f"{self.title} ({self.publisher}, {self.published_on:%Y-%m-%d})"
+
+    def get_absolute_url(self):
+        return reverse("factcheck:article_detail", kwargs={"slug": self.slug})
+
+    def locate(self, quote):
+        """Return the (start, end) offsets of ``quote`` in the text.
+
+        The quote must occur exactly once, verbatim; otherwise ValueError says why.
+        """
+        if not quote:
+            raise ValueError("is empty")
+        start = self.text.find(quote)
+        if start == -1:
+            raise ValueError("is not found verbatim in the article text")
+        if self.text.find(quote, start + 1) != -1:
+            count = self.text.count(quote)
+            raise ValueError(
+                f"occurs {count} times in the article text; quote more of it so it is unique"
+            )
+        return start, start + len(quote)
+
+
+class Person(models.Model):
+    name = models.CharField(max_length=200)
+    description = models.TextField(
+        blank=True, help_text="Who they are, as the article describes them."
+    )
+    slug = models.SlugField(max_length=120, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "people"
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("factcheck:person_detail", kwargs={"slug": self.slug})
+
+
+class Claim(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="claims")
+    speaker = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims",
+        help_text="Leave blank when the claim is the article's own.",
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    quote = models.TextField(help_text="Verbatim from the article text.")
+    quote_start = models.PositiveIntegerField(editable=False)
+    quote_end = models.PositiveIntegerField(editable=False)
+    statement = models.TextField(help_text="A short, checkable statement in plain words.")
+    status = models.CharField(
+        max_length=32, choices=ALL_STATUS_CHOICES, default=UNREVIEWED, editable=False
+    )
+    summary = models.TextField(blank=True, help_text="The public summary of the current verdict.")
+    condition = models.TextField(
+        blank=True, help_text="For a conditional prediction: what must happen first."
+    )
+    resolution_criteria = models.TextField(
+        blank=True, help_text="For a prediction: what will count as it coming true."
+    )
+    resolve_by = models.DateField(
+        null=True, blank=True, help_text="For a prediction: when it should be resolved."
+    )
+    next_review_on = models.DateField(null=True, blank=True)
+    slug = models.SlugField(max_length=120, unique=True)
+    # Optimistic lock over the whole row: every edit checks and bumps it (see services).
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["article_id", "quote_start", "id"]
+        indexes = [
+            models.Index(fields=["status"], name="claim_status_idx"),
+            models.Index(fields=["kind", "status"], name="claim_kind_status_idx"),
+            models.Index(fields=["resolve_by"], name="claim_resolve_by_idx"),
+            models.Index(fields=["next_review_on"], name="claim_next_review_idx"),
+            models.Index(fields=["-updated_at"], name="claim_updated_idx"),
+            models.Index(fields=["article", "quote_start"], name="claim_article_position_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(kind=Kind.FACT, status__in=FactStatus.values)
+                    | Q(kind=Kind.PREDICTION, status__in=PredictionStatus.values)
+                ),
+                name="claim_status_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(quote_end=F("quote_start") + Length("quote")) & ~Q(quote=""),
+                name="claim_offsets_span_quote",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind=Kind.PREDICTION)
+                    | Q(condition="", resolution_criteria="", resolve_by__isnull=True)
+                ),
+                name="claim_prediction_fields_only_on_predictions",
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="claim_version_positive"),
+        ]
+
+    def __str__(self):
+        return self.statement
+
+    def get_absolute_url(self):
+        return reverse("factcheck:claim_detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_prediction(self):
+        return self.kind == Kind.PREDICTION
+
+    @property
+    def status_info(self):
+        return status_info(self.kind, self.status)
+
+    @property
+    def has_verdict(self):
+        return self.status_info.has_verdict
+
+    def clean(self):
+        errors = {}
+        if self.kind and (self.kind, self.status) not in STATUS_TABLE:
+            errors["kind"] = (
+                f"A {self.get_kind_display().lower()} cannot hold the status "
+                f"“{self.status}”; change the status first."
+            )
+        if self.kind == Kind.FACT:
+            for field in ("condition", "resolution_criteria", "resolve_by"):
+                if getattr(self, field):
+                    errors[field] = "Only predictions have this field."
+        if self.article_id and self.quote and self.quote_start is not None:
+            text = self.article.text
+            if text[self.quote_start : self.quote_end] != self.quote:
+                errors["quote"] = "The quote does not match the article text at its offsets."
+        if errors:
+            raise ValidationError(errors)
+
+
+class StatusChange(models.Model):
+    """One step of a claim's public timeline. Append-only: written by
+    services.change_claim_status and never edited."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="status_changes")
+    from_status = models.CharField(max_length=32, choices=ALL_STATUS_CHOICES)
+    to_status = models.CharField(max_length=32, choices=ALL_STATUS_CHOICES)
+    rationale = models.TextField(help_text="Public: why the status changed.")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    # The claim's version after this change; one change per version.
+    claim_version = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+        get_latest_by = ["changed_at", "id"]
+        indexes = [
+            models.Index(fields=["claim", "changed_at"], name="statuschange_claim_idx"),
+            models.Index(fields=["-changed_at"], name="statuschange_recent_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "claim_version"], name="statuschange_one_per_claim_version"
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_status=F("to_status")), name="statuschange_changes_status"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.claim.slug}: {self.from_status} → {self.to_status}"
+
+    @property
+    def from_info(self):
+        return status_info(self.claim.kind, self.from_status)
+
+    @property
+    def to_info(self):
+        return status_info(self.claim.kind, self.to_status)
+
+
+class Stance(models.TextChoices):
+    SUPPORTS = "supports", "Supports the claim"
+    REFUTES = "refutes", "Refutes the claim"
+    CONTEXT = "context", "Context"
+
+
+class Source(models.Model):
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="sources")
+    url = models.URLField("URL", max_length=2000, validators=[validate_http_url])
+    archived_url = models.URLField(
+        "archived copy URL", max_length=2000, blank=True, validators=[validate_http_url]
+    )
+    title = models.CharField(max_length=300)
+    publisher = models.CharField(max_length=200, blank=True)
+    published_on = models.DateField(null=True, blank=True)
+    stance = models.CharField(max_length=20, choices=Stance.choices)
+    note = models.TextField(blank=True, help_text="Public: what this source shows.")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["claim_id", "stance", "added_at", "id"]
+        indexes = [models.Index(fields=["claim", "stance"], name="source_claim_stance_idx")]
+        constraints = [
+            http_url_constraint("url", "source_url_is_http"),
+            http_url_constraint("archived_url", "source_archived_url_is_http", allow_blank=True),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class ReviewerNote(models.Model):
+    """Internal working notes. Never shown on a public page or in an export."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["claim", "created_at"], name="note_claim_idx")]
+
+    def __str__(self):
+        return f"Note by {self.author} on {self.created_at:%Y-%m-%d}"

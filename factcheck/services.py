@@ -1,0 +1,143 @@
+"""Writes that span several models, each in one transaction.
+
+``change_claim_status`` is the only code that writes a claim's status, and
+``edit_claim`` the only code that edits an existing claim's fields. Both use the
+claim's version as an optimistic lock: the UPDATE applies only if the row is
+still at the version the editor started from, so two editors can never both win.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Claim, StatusChange
+from .statuses import STATUS_TABLE, status_info
+
+
+class StaleClaimError(Exception):
+    """The claim changed since the editor loaded it; nothing was written."""
+
+    def __init__(self, claim, expected_version, current_version):
+        self.claim = claim
+        self.expected_version = expected_version
+        self.current_version = current_version
+        super().__init__(
+            f"Claim “{claim.slug}” is at version {current_version}, "
+            f"not {expected_version}: someone else changed it first."
+        )
+
+
+# What a reviewer may edit on an existing claim. The quote, its offsets, the
+# article and the kind are fixed once a claim exists; status has its own function.
+EDITABLE_CLAIM_FIELDS = (
+    "statement",
+    "summary",
+    "condition",
+    "resolution_criteria",
+    "resolve_by",
+    "next_review_on",
+)
+
+
+def _check_version(claim, expected_version):
+    current_version = Claim.objects.filter(pk=claim.pk).values_list("version", flat=True).get()
+    if current_version != expected_version:
+        raise StaleClaimError(claim, expected_version, current_version)
+
+
+def _conditional_update(claim, expected_version, **values):
+    """UPDATE … WHERE version = expected; bump the version or raise StaleClaimError."""
+    updated = Claim.objects.filter(pk=claim.pk, version=expected_version).update(
+        version=expected_version + 1, updated_at=timezone.now(), **values
+    )
+    if updated != 1:
+        current_version = Claim.objects.filter(pk=claim.pk).values_list("version", flat=True).get()
+        raise StaleClaimError(claim, expected_version, current_version)
+    claim.refresh_from_db()
+
+
+def _record_history(claim, by, reason):
+    # QuerySet.update() sends no signals, so django-simple-history would miss the
+    # edit: write the audit row ourselves, in the same transaction.
+    Claim.history.bulk_history_create(
+        [claim], update=True, default_user=by, default_change_reason=reason
+    )
+
+
+@transaction.atomic
+def change_claim_status(
+    *, claim, to_status, rationale, by, expected_version, summary=None, next_review_on=None
+):
+    """Move ``claim`` to ``to_status`` and append the change to its public timeline.
+
+    ``rationale`` is public and required. ``summary`` and ``next_review_on``, when
+    given, are saved with the change. Raises ValidationError for a status the
+    claim's kind does not have (or the status it already holds) and
+    StaleClaimError when the claim is no longer at ``expected_version``.
+    Returns the new StatusChange; ``claim`` is refreshed in place.
+    """
+    _check_version(claim, expected_version)
+    current = Claim.objects.only("kind", "status").get(pk=claim.pk)
+
+    errors = {}
+    if (current.kind, to_status) not in STATUS_TABLE:
+        errors["to_status"] = (
+            f"“{to_status}” is not a status for a {current.get_kind_display().lower()}."
+        )
+    elif to_status == current.status:
+        errors["to_status"] = f"The claim is already “{current.status_info.label}”."
+    rationale = (rationale or "").strip()
+    if not rationale:
+        errors["rationale"] = "Explain the change: the rationale is shown to the public."
+    if errors:
+        raise ValidationError(errors)
+
+    values = {"status": to_status}
+    if summary is not None:
+        values["summary"] = summary.strip()
+    if next_review_on is not None:
+        values["next_review_on"] = next_review_on
+    _conditional_update(claim, expected_version, **values)
+
+    change = StatusChange.objects.create(
+        claim=claim,
+        from_status=current.status,
+        to_status=to_status,
+        rationale=rationale,
+        changed_by=by,
+        changed_at=claim.updated_at,
+        claim_version=claim.version,
+    )
+    _record_history(
+        claim,
+        by,
+        f"Status: {current.status_info.label} → {status_info(current.kind, to_status).label}",
+    )
+    return change
+
+
+@transaction.atomic
+def edit_claim(*, claim, changes, by, expected_version):
+    """Apply ``changes`` (a dict over EDITABLE_CLAIM_FIELDS) to ``claim``.
+
+    Validates the result as a whole, then writes it only if the claim is still at
+    ``expected_version``. Returns the names of the fields that changed (nothing is
+    written, and the version stays, when none did).
+    """
+    unknown = set(changes) - set(EDITABLE_CLAIM_FIELDS)
+    if unknown:
+        raise ValueError(f"Fields not editable here: {', '.join(sorted(unknown))}")
+    _check_version(claim, expected_version)
+
+    edited = Claim.objects.get(pk=claim.pk)
+    changed = [name for name, value in changes.items() if getattr(edited, name) != value]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(edited, name, changes[name])
+    edited.full_clean(exclude=["slug"], validate_unique=False)
+
+    _conditional_update(claim, expected_version, **{name: changes[name] for name in changed})
+    labels = ", ".join(Claim._meta.get_field(name).verbose_name for name in changed)
+    _record_history(claim, by, f"Edited {labels}")
+    return changed

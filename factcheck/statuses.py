@@ -1,0 +1,174 @@
+"""The status vocabularies, and the one table that says what each status means.
+
+Facts and predictions are judged in different words, so each kind has its own
+vocabulary. Both share the starting status, ``unreviewed``. Everything else that
+shows or interprets a status (labels, the methodology page, ClaimReview ratings,
+"has a verdict") reads ``STATUS_TABLE`` rather than repeating it.
+"""
+
+from dataclasses import dataclass
+
+from django.db import models
+
+
+class Kind(models.TextChoices):
+    FACT = "fact", "Fact"
+    PREDICTION = "prediction", "Prediction"
+
+
+class FactStatus(models.TextChoices):
+    UNREVIEWED = "unreviewed", "Unreviewed"
+    IN_REVIEW = "in_review", "In review"
+    ACCURATE = "accurate", "Accurate"
+    MOSTLY_ACCURATE = "mostly_accurate", "Mostly accurate"
+    MISLEADING = "misleading", "Misleading"
+    INACCURATE = "inaccurate", "Inaccurate"
+    UNVERIFIABLE = "unverifiable", "Unverifiable"
+
+
+class PredictionStatus(models.TextChoices):
+    UNREVIEWED = "unreviewed", "Unreviewed"
+    PENDING = "pending", "Pending"
+    ON_TRACK = "on_track", "On track"
+    OFF_TRACK = "off_track", "Off track"
+    CAME_TRUE = "came_true", "Came true"
+    PARTLY_CAME_TRUE = "partly_came_true", "Partly came true"
+    DID_NOT_COME_TRUE = "did_not_come_true", "Did not come true"
+    CONDITION_NOT_MET = "condition_not_met", "Condition not met"
+    UNRESOLVABLE = "unresolvable", "Unresolvable"
+
+
+UNREVIEWED = "unreviewed"
+
+
+@dataclass(frozen=True)
+class StatusInfo:
+    kind: str
+    value: str
+    label: str
+    description: str
+    is_final: bool
+    # schema.org ClaimReview rating on Google's suggested 1 (false) to 5 (true) scale,
+    # or None where the status is not a judgement of truth.
+    rating: int | None = None
+
+    @property
+    def has_verdict(self):
+        return self.is_final and self.rating is not None
+
+
+def _info(kind, choice, description, *, is_final=False, rating=None):
+    return StatusInfo(kind, choice.value, choice.label, description, is_final, rating)
+
+
+STATUS_TABLE = {
+    (info.kind, info.value): info
+    for info in [
+        _info(Kind.FACT, FactStatus.UNREVIEWED, "Recorded from the article; nobody has checked it yet."),
+        _info(Kind.FACT, FactStatus.IN_REVIEW, "A reviewer is gathering evidence."),
+        _info(
+            Kind.FACT,
+            FactStatus.ACCURATE,
+            "The evidence confirms the claim as stated.",
+            is_final=True,
+            rating=5,
+        ),
+        _info(
+            Kind.FACT,
+            FactStatus.MOSTLY_ACCURATE,
+            "The claim is right in substance but needs a clarification or has a minor error.",
+            is_final=True,
+            rating=4,
+        ),
+        _info(
+            Kind.FACT,
+            FactStatus.MISLEADING,
+            "The claim contains some truth but leaves a false impression.",
+            is_final=True,
+            rating=2,
+        ),
+        _info(
+            Kind.FACT,
+            FactStatus.INACCURATE,
+            "The evidence contradicts the claim.",
+            is_final=True,
+            rating=1,
+        ),
+        _info(
+            Kind.FACT,
+            FactStatus.UNVERIFIABLE,
+            "No reliable evidence exists, or could be found, to confirm or refute the claim.",
+            is_final=True,
+        ),
+        _info(
+            Kind.PREDICTION,
+            PredictionStatus.UNREVIEWED,
+            "Recorded from the article; nobody has assessed it yet.",
+        ),
+        _info(
+            Kind.PREDICTION,
+            PredictionStatus.PENDING,
+            "Assessed, with resolution criteria; waiting for events.",
+        ),
+        _info(
+            Kind.PREDICTION,
+            PredictionStatus.ON_TRACK,
+            "Not yet resolved, but events so far point towards it coming true.",
+        ),
+        _info(
+            Kind.PREDICTION,
+            PredictionStatus.OFF_TRACK,
+            "Not yet resolved, but events so far point away from it coming true.",
+        ),
+        _info(
+            Kind.PREDICTION,
+            PredictionStatus.CAME_TRUE,
+            "What was predicted happened, by the resolve-by date.",
+            is_final=True,
+            rating=5,
+        ),
+        _info(
+            Kind.PREDICTION,
+            PredictionStatus.PARTLY_CAME_TRUE,
+            "Part of what was predicted happened, or it happened later or in a lesser form.",
+            is_final=True,
+            rating=3,
+        ),
+        _info(
+            Kind.PREDICTION,
+            PredictionStatus.DID_NOT_COME_TRUE,
+            "What was predicted did not happen by the resolve-by date.",
+            is_final=True,
+            rating=1,
+        ),
+        _info(
+            Kind.PREDICTION,
+            PredictionStatus.CONDITION_NOT_MET,
+            "The prediction was conditional and its condition did not happen, "
+            "so it can be neither right nor wrong.",
+            is_final=True,
+        ),
+        _info(
+            Kind.PREDICTION,
+            PredictionStatus.UNRESOLVABLE,
+            "The outcome cannot be established from reliable evidence.",
+            is_final=True,
+        ),
+    ]
+}
+
+VOCABULARIES = {Kind.FACT: FactStatus, Kind.PREDICTION: PredictionStatus}
+
+# One column holds both vocabularies; the shared "unreviewed" appears once.
+ALL_STATUS_CHOICES = list(
+    dict(FactStatus.choices + PredictionStatus.choices).items()
+)
+
+
+def status_info(kind, status):
+    return STATUS_TABLE[(kind, status)]
+
+
+def statuses_for(kind):
+    """The statuses a claim of this kind may hold, in vocabulary order."""
+    return [STATUS_TABLE[(kind, choice.value)] for choice in VOCABULARIES[kind]]

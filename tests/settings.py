@@ -1,0 +1,21 @@
+"""Settings for the test suite: the project's own, with test-only speed-ups."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-not-a-secret")
+
+from factcheck.settings import *  # noqa: E402, F403
+from factcheck.settings import BASE_DIR, DATABASES  # noqa: E402
+
+# PBKDF2 costs ~0.3 s a hash on these machines; tests do not need the strength.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Whitenoise's manifest storage needs collectstatic; plain storage serves as is.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# In-memory SQLite cannot show WAL or two connections racing: use a file.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "db-test.sqlite3")}
