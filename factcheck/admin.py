@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.utils.text import Truncator
@@ -46,6 +47,16 @@ class PersonAdmin(admin.ModelAdmin):
         return person.claim_count
 
 
+class AuditedAdmin(SimpleHistoryAdmin):
+    """History is there to read. Saving an old version's form would restore it
+    around the services, so the history form view refuses to write."""
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied("Old versions are read-only.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
 class ClaimAdminForm(forms.ModelForm):
     """Edits go through the services, so the admin obeys the same rules as the
     reviewer pages: the version is checked, and a status change is explained."""
@@ -63,7 +74,19 @@ class ClaimAdminForm(forms.ModelForm):
 
     class Meta:
         model = Claim
-        fields = "__all__"
+        fields = [
+            "article",
+            "speaker",
+            "kind",
+            "quote",
+            "statement",
+            "slug",
+            "condition",
+            "resolution_criteria",
+            "resolve_by",
+            "summary",
+            "next_review_on",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -93,15 +116,16 @@ class ClaimAdminForm(forms.ModelForm):
                 "Someone else changed this claim since you opened it. "
                 "Reload the page to see their change, then make yours again."
             )
-        if cleaned.get("new_status") not in (None, "", claim.status) and not (
-            cleaned.get("status_rationale") or ""
-        ).strip():
+        if (
+            cleaned.get("new_status") not in (None, "", claim.status)
+            and not (cleaned.get("status_rationale") or "").strip()
+        ):
             self.add_error("status_rationale", "Explain the status change for the public.")
         return cleaned
 
 
 @admin.register(Claim)
-class ClaimAdmin(SimpleHistoryAdmin):
+class ClaimAdmin(AuditedAdmin):
     form = ClaimAdminForm
     list_display = [
         "short_statement",
@@ -117,9 +141,15 @@ class ClaimAdmin(SimpleHistoryAdmin):
     search_fields = ["slug", "quote", "statement", "summary"]
     list_select_related = ["speaker", "article"]
     autocomplete_fields = ["speaker"]
-    prepopulated_fields = {"slug": ["statement"]}
     date_hierarchy = "updated_at"
-    readonly_fields = ["status_label", "version", "quote_start", "quote_end", "created_at", "updated_at"]
+    readonly_fields = [
+        "status_label",
+        "version",
+        "quote_start",
+        "quote_end",
+        "created_at",
+        "updated_at",
+    ]
     history_list_display = ["status", "version"]
 
     class StatusChangeInline(admin.TabularInline):
@@ -193,7 +223,8 @@ class ClaimAdmin(SimpleHistoryAdmin):
         return [*self.readonly_fields, "article", "kind", "quote", "slug"]
 
     def get_prepopulated_fields(self, request, obj=None):
-        return self.prepopulated_fields if obj is None else {}
+        # Only on the add form: afterwards the slug is read-only (it is the permalink).
+        return {"slug": ["statement"]} if obj is None else {}
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -201,9 +232,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
             return
         data = form.cleaned_data
         changes = {
-            name: data[name]
-            for name in services.EDITABLE_CLAIM_FIELDS
-            if name in form.changed_data
+            name: data[name] for name in services.EDITABLE_CLAIM_FIELDS if name in form.changed_data
         }
         services.edit_claim(
             claim=obj, changes=changes, by=request.user, expected_version=data["expected_version"]
@@ -242,7 +271,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
             return HttpResponseRedirect(request.path)
 
 
-class ClaimChildAdmin(SimpleHistoryAdmin):
+class ClaimChildAdmin(AuditedAdmin):
     list_select_related = ["claim"]
     autocomplete_fields = ["claim"]
 

@@ -24,7 +24,9 @@ validate_http_url = URLValidator(
 
 
 def http_url_constraint(field, name, *, allow_blank=False):
-    condition = Q(**{f"{field}__istartswith": "http://"}) | Q(**{f"{field}__istartswith": "https://"})
+    condition = Q(**{f"{field}__istartswith": "http://"}) | Q(
+        **{f"{field}__istartswith": "https://"}
+    )
     if allow_blank:
         condition |= Q(**{field: ""})
     return models.CheckConstraint(condition=condition, name=name)
@@ -33,9 +35,7 @@ def http_url_constraint(field, name, *, allow_blank=False):
 class Article(models.Model):
     title = models.CharField(max_length=300)
     publisher = models.CharField(max_length=200)
-    url = models.URLField(
-        "URL", max_length=2000, blank=True, validators=[validate_http_url]
-    )
+    url = models.URLField("URL", max_length=2000, blank=True, validators=[validate_http_url])
     published_on = models.DateField()
     text = models.TextField(help_text="The full text. Claims point into it by character offsets.")
     slug = models.SlugField(max_length=120, unique=True)

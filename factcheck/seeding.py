@@ -146,7 +146,9 @@ def read_claims_file(path):
         try:
             validate_http_url(article["url"])
         except ValidationError:
-            problems.add("[article]", "url", "must be a web address starting with http:// or https://")
+            problems.add(
+                "[article]", "url", "must be a web address starting with http:// or https://"
+            )
     text = None
     if isinstance(article.get("text_file"), str) and article["text_file"]:
         text_path = path.parent / article["text_file"]
@@ -183,14 +185,22 @@ def read_claims_file(path):
         claim_slugs.add(claim.get("slug"))
         kind = claim.get("kind")
         if kind and kind not in Kind.values:
-            problems.add(where, "kind", f"“{kind}” is not a kind (expected: {', '.join(Kind.values)})")
+            problems.add(
+                where, "kind", f"“{kind}” is not a kind (expected: {', '.join(Kind.values)})"
+            )
         if kind == Kind.FACT:
             for name in PREDICTION_ONLY_FIELDS:
                 if claim.get(name):
                     problems.add(where, name, "only predictions have this field")
         speaker = claim.get("speaker")
-        if speaker and speaker not in person_slugs and not Person.objects.filter(slug=speaker).exists():
-            problems.add(where, "speaker", f"“{speaker}” is not a person in this file or already loaded")
+        if (
+            speaker
+            and speaker not in person_slugs
+            and not Person.objects.filter(slug=speaker).exists()
+        ):
+            problems.add(
+                where, "speaker", f"“{speaker}” is not a person in this file or already loaded"
+            )
         quote = claim.get("quote")
         if text is not None and isinstance(quote, str) and quote:
             try:
@@ -276,7 +286,10 @@ def load(claims_files):
 
     for claims_file in claims_files:
         article = _load_article(claims_file, report)
-        people = {person["slug"]: _load_person(claims_file.path, person, report) for person in claims_file.people}
+        people = {
+            person["slug"]: _load_person(claims_file.path, person, report)
+            for person in claims_file.people
+        }
         for claim in claims_file.claims:
             _load_claim(claims_file, article, people, claim, report)
     return report

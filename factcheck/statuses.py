@@ -64,7 +64,11 @@ def _info(kind, choice, description, *, is_final=False, rating=None):
 STATUS_TABLE = {
     (info.kind, info.value): info
     for info in [
-        _info(Kind.FACT, FactStatus.UNREVIEWED, "Recorded from the article; nobody has checked it yet."),
+        _info(
+            Kind.FACT,
+            FactStatus.UNREVIEWED,
+            "Recorded from the article; nobody has checked it yet.",
+        ),
         _info(Kind.FACT, FactStatus.IN_REVIEW, "A reviewer is gathering evidence."),
         _info(
             Kind.FACT,
@@ -160,9 +164,7 @@ STATUS_TABLE = {
 VOCABULARIES = {Kind.FACT: FactStatus, Kind.PREDICTION: PredictionStatus}
 
 # One column holds both vocabularies; the shared "unreviewed" appears once.
-ALL_STATUS_CHOICES = list(
-    dict(FactStatus.choices + PredictionStatus.choices).items()
-)
+ALL_STATUS_CHOICES = list(dict(FactStatus.choices + PredictionStatus.choices).items())
 
 
 def status_info(kind, status):

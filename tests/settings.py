@@ -19,3 +19,7 @@ STORAGES = {
 # In-memory SQLite cannot show WAL or two connections racing: use a file.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "db-test.sqlite3")}
+
+# Serve static files straight from the finders, as in development (no collectstatic).
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

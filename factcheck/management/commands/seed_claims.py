@@ -56,5 +56,7 @@ class Command(BaseCommand):
 
     def _describe(self, problems):
         count = len(problems)
-        heading = f"{count} problem{'s' if count != 1 else ''} in the claims files; nothing was written:"
+        heading = (
+            f"{count} problem{'s' if count != 1 else ''} in the claims files; nothing was written:"
+        )
         return "\n".join([heading, *(f"  {problem}" for problem in problems)])

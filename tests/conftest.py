@@ -1,0 +1,84 @@
+import datetime
+import itertools
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from factcheck.models import Article, Claim, Person
+from factcheck.reviewers import reviewers_group
+from factcheck.statuses import Kind
+
+ARTICLE_TEXT = (
+    "Around 80,000 people received a work permit this year. "
+    "Officials said the number will double by 2025.\n\n"
+    "Critics disagree."
+)
+
+_sequence = itertools.count(1)
+
+
+@pytest.fixture
+def article(db):
+    return Article.objects.create(
+        title="Work permits rise",
+        publisher="Example Times",
+        url="https://example.com/permits",
+        published_on=datetime.date(2022, 10, 20),
+        text=ARTICLE_TEXT,
+        slug="work-permits-rise",
+    )
+
+
+@pytest.fixture
+def speaker(db):
+    return Person.objects.create(
+        name="Ada Example", description="Head of the Example Institute", slug="ada-example"
+    )
+
+
+@pytest.fixture
+def make_claim(article):
+    """Create a claim quoting part of ``article``; keyword arguments override fields."""
+
+    def make(quote="Around 80,000 people received a work permit this year.", **fields):
+        start, end = article.locate(quote)
+        fields.setdefault("kind", Kind.FACT)
+        fields.setdefault("statement", f"Statement {next(_sequence)}")
+        fields.setdefault("slug", f"claim-{next(_sequence)}")
+        return Claim.objects.create(
+            article=article, quote=quote, quote_start=start, quote_end=end, **fields
+        )
+
+    return make
+
+
+@pytest.fixture
+def fact(make_claim):
+    return make_claim(slug="work-permits")
+
+
+@pytest.fixture
+def prediction(make_claim, speaker):
+    return make_claim(
+        quote="the number will double by 2025",
+        kind=Kind.PREDICTION,
+        speaker=speaker,
+        slug="permits-will-double",
+        statement="Work permits will double by 2025.",
+        resolution_criteria="Official figures for 2025 show at least 160,000 permits.",
+        resolve_by=datetime.date(2025, 12, 31),
+    )
+
+
+@pytest.fixture
+def reviewer(db):
+    user = get_user_model().objects.create_user("rita", password="correct horse battery")
+    user.groups.add(reviewers_group())
+    return user
+
+
+@pytest.fixture
+def other_reviewer(db):
+    user = get_user_model().objects.create_user("otto", password="correct horse battery")
+    user.groups.add(reviewers_group())
+    return user

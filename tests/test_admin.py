@@ -1,0 +1,198 @@
+import pytest
+from django.contrib.auth import get_user_model
+
+from factcheck.models import Claim, StatusChange
+
+pytestmark = pytest.mark.django_db
+
+INLINES = ["status_changes", "sources", "notes"]
+
+
+@pytest.fixture
+def admin_client(client, db):
+    user = get_user_model().objects.create_superuser("boss", password="correct horse battery")
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+def inline_management(**totals):
+    data = {}
+    for prefix in INLINES:
+        data[f"{prefix}-TOTAL_FORMS"] = totals.get(prefix, 0)
+        data[f"{prefix}-INITIAL_FORMS"] = totals.get(prefix, 0)
+    return data
+
+
+def change_form_data(claim, **overrides):
+    data = {
+        "speaker": claim.speaker_id or "",
+        "statement": claim.statement,
+        "summary": claim.summary,
+        "condition": claim.condition,
+        "resolution_criteria": claim.resolution_criteria,
+        "resolve_by": claim.resolve_by or "",
+        "next_review_on": "",
+        "new_status": claim.status,
+        "status_rationale": "",
+        "expected_version": claim.version,
+        **inline_management(),
+    }
+    data.update(overrides)
+    return data
+
+
+def test_changelist_shows_claims_with_kind_status_and_speaker(admin_client, prediction, fact):
+    response = admin_client.get("/admin/factcheck/claim/")
+    page = response.content.decode()
+    assert "Work permits will double by 2025." in page
+    assert "Ada Example" in page
+    assert "Unreviewed" in page
+
+
+def test_changelist_filters_and_searches(admin_client, prediction, fact):
+    page = admin_client.get("/admin/factcheck/claim/?kind__exact=prediction").content.decode()
+    assert prediction.statement in page and fact.statement not in page
+    page = admin_client.get("/admin/factcheck/claim/?q=double").content.decode()
+    assert prediction.statement in page and fact.statement not in page
+
+
+def test_adding_a_claim_computes_offsets_from_the_quote(admin_client, article):
+    data = {
+        "article": article.pk,
+        "kind": "fact",
+        "quote": "Critics disagree.",
+        "statement": "Critics disagree with the officials.",
+        "slug": "critics-disagree",
+        **inline_management(),
+    }
+    response = admin_client.post("/admin/factcheck/claim/add/", data)
+    assert response.status_code == 302
+    claim = Claim.objects.get(slug="critics-disagree")
+    assert article.text[claim.quote_start : claim.quote_end] == "Critics disagree."
+    assert claim.status == "unreviewed"
+    assert claim.history.get().history_user.username == "boss"
+
+
+def test_adding_a_claim_whose_quote_is_not_in_the_article_is_refused(admin_client, article):
+    data = {
+        "article": article.pk,
+        "kind": "fact",
+        "quote": "Critics agree.",
+        "statement": "Critics agree.",
+        "slug": "critics-agree",
+        **inline_management(),
+    }
+    response = admin_client.post("/admin/factcheck/claim/add/", data)
+    assert response.status_code == 200
+    assert "The quote is not found verbatim in the article text." in response.content.decode()
+    assert not Claim.objects.exists()
+
+
+def test_a_status_change_in_the_admin_goes_through_the_service(admin_client, prediction):
+    data = change_form_data(
+        prediction, new_status="on_track", status_rationale="The 2024 figures are up 60%."
+    )
+    response = admin_client.post(f"/admin/factcheck/claim/{prediction.pk}/change/", data)
+    assert response.status_code == 302
+    prediction.refresh_from_db()
+    assert (prediction.status, prediction.version) == ("on_track", 2)
+    change = StatusChange.objects.get()
+    assert change.rationale == "The 2024 figures are up 60%."
+    assert change.changed_by == admin_client.user
+    assert prediction.history.latest().history_user == admin_client.user
+
+
+def test_a_status_change_without_a_rationale_is_refused(admin_client, prediction):
+    data = change_form_data(prediction, new_status="on_track")
+    response = admin_client.post(f"/admin/factcheck/claim/{prediction.pk}/change/", data)
+    assert "Explain the status change for the public." in response.content.decode()
+    prediction.refresh_from_db()
+    assert prediction.status == "unreviewed"
+
+
+def test_the_status_and_version_fields_cannot_be_posted_directly(admin_client, prediction):
+    data = change_form_data(prediction, status="came_true", version=99, statement="New words.")
+    admin_client.post(f"/admin/factcheck/claim/{prediction.pk}/change/", data)
+    prediction.refresh_from_db()
+    assert (prediction.status, prediction.version, prediction.statement) == (
+        "unreviewed",
+        2,
+        "New words.",
+    )
+    assert not StatusChange.objects.exists()
+
+
+def test_a_stale_admin_form_conflicts_instead_of_overwriting(admin_client, prediction, reviewer):
+    from factcheck.services import edit_claim
+
+    stale = change_form_data(prediction, summary="Admin's summary.")
+    edit_claim(
+        claim=prediction,
+        changes={"summary": "Reviewer's summary."},
+        by=reviewer,
+        expected_version=1,
+    )
+
+    response = admin_client.post(f"/admin/factcheck/claim/{prediction.pk}/change/", stale)
+
+    assert "Someone else changed this claim since you opened it." in response.content.decode()
+    prediction.refresh_from_db()
+    assert prediction.summary == "Reviewer's summary."
+
+
+def test_the_quote_and_kind_are_fixed_once_a_claim_exists(admin_client, prediction):
+    data = change_form_data(prediction, quote="Critics disagree.", kind="fact")
+    admin_client.post(f"/admin/factcheck/claim/{prediction.pk}/change/", data)
+    prediction.refresh_from_db()
+    assert (prediction.quote, prediction.kind) == ("the number will double by 2025", "prediction")
+
+
+def test_status_changes_are_view_only_in_the_admin(admin_client, prediction, reviewer):
+    from factcheck.services import change_claim_status
+
+    change = change_claim_status(
+        claim=prediction, to_status="pending", rationale="Set.", by=reviewer, expected_version=1
+    )
+    assert admin_client.get("/admin/factcheck/statuschange/add/").status_code == 403
+    assert admin_client.get(f"/admin/factcheck/statuschange/{change.pk}/delete/").status_code == 403
+    response = admin_client.post(
+        f"/admin/factcheck/statuschange/{change.pk}/change/", {"rationale": "Rewritten."}
+    )
+    assert response.status_code == 403
+    change.refresh_from_db()
+    assert change.rationale == "Set."
+
+
+def test_history_cannot_revert_a_claim_around_the_service(admin_client, prediction, reviewer):
+    from factcheck.services import change_claim_status
+
+    change_claim_status(
+        claim=prediction, to_status="pending", rationale="Set.", by=reviewer, expected_version=1
+    )
+    first = prediction.history.earliest()
+    url = f"/admin/factcheck/claim/{prediction.pk}/history/{first.history_id}/"
+    assert "Unreviewed" in admin_client.get(url).content.decode()  # old versions can be read
+    response = admin_client.post(url, change_form_data(prediction, statement="Old words."))
+    assert response.status_code == 403
+    prediction.refresh_from_db()
+    assert prediction.version == 2
+    assert prediction.status == "pending"
+    history_page = admin_client.get(f"/admin/factcheck/claim/{prediction.pk}/history/")
+    assert "Status: Unreviewed → Pending" in history_page.content.decode()
+
+
+def test_sources_and_notes_added_in_the_admin_record_who_added_them(admin_client, fact):
+    response = admin_client.post(
+        "/admin/factcheck/source/add/",
+        {
+            "claim": fact.pk,
+            "url": "https://example.gov/stats",
+            "title": "Stats",
+            "stance": "supports",
+        },
+    )
+    assert response.status_code == 302
+    assert fact.sources.get().added_by == admin_client.user
+    admin_client.post("/admin/factcheck/reviewernote/add/", {"claim": fact.pk, "body": "Check Q3."})
+    assert fact.notes.get().author == admin_client.user

@@ -1,0 +1,58 @@
+import io
+
+import pytest
+from django.contrib.auth import authenticate, get_user_model
+from django.core.management import CommandError, call_command
+
+from factcheck.reviewers import REVIEWERS_GROUP
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args, stdin=None, monkeypatch=None):
+    out = io.StringIO()
+    if stdin is not None:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    call_command("createreviewer", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_createreviewer_prints_a_generated_password_that_works():
+    output = run("maria")
+    password = output.split("Password (shown once, not stored anywhere): ")[1].strip()
+    assert len(password) >= 20
+    user = authenticate(username="maria", password=password)
+    assert user is not None
+    assert user.groups.filter(name=REVIEWERS_GROUP).exists()
+    assert user.has_perm("factcheck.change_claim")
+    assert user.has_perm("factcheck.add_reviewernote")
+    assert not user.has_perm("factcheck.delete_claim")
+    assert not user.is_staff
+
+
+def test_createreviewer_reads_a_password_from_standard_input(monkeypatch):
+    output = run(
+        "maria",
+        "--password-stdin",
+        "--staff",
+        stdin="a long passphrase here\n",
+        monkeypatch=monkeypatch,
+    )
+    assert "Password" not in output
+    user = authenticate(username="maria", password="a long passphrase here")
+    assert user.is_staff
+
+
+def test_createreviewer_refuses_a_weak_password(monkeypatch):
+    with pytest.raises(CommandError, match="Password refused: .*too short"):
+        run("maria", "--password-stdin", stdin="short\n", monkeypatch=monkeypatch)
+    assert not get_user_model().objects.exists()
+
+
+def test_createreviewer_refuses_an_existing_user_unless_asked_to_skip_it():
+    run("maria")
+    with pytest.raises(CommandError, match="exists already"):
+        run("maria")
+    output = run("maria", "--if-missing")
+    assert "exists already" in output
+    assert "Password (shown once" not in output

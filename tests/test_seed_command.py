@@ -1,0 +1,284 @@
+import datetime
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+
+from factcheck.models import Article, Claim, Person, ReviewerNote, Source
+from factcheck.services import change_claim_status, edit_claim
+
+pytestmark = pytest.mark.django_db
+
+ARTICLE = (
+    " date 2023-05-02 The ministry issued 12,000 permits in April. "
+    "It expects twice as many next year.\n\nWhat a month it was."
+)
+
+GOOD = """
+[article]
+text_file = "article.txt"
+slug = "permits-in-april"
+title = "Permits in April"
+publisher = "Example Times"
+
+[[people]]
+slug = "min-spokes"
+name = "Mina Spokes"
+description = "Ministry spokeswoman"
+
+[[claims]]
+slug = "12000-permits-in-april"
+kind = "fact"
+quote = "The ministry issued 12,000 permits in April."
+statement = "The ministry issued 12,000 permits in April 2023."
+
+[[claims]]
+slug = "permits-will-double"
+speaker = "min-spokes"
+kind = "prediction"
+quote = "It expects twice as many next year."
+statement = "Permits will double in 2024."
+resolution_criteria = "At least 24,000 permits issued in April 2024."
+resolve_by = 2024-12-31
+
+[[unclaimed]]
+sentence = "What a month it was."
+reason = "An exclamation."
+"""
+
+
+def seed(*paths, **options):
+    out = StringIO()
+    call_command("seed_claims", *map(str, paths), stdout=out, **options)
+    return out.getvalue()
+
+
+def write_files(directory, claims=GOOD, article=ARTICLE, name="claims.toml"):
+    (directory / "article.txt").write_text(article, encoding="utf-8")
+    path = directory / name
+    path.write_text(claims, encoding="utf-8")
+    return path
+
+
+def assert_nothing_written():
+    assert not Article.objects.exists()
+    assert not Person.objects.exists()
+    assert not Claim.objects.exists()
+
+
+def test_a_fresh_load_creates_the_article_people_and_claims(tmp_path):
+    output = seed(write_files(tmp_path))
+
+    assert "Created 4, updated 0, left alone 0." in output
+    article = Article.objects.get()
+    assert article.published_on == datetime.date(2023, 5, 2)
+    assert article.text.startswith("The ministry issued")  # the date prefix is not text
+    prediction = Claim.objects.get(slug="permits-will-double")
+    assert prediction.speaker.name == "Mina Spokes"
+    assert prediction.status == "unreviewed"
+    assert prediction.resolve_by == datetime.date(2024, 12, 31)
+    assert article.text[prediction.quote_start : prediction.quote_end] == prediction.quote
+    assert prediction.history.get().history_change_reason == "Loaded from claims.toml"
+    assert not Source.objects.exists()  # no invented sources
+
+
+def test_a_second_run_changes_nothing_and_says_so(tmp_path):
+    path = write_files(tmp_path)
+    seed(path)
+    before = list(Claim.objects.values())
+
+    output = seed(path)
+
+    assert "Nothing to change: created 0, updated 0, left alone 4." in output
+    assert list(Claim.objects.values()) == before
+
+
+def test_reviewer_work_survives_a_reseed_and_differences_are_reported(tmp_path, reviewer):
+    path = write_files(tmp_path)
+    seed(path)
+    claim = Claim.objects.get(slug="permits-will-double")
+    change_claim_status(
+        claim=claim,
+        to_status="pending",
+        rationale="Criteria set.",
+        by=reviewer,
+        expected_version=1,
+        summary="Waiting for 2024 figures.",
+    )
+    edit_claim(
+        claim=claim,
+        changes={"statement": "Reviewer's wording."},
+        by=reviewer,
+        expected_version=claim.version,
+    )
+    ReviewerNote.objects.create(claim=claim, author=reviewer, body="Call the ministry.")
+    Source.objects.create(
+        claim=claim, url="https://example.gov/q", title="Q1", stance="context", added_by=reviewer
+    )
+
+    output = seed(write_files(tmp_path, GOOD.replace("2024-12-31", "2025-06-30")))
+
+    claim.refresh_from_db()
+    assert (claim.status, claim.summary, claim.statement) == (
+        "pending",
+        "Waiting for 2024 figures.",
+        "Reviewer's wording.",
+    )
+    assert claim.resolve_by == datetime.date(2024, 12, 31)
+    assert claim.notes.count() == 1 and claim.sources.count() == 1
+    assert "Left claim “permits-will-double” alone" in output
+    assert "statement, resolve_by" in output
+
+
+def test_new_claims_in_the_file_are_added_and_people_are_updated(tmp_path):
+    seed(write_files(tmp_path))
+    more = GOOD.replace(
+        'description = "Ministry spokeswoman"', 'description = "Spokeswoman"'
+    ).replace(
+        '[[unclaimed]]\nsentence = "What a month it was."\nreason = "An exclamation."',
+        '[[claims]]\nslug = "a-month"\nkind = "fact"\nquote = "What a month it was."\n'
+        'statement = "It was a notable month."',
+    )
+    output = seed(write_files(tmp_path, more))
+    assert "Created 1, updated 1, left alone 3." in output
+    assert Person.objects.get().description == "Spokeswoman"
+
+
+def test_another_article_file_loads_beside_the_first(tmp_path):
+    seed(write_files(tmp_path))
+    other = tmp_path / "other"
+    other.mkdir()
+    text = " date 2024-01-09 Exports rose 5% in 2023.\n"
+    claims = """
+[article]
+text_file = "article.txt"
+slug = "exports-2023"
+title = "Exports in 2023"
+publisher = "Trade Weekly"
+url = "https://trade.example.com/exports"
+
+[[claims]]
+slug = "exports-rose-5-percent"
+kind = "fact"
+quote = "Exports rose 5% in 2023."
+statement = "Exports rose by 5% in 2023."
+"""
+    seed(write_files(other, claims, text))
+    assert sorted(Article.objects.values_list("slug", flat=True)) == [
+        "exports-2023",
+        "permits-in-april",
+    ]
+
+
+def test_dry_run_validates_and_writes_nothing(tmp_path):
+    output = seed(write_files(tmp_path), dry_run=True)
+    assert "Dry run, nothing written: would have created 4" in output
+    assert_nothing_written()
+
+
+def test_default_is_every_claims_file_in_seeds():
+    output = seed()
+    expected = sum(1 for _ in (Path(settings.BASE_DIR) / "seeds").glob("*.toml"))
+    assert Article.objects.count() == expected
+    assert "Created" in output
+
+
+BAD_FILES = {
+    "unknown kind": (
+        GOOD.replace('kind = "prediction"', 'kind = "rumour"'),
+        "claim “permits-will-double”: field “kind”: “rumour” is not a kind",
+    ),
+    "quote not verbatim": (
+        GOOD.replace("It expects twice as many", "It expects double"),
+        "claim “permits-will-double”: field “quote”: is not found verbatim in the article text",
+    ),
+    "missing field": (
+        GOOD.replace('statement = "Permits will double in 2024."\n', ""),
+        "claim “permits-will-double”: field “statement”: is missing",
+    ),
+    "duplicate slug": (
+        GOOD.replace('slug = "permits-will-double"', 'slug = "12000-permits-in-april"'),
+        "claim “12000-permits-in-april”: field “slug”: is used by another claim in this file",
+    ),
+    "sentence unaccounted for": (
+        GOOD.split("[[unclaimed]]")[0],
+        "“What a month it was.” is not accounted for",
+    ),
+    "malformed file": (
+        GOOD.replace('title = "Permits in April"', "title = Permits"),
+        "not valid TOML",
+    ),
+    "misspelt field": (
+        GOOD.replace('statement = "The ministry', 'statment = "The ministry'),
+        "claim “12000-permits-in-april”: field “statment”: unknown field",
+    ),
+    "fact with a resolve-by date": (
+        GOOD.replace(
+            'kind = "fact"',
+            'kind = "fact"\nresolve_by = 2024-01-01',
+        ),
+        "claim “12000-permits-in-april”: field “resolve_by”: only predictions have this field",
+    ),
+    "unknown speaker": (
+        GOOD.replace('speaker = "min-spokes"', 'speaker = "nobody"'),
+        "claim “permits-will-double”: field “speaker”: “nobody” is not a person",
+    ),
+    "date as text": (
+        GOOD.replace("resolve_by = 2024-12-31", 'resolve_by = "end of 2024"'),
+        "field “resolve_by”: must be a date",
+    ),
+    "unclaimed text that is not a sentence": (
+        GOOD.replace('sentence = "What a month it was."', 'sentence = "What a month."'),
+        "unclaimed sentence 1: field “sentence”: is not a whole sentence",
+    ),
+    "bad source url for the article": (
+        GOOD.replace('publisher = "Example Times"', 'publisher = "Example Times"\nurl = "ftp://x"'),
+        "[article]: field “url”: must be a web address",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BAD_FILES)
+def test_a_bad_file_is_named_with_its_claim_and_field_and_nothing_is_written(tmp_path, case):
+    claims, expected = BAD_FILES[case]
+    path = write_files(tmp_path, claims)
+
+    with pytest.raises(CommandError) as error:
+        seed(write_files(tmp_path, GOOD, name="good.toml"), path)
+
+    message = str(error.value)
+    assert "nothing was written" in message
+    assert f"{path}: " in message
+    assert expected in message
+    assert_nothing_written()
+
+
+def test_an_article_file_without_its_date_line_is_refused(tmp_path):
+    path = write_files(tmp_path, article="No date here.")
+    with pytest.raises(CommandError, match='must begin with " date YYYY-MM-DD "'):
+        seed(path)
+    assert_nothing_written()
+
+
+def test_a_missing_file_is_named(tmp_path):
+    with pytest.raises(CommandError, match="no such file"):
+        seed(tmp_path / "nope.toml")
+
+
+def test_a_slug_used_in_two_files_is_refused(tmp_path):
+    write_files(tmp_path)
+    twin = GOOD.replace('slug = "permits-in-april"', 'slug = "permits-again"')
+    (tmp_path / "twin.toml").write_text(twin, encoding="utf-8")
+    with pytest.raises(CommandError, match="is also used in"):
+        seed(tmp_path / "claims.toml", tmp_path / "twin.toml")
+    assert_nothing_written()
+
+
+def test_a_changed_article_text_is_refused_because_claims_point_into_it(tmp_path):
+    seed(write_files(tmp_path))
+    path = write_files(tmp_path, article=ARTICLE.replace("\n\n", "\n\n\n"))
+    with pytest.raises(CommandError, match="the text differs"):
+        seed(path.with_name("claims.toml"))
+    assert Article.objects.get().text == ARTICLE.removeprefix(" date 2023-05-02 ")

@@ -1,0 +1,206 @@
+import datetime
+import threading
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from factcheck.models import Claim, ReviewerNote, Source, StatusChange
+from factcheck.services import StaleClaimError, change_claim_status, edit_claim
+
+pytestmark = pytest.mark.django_db
+
+
+def change(claim, by, **overrides):
+    arguments = {
+        "claim": claim,
+        "to_status": "pending",
+        "rationale": "Criteria set; waiting for the 2025 figures.",
+        "by": by,
+        "expected_version": claim.version,
+    }
+    arguments.update(overrides)
+    return change_claim_status(**arguments)
+
+
+class TestChangeClaimStatus:
+    def test_changes_status_bumps_version_and_appends_to_the_timeline(self, prediction, reviewer):
+        result = change(prediction, reviewer, summary="Too early to tell.")
+
+        claim = Claim.objects.get(pk=prediction.pk)
+        assert (claim.status, claim.version, claim.summary) == ("pending", 2, "Too early to tell.")
+        assert prediction.version == 2  # the caller's object is refreshed
+        assert result.from_status == "unreviewed"
+        assert result.to_status == "pending"
+        assert result.changed_by == reviewer
+        assert result.claim_version == 2
+        assert list(claim.status_changes.all()) == [result]
+
+    def test_writes_an_audit_row_with_the_reviewer_and_the_change(self, prediction, reviewer):
+        change(prediction, reviewer)
+        latest = prediction.history.latest()
+        assert latest.history_user == reviewer
+        assert latest.history_type == "~"
+        assert latest.status == "pending"
+        assert latest.version == 2
+        assert latest.history_change_reason == "Status: Unreviewed → Pending"
+
+    def test_sets_the_next_review_date_when_given(self, prediction, reviewer):
+        change(prediction, reviewer, next_review_on=datetime.date(2026, 1, 15))
+        prediction.refresh_from_db()
+        assert prediction.next_review_on == datetime.date(2026, 1, 15)
+
+    def test_a_series_of_changes_forms_the_timeline(self, fact, reviewer):
+        change(fact, reviewer, to_status="in_review", rationale="Looking for the ministry data.")
+        change(fact, reviewer, to_status="accurate", rationale="Ministry data: 79,843 permits.")
+        timeline = [(c.from_status, c.to_status) for c in fact.status_changes.all()]
+        assert timeline == [("unreviewed", "in_review"), ("in_review", "accurate")]
+        assert fact.has_verdict
+
+    def test_refuses_a_status_of_the_other_kind_and_writes_nothing(self, fact, reviewer):
+        with pytest.raises(ValidationError) as error:
+            change(fact, reviewer, to_status="came_true")
+        assert "to_status" in error.value.message_dict
+        self.assert_untouched(fact)
+
+    def test_refuses_the_status_the_claim_already_holds(self, fact, reviewer):
+        with pytest.raises(ValidationError, match="already"):
+            change(fact, reviewer, to_status="unreviewed")
+        self.assert_untouched(fact)
+
+    @pytest.mark.parametrize("rationale", ["", "   ", None])
+    def test_requires_a_public_rationale(self, fact, reviewer, rationale):
+        with pytest.raises(ValidationError) as error:
+            change(fact, reviewer, to_status="in_review", rationale=rationale)
+        assert "rationale" in error.value.message_dict
+        self.assert_untouched(fact)
+
+    def test_a_stale_version_raises_and_writes_nothing(self, prediction, reviewer, other_reviewer):
+        stale_copy = Claim.objects.get(pk=prediction.pk)
+        change(prediction, other_reviewer)
+
+        with pytest.raises(StaleClaimError) as error:
+            change(stale_copy, reviewer, to_status="on_track", expected_version=1)
+        assert error.value.current_version == 2
+        prediction.refresh_from_db()
+        assert (prediction.status, prediction.version) == ("pending", 2)
+        assert prediction.status_changes.count() == 1
+        assert prediction.history.count() == 2  # created, then the one change
+
+    @staticmethod
+    def assert_untouched(claim):
+        fresh = Claim.objects.get(pk=claim.pk)
+        assert (fresh.status, fresh.version) == ("unreviewed", 1)
+        assert not StatusChange.objects.exists()
+        assert fresh.history.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_reviewers_racing_from_the_same_version_cannot_both_win(
+    prediction, reviewer, other_reviewer
+):
+    """Two threads, two database connections, one starting version: exactly one
+    change lands; the other is told the claim moved on."""
+    barrier = threading.Barrier(2)
+    outcomes = {}
+
+    def attempt(user, to_status):
+        from django.db import connection as thread_connection
+
+        claim = Claim.objects.get(pk=prediction.pk)
+        barrier.wait()
+        try:
+            change(claim, user, to_status=to_status, expected_version=1)
+            outcomes[user.username] = "saved"
+        except StaleClaimError:
+            outcomes[user.username] = "stale"
+        finally:
+            thread_connection.close()
+
+    threads = [
+        threading.Thread(target=attempt, args=(reviewer, "pending")),
+        threading.Thread(target=attempt, args=(other_reviewer, "on_track")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(outcomes.values()) == ["saved", "stale"]
+    winner = next(name for name, outcome in outcomes.items() if outcome == "saved")
+    prediction.refresh_from_db()
+    assert prediction.version == 2
+    assert prediction.status == {"rita": "pending", "otto": "on_track"}[winner]
+    assert prediction.status_changes.get().changed_by.username == winner
+
+
+class TestEditClaim:
+    def test_edits_fields_bumps_version_and_records_who(self, prediction, reviewer):
+        changed = edit_claim(
+            claim=prediction,
+            changes={"statement": "Permits will double by the end of 2025.", "summary": "Open."},
+            by=reviewer,
+            expected_version=1,
+        )
+        assert sorted(changed) == ["statement", "summary"]
+        prediction.refresh_from_db()
+        assert prediction.statement == "Permits will double by the end of 2025."
+        assert prediction.version == 2
+        latest = prediction.history.latest()
+        assert latest.history_user == reviewer
+        assert latest.history_change_reason == "Edited statement, summary"
+
+    def test_no_change_writes_nothing(self, prediction, reviewer):
+        assert (
+            edit_claim(
+                claim=prediction,
+                changes={"statement": prediction.statement},
+                by=reviewer,
+                expected_version=1,
+            )
+            == []
+        )
+        prediction.refresh_from_db()
+        assert prediction.version == 1
+
+    def test_a_stale_edit_raises_and_keeps_the_other_edit(
+        self, prediction, reviewer, other_reviewer
+    ):
+        edit_claim(
+            claim=prediction, changes={"summary": "First."}, by=other_reviewer, expected_version=1
+        )
+        with pytest.raises(StaleClaimError):
+            edit_claim(
+                claim=prediction, changes={"summary": "Second."}, by=reviewer, expected_version=1
+            )
+        prediction.refresh_from_db()
+        assert prediction.summary == "First."
+
+    def test_an_invalid_edit_is_refused(self, fact, reviewer):
+        with pytest.raises(ValidationError) as error:
+            edit_claim(
+                claim=fact,
+                changes={"resolve_by": datetime.date(2030, 1, 1)},
+                by=reviewer,
+                expected_version=1,
+            )
+        assert "resolve_by" in error.value.message_dict
+        fact.refresh_from_db()
+        assert (fact.resolve_by, fact.version) == (None, 1)
+
+    def test_status_and_quote_are_not_editable_here(self, fact, reviewer):
+        for field in ("status", "quote", "version"):
+            with pytest.raises(ValueError, match="not editable"):
+                edit_claim(claim=fact, changes={field: "x"}, by=reviewer, expected_version=1)
+
+
+def test_adding_a_note_or_a_source_leaves_the_version_alone(fact, reviewer):
+    ReviewerNote.objects.create(claim=fact, author=reviewer, body="Ask the ministry.")
+    Source.objects.create(
+        claim=fact,
+        url="https://example.gov/permits",
+        title="Permit statistics",
+        stance="supports",
+        added_by=reviewer,
+    )
+    fact.refresh_from_db()
+    assert fact.version == 1

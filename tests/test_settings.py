@@ -1,0 +1,121 @@
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+
+import pytest
+from django.conf import settings
+from django.db import connection, transaction
+
+from factcheck.models import Person
+
+on_sqlite = pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="SQLite tuning applies only to the SQLite backend"
+)
+
+
+def sqlite_pragma(name):
+    with connection.cursor() as cursor:
+        cursor.execute(f"PRAGMA {name}")
+        return cursor.fetchone()[0]
+
+
+@on_sqlite
+@pytest.mark.django_db
+def test_sqlite_connection_uses_wal_normal_sync_and_busy_timeout():
+    assert sqlite_pragma("journal_mode") == "wal"
+    assert sqlite_pragma("synchronous") == 1  # NORMAL
+    assert sqlite_pragma("busy_timeout") == 5000
+
+
+@on_sqlite
+def test_test_database_is_a_file_so_concurrency_is_real():
+    name = settings.DATABASES["default"]["TEST"]["NAME"]
+    assert name.endswith(".sqlite3")
+    assert "memory" not in name
+
+
+@on_sqlite
+@pytest.mark.django_db(transaction=True)
+def test_atomic_blocks_take_the_write_lock_at_begin():
+    """BEGIN IMMEDIATE: an open atomic() block, before it writes anything, already
+    keeps other writers out, so read-then-write sequences cannot interleave."""
+    database_file = connection.settings_dict["NAME"]
+    entered, release = threading.Event(), threading.Event()
+
+    def hold_open_transaction():
+        from django.db import connection as thread_connection
+
+        try:
+            with transaction.atomic():
+                list(Person.objects.all())  # a read only
+                entered.set()
+                release.wait(5)
+        finally:
+            thread_connection.close()
+
+    holder = threading.Thread(target=hold_open_transaction)
+    holder.start()
+    try:
+        assert entered.wait(5)
+        other = sqlite3.connect(database_file, timeout=0.1)
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+        other.close()
+    finally:
+        release.set()
+        holder.join()
+
+
+def settings_in_fresh_process(env_overrides, expression):
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("DJANGO_") and k != "DATABASE_URL"
+    }
+    env.update(env_overrides)
+    code = (
+        "import os; os.environ['DJANGO_SETTINGS_MODULE'] = 'factcheck.settings'\n"
+        "from django.conf import settings\n"
+        f"print({expression})"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=settings.BASE_DIR
+    )
+
+
+def test_debug_is_off_unless_asked_for():
+    result = settings_in_fresh_process({"DJANGO_SECRET_KEY": "k" * 50}, "settings.DEBUG")
+    assert result.stdout.strip() == "False"
+    result = settings_in_fresh_process({"DJANGO_DEBUG": "1"}, "settings.DEBUG")
+    assert result.stdout.strip() == "True"
+
+
+def test_secret_key_is_required_without_debug():
+    result = settings_in_fresh_process({}, "settings.SECRET_KEY")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_allowed_hosts_and_database_url_come_from_the_environment():
+    result = settings_in_fresh_process(
+        {
+            "DJANGO_SECRET_KEY": "k" * 50,
+            "DJANGO_ALLOWED_HOSTS": "facts.example.org, www.facts.example.org",
+            "DATABASE_URL": "postgres://app:pw@db.example.org:5432/facts",
+        },
+        "settings.ALLOWED_HOSTS, settings.DATABASES['default']['ENGINE'], "
+        "settings.DATABASES['default']['HOST']",
+    )
+    assert result.stdout.strip() == (
+        "['facts.example.org', 'www.facts.example.org'] "
+        "django.db.backends.postgresql db.example.org"
+    )
+
+
+def test_default_database_is_the_tuned_sqlite_file_in_the_project():
+    result = settings_in_fresh_process(
+        {"DJANGO_SECRET_KEY": "k" * 50},
+        "settings.DATABASES['default']['NAME'], "
+        "settings.DATABASES['default']['OPTIONS']['transaction_mode']",
+    )
+    assert result.stdout.strip() == f"{settings.BASE_DIR / 'db.sqlite3'} IMMEDIATE"
