@@ -124,6 +124,33 @@ class ClaimAdminForm(forms.ModelForm):
         return cleaned
 
 
+class StatusChangeInline(admin.TabularInline):
+    model = StatusChange
+    fields = ["changed_at", "from_status", "to_status", "rationale", "changed_by"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class SourceInline(admin.StackedInline):
+    model = Source
+    extra = 0
+    readonly_fields = ["added_by", "added_at"]
+
+
+class ReviewerNoteInline(admin.StackedInline):
+    model = ReviewerNote
+    extra = 0
+    readonly_fields = ["author", "created_at"]
+    verbose_name = "internal reviewer note"
+
+
 @admin.register(Claim)
 class ClaimAdmin(AuditedAdmin):
     form = ClaimAdminForm
@@ -151,30 +178,6 @@ class ClaimAdmin(AuditedAdmin):
         "updated_at",
     ]
     history_list_display = ["status", "version"]
-
-    class StatusChangeInline(admin.TabularInline):
-        model = StatusChange
-        fields = ["changed_at", "from_status", "to_status", "rationale", "changed_by"]
-        readonly_fields = fields
-        extra = 0
-        can_delete = False
-
-        def has_add_permission(self, request, obj=None):
-            return False
-
-        def has_change_permission(self, request, obj=None):
-            return False
-
-    class SourceInline(admin.StackedInline):
-        model = Source
-        extra = 0
-        readonly_fields = ["added_by", "added_at"]
-
-    class ReviewerNoteInline(admin.StackedInline):
-        model = ReviewerNote
-        extra = 0
-        readonly_fields = ["author", "created_at"]
-        verbose_name = "internal reviewer note"
 
     inlines = [StatusChangeInline, SourceInline, ReviewerNoteInline]
 

@@ -39,10 +39,12 @@ EDITABLE_CLAIM_FIELDS = (
 )
 
 
-def _check_version(claim, expected_version):
-    current_version = Claim.objects.filter(pk=claim.pk).values_list("version", flat=True).get()
-    if current_version != expected_version:
-        raise StaleClaimError(claim, expected_version, current_version)
+def _current_row(claim, expected_version):
+    """The claim as stored now, provided it is still at ``expected_version``."""
+    current = Claim.objects.get(pk=claim.pk)
+    if current.version != expected_version:
+        raise StaleClaimError(claim, expected_version, current.version)
+    return current
 
 
 def _conditional_update(claim, expected_version, **values):
@@ -76,8 +78,7 @@ def change_claim_status(
     StaleClaimError when the claim is no longer at ``expected_version``.
     Returns the new StatusChange; ``claim`` is refreshed in place.
     """
-    _check_version(claim, expected_version)
-    current = Claim.objects.only("kind", "status").get(pk=claim.pk)
+    current = _current_row(claim, expected_version)
 
     errors = {}
     if (current.kind, to_status) not in STATUS_TABLE:
@@ -127,9 +128,7 @@ def edit_claim(*, claim, changes, by, expected_version):
     unknown = set(changes) - set(EDITABLE_CLAIM_FIELDS)
     if unknown:
         raise ValueError(f"Fields not editable here: {', '.join(sorted(unknown))}")
-    _check_version(claim, expected_version)
-
-    edited = Claim.objects.get(pk=claim.pk)
+    edited = _current_row(claim, expected_version)
     changed = [name for name, value in changes.items() if getattr(edited, name) != value]
     if not changed:
         return []
