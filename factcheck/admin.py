@@ -138,10 +138,19 @@ class StatusChangeInline(admin.TabularInline):
         return False
 
 
-class SourceInline(admin.StackedInline):
+class SourceInline(admin.TabularInline):
+    """Sources are listed here and edited on their own admin page, where every
+    change goes through the services (and becomes a correction after a verdict)."""
+
     model = Source
+    fields = ["title", "stance", "url", "added_by", "added_at", "removed_at"]
+    readonly_fields = fields
     extra = 0
-    readonly_fields = ["added_by", "added_at"]
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 class ReviewerNoteInline(admin.StackedInline):
@@ -251,19 +260,13 @@ class ClaimAdmin(AuditedAdmin):
                 expected_version=obj.version,
             )
 
-    def save_related(self, request, form, formsets, change):
-        for formset in formsets:
-            for instance in formset.save(commit=False):
-                # Sources and notes record who added them.
-                if isinstance(instance, Source) and instance.added_by_id is None:
-                    instance.added_by = request.user
-                if isinstance(instance, ReviewerNote) and instance.author_id is None:
-                    instance.author = request.user
-                instance.save()
-            for instance in formset.deleted_objects:
-                instance.delete()
-            formset.save_m2m()
-        form.save_m2m()
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for note in instances:
+            if note.author_id is None:  # notes record who wrote them
+                note.author = request.user
+            note.save()
+        formset.save_m2m()
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
@@ -281,15 +284,37 @@ class ClaimChildAdmin(AuditedAdmin):
 
 @admin.register(Source)
 class SourceAdmin(ClaimChildAdmin):
-    list_display = ["title", "publisher", "stance", "claim", "added_by", "added_at"]
-    list_filter = ["stance", "publisher"]
+    list_display = ["title", "publisher", "stance", "claim", "added_by", "added_at", "removed_at"]
+    list_filter = ["stance", "publisher", ("removed_at", admin.EmptyFieldListFilter)]
     search_fields = ["title", "publisher", "url", "note", "claim__statement"]
-    readonly_fields = ["added_by", "added_at"]
+    readonly_fields = ["added_by", "added_at", "removed_at", "removed_by"]
+    actions = ["remove_sources", "restore_sources"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is None else ["claim", *self.readonly_fields]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # removal is recorded and recoverable: use the actions
 
     def save_model(self, request, obj, form, change):
-        if obj.added_by_id is None:
-            obj.added_by = request.user
-        super().save_model(request, obj, form, change)
+        if not change:
+            fields = {name: form.cleaned_data[name] for name in services.SOURCE_FIELDS}
+            added = services.add_source(claim=obj.claim, by=request.user, **fields)
+            obj.pk = added.pk
+            return
+        source = Source.objects.get(pk=obj.pk)
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        services.edit_source(source=source, by=request.user, changes=changes)
+
+    @admin.action(description="Remove the selected sources (recoverable)")
+    def remove_sources(self, request, queryset):
+        for source in queryset.select_related("claim"):
+            services.remove_source(source=source, by=request.user)
+
+    @admin.action(description="Restore the selected sources")
+    def restore_sources(self, request, queryset):
+        for source in queryset.select_related("claim"):
+            services.restore_source(source=source, by=request.user)
 
 
 @admin.register(ReviewerNote)

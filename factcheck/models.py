@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Count, F, Max, Q
 from django.db.models.functions import Length
 from django.urls import reverse
 from django.utils import timezone
@@ -86,6 +86,27 @@ class Person(models.Model):
         return reverse("factcheck:person_detail", kwargs={"slug": self.slug})
 
 
+class ClaimQuerySet(models.QuerySet):
+    def search(self, text):
+        """Claims whose quote or statement contains ``text`` (case-insensitive)."""
+        return self.filter(Q(quote__icontains=text) | Q(statement__icontains=text))
+
+    def status_counts(self):
+        """{(kind, status): number of claims}, in one query."""
+        rows = self.order_by().values_list("kind", "status").annotate(count=Count("id"))
+        return {(kind, status): count for kind, status, count in rows}
+
+    def with_public_detail(self):
+        """Everything a public claim page or export shows, in a fixed number of queries."""
+        return self.select_related("article", "speaker").prefetch_related(
+            "status_changes", "corrections", "sources"
+        )
+
+    def fingerprint(self):
+        """(count, latest public change) of these claims: what list ETags are made of."""
+        return self.order_by().aggregate(count=Count("id"), latest=Max("public_updated_at"))
+
+
 class Claim(models.Model):
     article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="claims")
     speaker = models.ForeignKey(
@@ -120,8 +141,13 @@ class Claim(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    # When anything the public sees of this claim last changed, sources included
+    # (which leave the version alone): the basis of its pages' ETags.
+    public_updated_at = models.DateTimeField(default=timezone.now, editable=False)
 
     history = HistoricalRecords()
+
+    objects = ClaimQuerySet.as_manager()
 
     class Meta:
         ordering = ["article_id", "quote_start", "id"]
@@ -172,6 +198,14 @@ class Claim(models.Model):
     @property
     def has_verdict(self):
         return self.status_info.has_verdict
+
+    def resolve_by_state(self, today):
+        """ "overdue" or "due" for an unresolved prediction whose date has come, else ""."""
+        if not self.is_prediction or not self.resolve_by or self.status_info.is_final:
+            return ""
+        if self.resolve_by < today:
+            return "overdue"
+        return "due" if self.resolve_by == today else ""
 
     def clean(self):
         errors = {}
@@ -235,6 +269,11 @@ class StatusChange(models.Model):
         return status_info(self.claim.kind, self.to_status)
 
 
+class SourceQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(removed_at__isnull=True)
+
+
 class Stance(models.TextChoices):
     SUPPORTS = "supports", "Supports the claim"
     REFUTES = "refutes", "Refutes the claim"
@@ -256,11 +295,23 @@ class Source(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     added_at = models.DateTimeField(default=timezone.now)
+    # Removal is recorded, not a delete, so a removed source can be restored.
+    removed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
 
     history = HistoricalRecords()
 
+    objects = SourceQuerySet.as_manager()
+
     class Meta:
-        ordering = ["claim_id", "stance", "added_at", "id"]
+        ordering = ["claim_id", "added_at", "id"]
         indexes = [models.Index(fields=["claim", "stance"], name="source_claim_stance_idx")]
         constraints = [
             http_url_constraint("url", "source_url_is_http"),
@@ -269,6 +320,30 @@ class Source(models.Model):
 
     def __str__(self):
         return self.title
+
+    @property
+    def is_removed(self):
+        return self.removed_at is not None
+
+
+class Correction(models.Model):
+    """A dated change to what the public sees of a claim that already had a
+    verdict (summary revised, source added or removed). Written by the services;
+    shown on the claim's public timeline."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="corrections")
+    description = models.TextField(help_text="Public: what changed.")
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    made_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["made_at", "id"]
+        indexes = [models.Index(fields=["claim", "made_at"], name="correction_claim_idx")]
+
+    def __str__(self):
+        return f"{self.claim.slug}: {self.description}"
 
 
 class ReviewerNote(models.Model):

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Claim, StatusChange
+from .models import Claim, Correction, Source, StatusChange
 from .statuses import STATUS_TABLE, status_info
 
 
@@ -37,6 +37,9 @@ EDITABLE_CLAIM_FIELDS = (
     "resolve_by",
     "next_review_on",
 )
+# Of those, what the public sees (the next review date is the desk's own).
+PUBLIC_CLAIM_FIELDS = ("statement", "summary", "condition", "resolution_criteria", "resolve_by")
+SOURCE_FIELDS = ("url", "archived_url", "title", "publisher", "published_on", "stance", "note")
 
 
 def _current_row(claim, expected_version):
@@ -47,10 +50,13 @@ def _current_row(claim, expected_version):
     return current
 
 
-def _conditional_update(claim, expected_version, **values):
+def _conditional_update(claim, expected_version, *, public, **values):
     """UPDATE … WHERE version = expected; bump the version or raise StaleClaimError."""
+    now = timezone.now()
+    if public:
+        values["public_updated_at"] = now
     updated = Claim.objects.filter(pk=claim.pk, version=expected_version).update(
-        version=expected_version + 1, updated_at=timezone.now(), **values
+        version=expected_version + 1, updated_at=now, **values
     )
     if updated != 1:
         current_version = Claim.objects.filter(pk=claim.pk).values_list("version", flat=True).get()
@@ -98,7 +104,7 @@ def change_claim_status(
         values["summary"] = summary.strip()
     if next_review_on is not None:
         values["next_review_on"] = next_review_on
-    _conditional_update(claim, expected_version, **values)
+    _conditional_update(claim, expected_version, public=True, **values)
 
     change = StatusChange.objects.create(
         claim=claim,
@@ -136,7 +142,93 @@ def edit_claim(*, claim, changes, by, expected_version):
         setattr(edited, name, changes[name])
     edited.full_clean(exclude=["slug"], validate_unique=False)
 
-    _conditional_update(claim, expected_version, **{name: changes[name] for name in changed})
-    labels = ", ".join(Claim._meta.get_field(name).verbose_name for name in changed)
-    _record_history(claim, by, f"Edited {labels}")
+    public_changes = [name for name in changed if name in PUBLIC_CLAIM_FIELDS]
+    _conditional_update(
+        claim,
+        expected_version,
+        public=bool(public_changes),
+        **{name: changes[name] for name in changed},
+    )
+    _record_history(claim, by, f"Edited {_field_labels(Claim, changed)}")
+    if public_changes and edited.has_verdict:
+        _record_correction(claim, by, f"Revised the {_field_labels(Claim, public_changes)}.")
     return changed
+
+
+def _field_labels(model, names):
+    return ", ".join(str(model._meta.get_field(name).verbose_name) for name in names)
+
+
+def _record_correction(claim, by, description):
+    """Once a claim has a verdict, every later change the public can see is a
+    dated correction on its timeline."""
+    Correction.objects.create(claim=claim, description=description, made_by=by)
+
+
+def _touch_public(claim):
+    Claim.objects.filter(pk=claim.pk).update(public_updated_at=timezone.now())
+
+
+@transaction.atomic
+def add_source(*, claim, by, **fields):
+    """Attach a source to ``claim``. Does not touch the claim's version."""
+    source = Source(claim=claim, added_by=by, **fields)
+    source.full_clean()
+    source._history_user = by
+    source.save()
+    _touch_public(claim)
+    if claim.has_verdict:
+        _record_correction(claim, by, f"Added a source: {source.title}.")
+    return source
+
+
+@transaction.atomic
+def edit_source(*, source, by, changes):
+    """Apply ``changes`` (a dict over SOURCE_FIELDS) to ``source``; return what changed."""
+    unknown = set(changes) - set(SOURCE_FIELDS)
+    if unknown:
+        raise ValueError(f"Fields not editable here: {', '.join(sorted(unknown))}")
+    changed = [name for name, value in changes.items() if getattr(source, name) != value]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(source, name, changes[name])
+    source.full_clean()
+    source._history_user = by
+    source.save(update_fields=changed)
+    _touch_public(source.claim)
+    if source.claim.has_verdict:
+        _record_correction(
+            source.claim,
+            by,
+            f"Revised the source “{source.title}” ({_field_labels(Source, changed)}).",
+        )
+    return changed
+
+
+@transaction.atomic
+def remove_source(*, source, by):
+    """Take a source off the claim's public page. It is kept, and can be restored."""
+    if source.is_removed:
+        return
+    source.removed_at, source.removed_by = timezone.now(), by
+    source._history_user = by
+    source._change_reason = "Removed"
+    source.save(update_fields=["removed_at", "removed_by"])
+    _touch_public(source.claim)
+    if source.claim.has_verdict:
+        _record_correction(source.claim, by, f"Removed a source: {source.title}.")
+
+
+@transaction.atomic
+def restore_source(*, source, by):
+    """Put a removed source back on the claim's page."""
+    if not source.is_removed:
+        return
+    source.removed_at, source.removed_by = None, None
+    source._history_user = by
+    source._change_reason = "Restored"
+    source.save(update_fields=["removed_at", "removed_by"])
+    _touch_public(source.claim)
+    if source.claim.has_verdict:
+        _record_correction(source.claim, by, f"Restored a source: {source.title}.")

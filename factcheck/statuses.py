@@ -53,6 +53,19 @@ class StatusInfo:
     rating: int | None = None
 
     @property
+    def tone(self):
+        """The colour family a page draws this status in (always beside its label)."""
+        if self.rating is not None:
+            return {5: "true", 4: "mostly-true", 3: "mixed", 2: "mostly-false", 1: "false"}[
+                self.rating
+            ]
+        if self.is_final:
+            return "no-verdict"
+        return {"unreviewed": "unreviewed", "on_track": "on-track", "off_track": "off-track"}.get(
+            self.value, "in-progress"
+        )
+
+    @property
     def has_verdict(self):
         return self.is_final and self.rating is not None
 

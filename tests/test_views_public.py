@@ -1,48 +1,505 @@
-import pytest
+import csv
+import datetime
+import io
+import json
+import xml.etree.ElementTree as ET
 
-from factcheck.models import ReviewerNote
-from factcheck.services import change_claim_status
+import pytest
+from bs4 import BeautifulSoup
+from django.utils import timezone
+
+from factcheck.models import Article, Claim, Person, ReviewerNote
+from factcheck.services import add_source, change_claim_status, edit_claim, remove_source
+from factcheck.statuses import STATUS_TABLE
 
 pytestmark = pytest.mark.django_db
 
-
-def test_home_lists_articles_with_their_claim_counts(client, fact, prediction):
-    page = client.get("/").content.decode()
-    assert "Work permits rise" in page
-    assert "2 claims" in page
+ATOM = "{http://www.w3.org/2005/Atom}"
+SECRET = "SECRET-NOTE-7f3a"
 
 
-def test_article_page_highlights_each_claim_with_its_status(client, fact, prediction):
-    page = client.get(fact.article.get_absolute_url()).content.decode()
-    assert (
-        f'<a class="claim-highlight status-unreviewed" href="/claims/{fact.slug}/">'
-        "Around 80,000 people received a work permit this year."
-    ) in page
-    assert "[Unreviewed]" in page
+def soup(response):
+    assert response.status_code == 200
+    return BeautifulSoup(response.content, "html.parser")
 
 
-def test_claim_page_shows_quote_status_timeline_and_not_the_notes(client, prediction, reviewer):
-    change_claim_status(
-        claim=prediction,
-        to_status="on_track",
-        rationale="Up 60% in 2024.",
-        by=reviewer,
-        expected_version=1,
+def text_of(response):
+    return " ".join(soup(response).get_text(" ").split())
+
+
+def give_verdict(claim, by, to_status="accurate", **extra):
+    return change_claim_status(
+        claim=claim,
+        to_status=to_status,
+        rationale=f"Checked: {to_status}.",
+        by=by,
+        expected_version=claim.version,
+        **extra,
     )
-    ReviewerNote.objects.create(claim=prediction, author=reviewer, body="Secret working note.")
-    page = client.get(prediction.get_absolute_url()).content.decode()
-    assert "the number will double by 2025" in page
-    assert "On track" in page
-    assert "Unreviewed → On track. Up 60% in 2024." in page
-    assert "Secret working note." not in page
 
 
-def test_speaker_page_lists_their_claims(client, prediction):
-    page = client.get(prediction.speaker.get_absolute_url()).content.decode()
-    assert "Ada Example" in page
-    assert prediction.statement in page
+@pytest.fixture
+def checked_fact(fact, reviewer):
+    add_source(
+        claim=fact,
+        by=reviewer,
+        url="https://stats.example.gov/permits",
+        title="Permit statistics 2022",
+        publisher="Statistics Office",
+        stance="supports",
+        note="Table 4 lists 79,843 permits.",
+    )
+    add_source(
+        claim=fact,
+        by=reviewer,
+        url="https://news.example.com/context",
+        title="Background on permits",
+        stance="context",
+    )
+    give_verdict(fact, reviewer, summary="Official figures confirm about 80,000 permits.")
+    ReviewerNote.objects.create(claim=fact, author=reviewer, body=f"{SECRET} call the ministry")
+    return fact
 
 
-@pytest.mark.parametrize("url", ["/articles/nope/", "/claims/nope/", "/speakers/nope/"])
+class TestHome:
+    def test_lists_articles_newest_first_with_a_status_chart(self, client, fact, prediction):
+        Article.objects.create(
+            title="Older piece",
+            publisher="Example Times",
+            published_on=datetime.date(2020, 1, 1),
+            text="Nothing.",
+            slug="older",
+        )
+        page = soup(client.get("/"))
+        titles = [h3.get_text() for h3 in page.select(".article-list h3")]
+        assert titles == ["Work permits rise", "Older piece"]
+        chart = page.select_one(".article-list li .status-chart")
+        assert chart.select_one("svg title").get_text() == "Claims by status: Unreviewed 2"
+        assert [li.get_text() for li in chart.select(".legend li")] == ["Unreviewed: 2"]
+        assert chart.select_one("rect")["width"] == "100.0"
+
+    def test_shows_the_latest_status_changes(self, client, checked_fact):
+        (change,) = soup(client.get("/")).select(".change-list li")
+        assert change.a.get_text() == checked_fact.statement
+        assert [s.get_text() for s in change.select(".status")] == ["Unreviewed", "Accurate"]
+
+
+class TestArticlePage:
+    def test_each_quote_is_wrapped_once_at_its_offsets_with_its_status(
+        self, client, fact, prediction, reviewer
+    ):
+        give_verdict(prediction, reviewer, to_status="on_track")
+        page = soup(client.get(fact.article.get_absolute_url()))
+        for claim in (fact, prediction):
+            claim.refresh_from_db()
+            marks = page.select(f"mark#quote-{claim.slug}")
+            assert len(marks) == 1
+            mark = marks[0]
+            quote_link = mark.find("a")
+            assert quote_link.get_text() == claim.quote
+            assert quote_link["href"] == claim.get_absolute_url()
+            tag = mark.select_one("a.status-tag")
+            assert tag.get_text() == claim.status_info.label  # the status in text, not only colour
+            assert tag["href"] == claim.get_absolute_url()
+        # The text around the highlights is the article's own, in order.
+        assert (
+            page.select_one(".article-text")
+            .get_text()
+            .replace(" Unreviewed", "")
+            .replace(" On track", "")
+            == fact.article.text
+        )
+
+    def test_a_quote_inside_another_is_nested_not_lost(self, client, make_claim):
+        outer = make_claim(quote="Officials said the number will double by 2025.", slug="outer")
+        inner = make_claim(quote="double by 2025", slug="inner")
+        page = soup(client.get(outer.article.get_absolute_url()))
+        nested = page.select_one("mark#quote-outer mark#quote-inner")
+        assert nested is not None
+        assert nested.find("a").get_text() == inner.quote
+
+    def test_shows_the_summary_chart_for_this_article(self, client, checked_fact, prediction):
+        page = soup(client.get(checked_fact.article.get_absolute_url()))
+        legend = [li.get_text() for li in page.select(".legend li")]
+        assert legend == ["Unreviewed: 1", "Accurate: 1"]
+
+
+class TestClaimList:
+    @pytest.fixture
+    def claims(self, fact, prediction, make_claim, reviewer):
+        other_speaker = Person.objects.create(name="Bo Other", slug="bo-other")
+        critics = make_claim(
+            quote="Critics disagree.",
+            slug="critics",
+            speaker=other_speaker,
+            statement="Critics dispute the permit figures.",
+        )
+        give_verdict(fact, reviewer)
+        return {"fact": fact, "prediction": prediction, "critics": critics}
+
+    def listed(self, client, query="", **headers):
+        response = client.get(f"/claims/?{query}", headers=headers)
+        return [a["href"] for a in soup(response).select(".claim-summaries > li > a")]
+
+    def test_lists_every_claim_most_recently_changed_first(self, client, claims):
+        assert self.listed(client) == [
+            claims["fact"].get_absolute_url(),
+            claims["critics"].get_absolute_url(),
+            claims["prediction"].get_absolute_url(),
+        ]
+
+    @pytest.mark.parametrize(
+        ("query", "expected"),
+        [
+            ("status=accurate", ["fact"]),
+            ("status=unreviewed", ["critics", "prediction"]),
+            ("kind=prediction", ["prediction"]),
+            ("speaker=ada-example", ["prediction"]),
+            ("speaker=bo-other", ["critics"]),
+            ("article=work-permits-rise", ["fact", "critics", "prediction"]),
+            ("q=double", ["prediction"]),
+            ("q=PERMIT+FIGURES", ["critics"]),
+            ("q=80%2C000", ["fact"]),
+            ("kind=fact&status=unreviewed", ["critics"]),
+            ("sort=resolve_by", ["prediction"]),
+        ],
+    )
+    def test_filters_and_search(self, client, claims, query, expected):
+        assert self.listed(client, query) == [claims[n].get_absolute_url() for n in expected]
+
+    def test_htmx_gets_only_the_results_fragment(self, client, claims):
+        response = client.get("/claims/?kind=prediction", headers={"HX-Request": "true"})
+        body = response.content.decode()
+        assert "<html" not in body
+        assert body.lstrip().startswith('<section id="claim-results"')
+        assert "1 claim" in body
+        assert "HX-Request" in response["Vary"]
+
+    def test_htmx_history_restore_gets_the_whole_page(self, client, claims):
+        response = client.get(
+            "/claims/?kind=prediction",
+            headers={"HX-Request": "true", "HX-History-Restore-Request": "true"},
+        )
+        assert "<html" in response.content.decode()
+
+    def test_the_form_works_without_javascript_and_keeps_its_values(self, client, claims):
+        page = soup(client.get("/claims/?q=double&kind=prediction"))
+        form = page.select_one("form.filters")
+        assert (form["method"], form["action"]) == ("get", "/claims/")
+        assert form.select_one("#id_q")["value"] == "double"
+        assert form.select_one("#id_kind option[selected]")["value"] == "prediction"
+        assert form["hx-push-url"] == "true"  # the URL follows the filters under htmx
+        assert page.select_one("label[for=id_q]").get_text() == "Search quotes and statements"
+
+    def test_an_unknown_filter_value_is_reported_and_ignored(self, client, claims):
+        page = soup(client.get("/claims/?status=bogus"))
+        assert "Select a valid choice" in page.select_one(".error").get_text()
+        assert page.select_one(".results-count").get_text() == "3 claims"
+
+    def test_paginates(self, client, make_claim, article):
+        article.text += " " + " ".join(f"Claim number {i}." for i in range(25))
+        article.save()
+        for i in range(25):
+            make_claim(quote=f"Claim number {i}.")
+        first = soup(client.get("/claims/"))
+        assert len(first.select(".claim-summaries > li")) == 20
+        next_link = first.select_one(".pagination a[rel=next]")["href"]
+        second = soup(client.get(f"/claims/{next_link}"))
+        assert len(second.select(".claim-summaries > li")) == 5
+        kept = soup(client.get("/claims/?kind=fact"))
+        assert kept.select_one(".pagination a[rel=next]")["href"] == "?kind=fact&page=2"
+
+    def test_overdue_predictions_are_flagged(self, client, prediction):
+        Claim.objects.filter(pk=prediction.pk).update(resolve_by=datetime.date(2020, 1, 1))
+        page = soup(client.get("/claims/"))
+        assert page.select_one(".due-flag").get_text() == "overdue"
+
+
+class TestClaimPage:
+    def test_shows_the_quote_in_its_paragraph_speaker_article_and_kind(self, client, prediction):
+        page = soup(client.get(prediction.get_absolute_url()))
+        context = page.select_one("blockquote.in-context")
+        assert context.select_one("mark").get_text() == prediction.quote
+        assert context.get_text() == (
+            "Around 80,000 people received a work permit this year. "
+            "Officials said the number will double by 2025."
+        )
+        meta = page.select_one("header .meta")
+        assert meta.select_one("a")["href"] == "/speakers/ada-example/"
+        assert "Prediction" in meta.get_text()
+        assert "20 October 2022" in meta.get_text()
+        assert page.select_one("h1").get_text() == prediction.statement
+
+    def test_shows_status_summary_and_date_of_last_change(self, client, checked_fact):
+        page = soup(client.get(checked_fact.get_absolute_url()))
+        verdict = page.select_one(".verdict")
+        assert verdict.select_one("h2").get_text() == "Status: Accurate"
+        assert verdict.select_one(".summary").get_text() == (
+            "Official figures confirm about 80,000 permits."
+        )
+        today = timezone.localdate()
+        assert f"Last status change: {today:%-d %B %Y}" in verdict.get_text()
+
+    def test_timeline_has_every_status_change_and_later_corrections(
+        self, client, checked_fact, reviewer
+    ):
+        give_verdict(checked_fact, reviewer, to_status="mostly_accurate")
+        edit_claim(
+            claim=checked_fact,
+            changes={"summary": "Close: 79,843 permits."},
+            by=reviewer,
+            expected_version=checked_fact.version,
+        )
+        remove_source(source=checked_fact.sources.get(stance="context"), by=reviewer)
+        entries = soup(client.get(checked_fact.get_absolute_url())).select(".timeline > li")
+        texts = [" ".join(li.get_text(" ").split()) for li in entries]
+        assert [t.split(" ", 3)[3] for t in texts] == [
+            "Unreviewed → Accurate Checked: accurate.",
+            "Accurate → Mostly accurate Checked: mostly_accurate.",
+            "Correction: Revised the summary.",
+            "Correction: Removed a source: Background on permits.",
+        ]
+
+    def test_sources_are_grouped_by_stance_and_removed_ones_are_gone(
+        self, client, checked_fact, reviewer
+    ):
+        page = soup(client.get(checked_fact.get_absolute_url()))
+        assert [h3.get_text() for h3 in page.select("#sources-heading ~ h3")] == [
+            "Supports the claim",
+            "Context",
+        ]
+        link = page.select_one(".sources a")
+        assert (link.get_text(), link["href"]) == (
+            "Permit statistics 2022",
+            "https://stats.example.gov/permits",
+        )
+        remove_source(source=checked_fact.sources.get(stance="supports"), by=reviewer)
+        page = soup(client.get(checked_fact.get_absolute_url()))
+        assert [h3.get_text() for h3 in page.select("#sources-heading ~ h3")] == ["Context"]
+
+    def test_prediction_shows_condition_criteria_and_resolve_by(self, client, prediction):
+        Claim.objects.filter(pk=prediction.pk).update(
+            condition="If the law passes.", resolve_by=datetime.date(2099, 12, 31)
+        )
+        page = soup(client.get(prediction.get_absolute_url()))
+        terms = [dt.get_text() for dt in page.select(".prediction dt")]
+        assert terms == ["Condition", "Resolution criteria", "Resolve by"]
+        assert "31 December 2099" in page.select(".prediction dd")[2].get_text()
+        assert page.select_one(".due-flag") is None
+
+    @pytest.mark.parametrize(("days", "flag"), [(-1, "overdue"), (0, "due"), (1, None)])
+    def test_resolve_by_is_marked_due_or_overdue_once_it_comes(
+        self, client, prediction, days, flag
+    ):
+        when = timezone.localdate() + datetime.timedelta(days=days)
+        Claim.objects.filter(pk=prediction.pk).update(resolve_by=when)
+        found = soup(client.get(prediction.get_absolute_url())).select_one(".due-flag")
+        assert (found.get_text() if found else None) == flag
+
+    def test_a_resolved_prediction_is_not_overdue(self, client, prediction, reviewer):
+        Claim.objects.filter(pk=prediction.pk).update(resolve_by=datetime.date(2020, 1, 1))
+        prediction.refresh_from_db()
+        give_verdict(prediction, reviewer, to_status="came_true")
+        assert soup(client.get(prediction.get_absolute_url())).select_one(".due-flag") is None
+
+    def test_has_a_permalink_and_a_feed_of_its_changes(self, client, prediction):
+        page = soup(client.get(prediction.get_absolute_url()))
+        assert page.select_one("link[rel=canonical]")["href"] == (
+            "http://testserver/claims/permits-will-double/"
+        )
+        feeds = [link["href"] for link in page.select("link[rel=alternate]")]
+        assert feeds == ["/feed/", "/claims/permits-will-double/feed/"]
+        assert page.select_one(".permalink a")["href"] == prediction.get_absolute_url()
+
+    def test_unreviewed_claim_says_so(self, client, fact):
+        page = text_of(client.get(fact.get_absolute_url()))
+        assert "Status: Unreviewed" in page
+        assert "Not reviewed yet" in page
+        assert "no status changes yet" in page
+
+
+class TestClaimReview:
+    def json_ld(self, client, claim):
+        scripts = soup(client.get(claim.get_absolute_url())).select(
+            'script[type="application/ld+json"]'
+        )
+        return [json.loads(script.string) for script in scripts]
+
+    def test_a_claim_with_a_verdict_embeds_claim_review(self, client, checked_fact):
+        (review,) = self.json_ld(client, checked_fact)
+        assert review["@context"] == "https://schema.org"
+        assert review["@type"] == "ClaimReview"
+        assert review["url"] == "http://testserver/claims/work-permits/"
+        assert review["claimReviewed"] == checked_fact.statement
+        assert review["reviewRating"] == {
+            "@type": "Rating",
+            "ratingValue": 5,
+            "bestRating": 5,
+            "worstRating": 1,
+            "alternateName": "Accurate",
+        }
+        assert review["author"]["@type"] == "Organization"
+        assert review["author"]["name"] == "factcheck"
+        assert review["datePublished"] == timezone.localdate().isoformat()
+        item = review["itemReviewed"]
+        assert item["@type"] == "Claim"
+        assert item["author"] == {"@type": "Organization", "name": "Example Times"}
+        assert item["datePublished"] == "2022-10-20"
+        assert item["appearance"]["url"] == "https://example.com/permits"
+
+    def test_the_speaker_is_the_claims_author(self, client, prediction, reviewer):
+        give_verdict(prediction, reviewer, to_status="did_not_come_true")
+        (review,) = self.json_ld(client, prediction)
+        assert review["itemReviewed"]["author"]["@type"] == "Person"
+        assert review["itemReviewed"]["author"]["name"] == "Ada Example"
+        assert review["reviewRating"]["ratingValue"] == 1
+        assert review["reviewRating"]["alternateName"] == "Did not come true"
+
+    @pytest.mark.parametrize("status", ["in_review", "unverifiable"])
+    def test_no_claim_review_without_a_rated_verdict(self, client, fact, reviewer, status):
+        give_verdict(fact, reviewer, to_status=status)
+        assert self.json_ld(client, fact) == []
+
+    def test_script_in_a_statement_cannot_break_out(self, client, checked_fact):
+        Claim.objects.filter(pk=checked_fact.pk).update(statement="</script><script>alert(1)")
+        body = client.get(checked_fact.get_absolute_url()).content.decode()
+        assert "<script>alert(1)" not in body
+        (review,) = self.json_ld(client, checked_fact)
+        assert review["claimReviewed"] == "</script><script>alert(1)"
+
+
+class TestSpeakerAndMethodology:
+    def test_speaker_page_shows_a_track_record(
+        self, client, prediction, make_claim, reviewer, speaker
+    ):
+        other = make_claim(
+            quote="Critics disagree.",
+            kind="prediction",
+            speaker=speaker,
+            resolve_by=datetime.date(2024, 1, 1),
+        )
+        give_verdict(prediction, reviewer, to_status="came_true")
+        give_verdict(other, reviewer, to_status="condition_not_met")
+        page = soup(client.get("/speakers/ada-example/"))
+        rows = {
+            row.th.get_text(): row.td.get_text() for row in page.select(".record table tbody tr")
+        }
+        assert rows == {
+            "Came true": "1",
+            "Partly came true": "0",
+            "Did not come true": "0",
+            "Void (condition not met, or unresolvable)": "1",
+            "Pending": "0",
+        }
+        assert len(page.select(".claim-summaries li")) == 2
+
+    def test_methodology_explains_every_status_from_the_table(self, client):
+        page = soup(client.get("/methodology/"))
+        for info in STATUS_TABLE.values():
+            row = page.select_one(f"#status-{info.kind}-{info.value}")
+            assert info.label in row.get_text()
+            assert info.description in row.get_text()
+            assert ("Final" if info.is_final else "Open") in row.get_text()
+
+
+class TestFeeds:
+    def test_site_feed_lists_status_changes(self, client, checked_fact, prediction, reviewer):
+        give_verdict(prediction, reviewer, to_status="pending")
+        response = client.get("/feed/")
+        assert response["Content-Type"].startswith("application/atom+xml")
+        feed = ET.fromstring(response.content)
+        titles = [entry.find(f"{ATOM}title").text for entry in feed.iter(f"{ATOM}entry")]
+        assert titles == [
+            f"Pending: {prediction.statement}",
+            f"Accurate: {checked_fact.statement}",
+        ]
+        link = feed.find(f"{ATOM}entry/{ATOM}link").get("href")
+        assert link.startswith("http://testserver/claims/permits-will-double/#change-")
+
+    def test_claim_feed_lists_its_changes_and_corrections(self, client, checked_fact, reviewer):
+        remove_source(source=checked_fact.sources.get(stance="context"), by=reviewer)
+        feed = ET.fromstring(client.get(f"{checked_fact.get_absolute_url()}feed/").content)
+        entries = [
+            (e.find(f"{ATOM}title").text, e.find(f"{ATOM}summary").text)
+            for e in feed.iter(f"{ATOM}entry")
+        ]
+        assert entries == [
+            ("Correction", "Removed a source: Background on permits."),
+            ("Status: Unreviewed → Accurate", "Checked: accurate."),
+        ]
+
+    def test_every_page_advertises_the_site_feed(self, client, fact):
+        for url in ["/", "/claims/", fact.get_absolute_url(), "/methodology/"]:
+            link = soup(client.get(url)).select_one(
+                'link[rel=alternate][type="application/atom+xml"]'
+            )
+            assert link["href"] == "/feed/"
+
+
+class TestExports:
+    def test_json_export_has_claims_timelines_sources_and_reviews(
+        self, client, checked_fact, prediction
+    ):
+        data = client.get("/exports/claims.json").json()
+        by_slug = {record["slug"]: record for record in data["claims"]}
+        assert set(by_slug) == {checked_fact.slug, prediction.slug}
+        record = by_slug[checked_fact.slug]
+        assert record["status"] == "accurate"
+        assert [e["to"] for e in record["timeline"]] == ["accurate"]
+        assert [s["title"] for s in record["sources"]] == [
+            "Permit statistics 2022",
+            "Background on permits",
+        ]
+        assert record["claim_review"]["reviewRating"]["ratingValue"] == 5
+        assert "claim_review" not in by_slug[prediction.slug]
+        assert by_slug[prediction.slug]["resolve_by"] == "2025-12-31"
+
+    def test_csv_export_has_one_row_per_claim(self, client, checked_fact, prediction):
+        response = client.get("/exports/claims.csv")
+        assert response["Content-Type"] == "text/csv; charset=utf-8"
+        rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+        assert [row["slug"] for row in rows] == [checked_fact.slug, prediction.slug]
+        assert rows[0]["status_label"] == "Accurate"
+        assert rows[0]["sources"] == "2"
+        assert rows[1]["speaker"] == "Ada Example"
+
+    def test_csv_cells_that_look_like_formulas_stay_text(self, client, fact):
+        Claim.objects.filter(pk=fact.pk).update(statement='=HYPERLINK("http://evil")')
+        rows = list(csv.DictReader(io.StringIO(client.get("/exports/claims.csv").content.decode())))
+        assert rows[0]["statement"] == '\'=HYPERLINK("http://evil")'
+
+
+def test_reviewer_notes_never_reach_a_public_page_feed_or_export(client, checked_fact):
+    urls = [
+        "/",
+        "/claims/",
+        "/claims/?q=permit",
+        checked_fact.get_absolute_url(),
+        f"{checked_fact.get_absolute_url()}feed/",
+        checked_fact.article.get_absolute_url(),
+        "/feed/",
+        "/exports/claims.json",
+        "/exports/claims.csv",
+        "/methodology/",
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert SECRET not in response.content.decode(), url
+
+
+def test_public_pages_carry_nothing_specific_to_the_visitor(client, checked_fact, reviewer):
+    anonymous = client.get(checked_fact.get_absolute_url())
+    client.force_login(reviewer)
+    signed_in = client.get(checked_fact.get_absolute_url())
+    assert anonymous.content == signed_in.content
+    assert b"csrfmiddlewaretoken" not in anonymous.content
+    assert "Cookie" not in anonymous.get("Vary", "")
+    assert "Set-Cookie" not in anonymous.headers
+
+
+@pytest.mark.parametrize(
+    "url", ["/articles/nope/", "/claims/nope/", "/speakers/nope/", "/claims/nope/feed/"]
+)
 def test_unknown_slugs_are_404(client, url):
     assert client.get(url).status_code == 404

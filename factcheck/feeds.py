@@ -1,0 +1,92 @@
+"""Atom feeds of status changes: across the site, and for one claim."""
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+
+from .models import Claim, StatusChange
+from .publishing import public_timeline
+
+
+class LatestStatusChangesFeed(Feed):
+    feed_type = Atom1Feed
+    title = "Latest status changes"
+    subtitle = "Every change of a claim's or a prediction's status, newest first."
+
+    def link(self):
+        return reverse("factcheck:claim_list")
+
+    def feed_url(self):
+        return reverse("factcheck:status_changes_feed")
+
+    def author_name(self):
+        return settings.FACTCHECK_ORGANISATION
+
+    def items(self):
+        return StatusChange.objects.select_related("claim").order_by("-changed_at", "-id")[:50]
+
+    def item_title(self, change):
+        return f"{change.to_info.label}: {change.claim.statement}"
+
+    def item_description(self, change):
+        return f"{change.from_info.label} → {change.to_info.label}. {change.rationale}"
+
+    def item_link(self, change):
+        return f"{change.claim.get_absolute_url()}#change-{change.pk}"
+
+    def item_pubdate(self, change):
+        return change.changed_at
+
+    def item_updateddate(self, change):
+        return change.changed_at
+
+
+class ClaimChangesFeed(Feed):
+    feed_type = Atom1Feed
+
+    def get_object(self, request, slug):
+        return get_object_or_404(Claim.objects.with_public_detail(), slug=slug)
+
+    def title(self, claim):
+        return f"Changes to: {claim.statement}"
+
+    def link(self, claim):
+        return claim.get_absolute_url()
+
+    def feed_url(self, claim):
+        return reverse("factcheck:claim_feed", kwargs={"slug": claim.slug})
+
+    def author_name(self):
+        return settings.FACTCHECK_ORGANISATION
+
+    def items(self, claim):
+        return list(reversed(public_timeline(claim)))
+
+    def item_title(self, entry):
+        if entry.change:
+            return f"Status: {entry.change.from_info.label} → {entry.change.to_info.label}"
+        return "Correction"
+
+    def item_description(self, entry):
+        return entry.change.rationale if entry.change else entry.correction.description
+
+    def item_link(self, entry):
+        anchor = (
+            f"change-{entry.change.pk}" if entry.change else f"correction-{entry.correction.pk}"
+        )
+        return f"{entry_claim(entry).get_absolute_url()}#{anchor}"
+
+    def item_guid(self, entry):
+        return self.item_link(entry)
+
+    def item_pubdate(self, entry):
+        return entry.at
+
+    def item_updateddate(self, entry):
+        return entry.at
+
+
+def entry_claim(entry):
+    return entry.change.claim if entry.change else entry.correction.claim

@@ -1,0 +1,253 @@
+"""What the public sees of claims, in forms other than a page: the article text
+with its highlights, per-status summaries, the merged timeline, ClaimReview
+JSON-LD and export records. Nothing here reads reviewer notes."""
+
+import json
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from .models import Stance
+from .statuses import STATUS_TABLE, Kind
+
+
+@dataclass(frozen=True)
+class StatusCount:
+    info: object
+    count: int
+    # Position and width of its bar segment, in percent of the chart's width.
+    offset: float
+    width: float
+
+
+def status_breakdown(counts):
+    """Turn {(kind, status): count} into chart segments, in the table's order.
+
+    Facts and predictions share "unreviewed", which is drawn once.
+    """
+    total = sum(counts.values())
+    by_value = {}
+    for (_, value), count in counts.items():
+        by_value[value] = by_value.get(value, 0) + count
+    segments, offset, seen = [], 0.0, set()
+    for (_, value), info in STATUS_TABLE.items():
+        count = by_value.get(value, 0)
+        if not count or value in seen:
+            continue
+        seen.add(value)
+        width = 100 * count / total
+        segments.append(StatusCount(info, count, round(offset, 3), round(width, 3)))
+        offset += width
+    return segments
+
+
+def highlighted_text(text, claims):
+    """The article text as HTML, each claim's quote wrapped once at its offsets.
+
+    A quote that lies inside another is nested within it; a quote that only
+    partly overlaps an earlier one cannot be nested and is left to the claim list.
+    """
+    ordered = sorted(claims, key=lambda claim: (claim.quote_start, -claim.quote_end))
+    return mark_safe(_highlight(text, ordered, 0, len(text)))
+
+
+def _highlight(text, claims, start, end):
+    parts, position, index = [], start, 0
+    while index < len(claims):
+        claim = claims[index]
+        inner, index = [], index + 1
+        while index < len(claims) and claims[index].quote_start < claim.quote_end:
+            if claims[index].quote_end <= claim.quote_end:
+                inner.append(claims[index])
+            index += 1
+        parts.append(format_html("{}", text[position : claim.quote_start]))
+        body = _highlight(text, inner, claim.quote_start, claim.quote_end)
+        info = claim.status_info
+        if not inner:  # a link cannot hold another link, so only leaf quotes are links
+            body = format_html('<a href="{}">{}</a>', claim.get_absolute_url(), mark_safe(body))
+        parts.append(
+            format_html(
+                '<mark class="claim-highlight tone-{}" id="quote-{}">{}'
+                ' <a class="status-tag tone-{}" href="{}">{}</a></mark>',
+                info.tone,
+                claim.slug,
+                mark_safe(body),
+                info.tone,
+                claim.get_absolute_url(),
+                info.label,
+            )
+        )
+        position = claim.quote_end
+    parts.append(format_html("{}", text[position:end]))
+    return "".join(parts)
+
+
+def paragraph_around(text, start, end):
+    """The paragraph holding text[start:end], as (before, quote, after)."""
+    paragraph_start = text.rfind("\n", 0, start) + 1
+    paragraph_end = text.find("\n", end)
+    if paragraph_end == -1:
+        paragraph_end = len(text)
+    return text[paragraph_start:start], text[start:end], text[end:paragraph_end]
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: object
+    change: object = None  # a StatusChange
+    correction: object = None  # a Correction
+
+
+def public_timeline(claim):
+    """Status changes and corrections, oldest first (uses prefetched rows)."""
+    entries = [
+        TimelineEntry(change.changed_at, change=change) for change in claim.status_changes.all()
+    ]
+    entries += [TimelineEntry(c.made_at, correction=c) for c in claim.corrections.all()]
+    return sorted(entries, key=lambda entry: entry.at)
+
+
+def verdict_dates(claim):
+    """When the claim's review was first published and last changed (or None)."""
+    changes = list(claim.status_changes.all())
+    verdicts = [c for c in changes if STATUS_TABLE[(claim.kind, c.to_status)].has_verdict]
+    if not verdicts:
+        return None, None
+    modified = max([changes[-1].changed_at, *(c.made_at for c in claim.corrections.all())])
+    return verdicts[0].changed_at, modified
+
+
+def claim_review(claim, absolute):
+    """schema.org ClaimReview for a claim with a verdict, else None.
+
+    ``absolute`` turns a site path into an absolute URL.
+    """
+    info = claim.status_info
+    if not info.has_verdict:
+        return None
+    published, modified = verdict_dates(claim)
+    article = claim.article
+    if claim.speaker:
+        author = {"@type": "Person", "name": claim.speaker.name}
+        if claim.speaker.description:
+            author["description"] = claim.speaker.description
+        author["url"] = absolute(claim.speaker.get_absolute_url())
+    else:
+        author = {"@type": "Organization", "name": article.publisher}
+    return {
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "url": absolute(claim.get_absolute_url()),
+        "claimReviewed": claim.statement,
+        "datePublished": published.date().isoformat(),
+        "dateModified": modified.isoformat(),
+        "author": {
+            "@type": "Organization",
+            "name": settings.FACTCHECK_ORGANISATION,
+            "url": absolute("/"),
+        },
+        "reviewRating": {
+            "@type": "Rating",
+            "ratingValue": info.rating,
+            "bestRating": 5,
+            "worstRating": 1,
+            "alternateName": info.label,
+        },
+        "itemReviewed": {
+            "@type": "Claim",
+            "author": author,
+            "datePublished": article.published_on.isoformat(),
+            "appearance": {
+                "@type": "NewsArticle" if article.url else "CreativeWork",
+                "url": article.url or absolute(article.get_absolute_url()),
+                "headline": article.title,
+                "datePublished": article.published_on.isoformat(),
+                "publisher": {"@type": "Organization", "name": article.publisher},
+            },
+        },
+    }
+
+
+def json_ld_script(data):
+    """A <script type="application/ld+json"> block; data, not code, so the CSP allows it."""
+    payload = json.dumps(data, ensure_ascii=False, sort_keys=False)
+    # As Django's json_script: no "</script>" or HTML can break out of the block.
+    payload = payload.replace("<", "\\u003C").replace(">", "\\u003E").replace("&", "\\u0026")
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))
+
+
+def claim_record(claim, absolute):
+    """The export record of one claim (its timeline and current sources included)."""
+    info = claim.status_info
+    record = {
+        "url": absolute(claim.get_absolute_url()),
+        "slug": claim.slug,
+        "kind": claim.kind,
+        "statement": claim.statement,
+        "quote": claim.quote,
+        "quote_start": claim.quote_start,
+        "quote_end": claim.quote_end,
+        "speaker": claim.speaker.name if claim.speaker else None,
+        "article": {
+            "title": claim.article.title,
+            "publisher": claim.article.publisher,
+            "published_on": claim.article.published_on.isoformat(),
+            "url": claim.article.url or absolute(claim.article.get_absolute_url()),
+        },
+        "status": claim.status,
+        "status_label": info.label,
+        "is_final": info.is_final,
+        "summary": claim.summary,
+        "updated_at": claim.public_updated_at.isoformat(),
+    }
+    if claim.kind == Kind.PREDICTION:
+        record.update(
+            condition=claim.condition,
+            resolution_criteria=claim.resolution_criteria,
+            resolve_by=claim.resolve_by.isoformat() if claim.resolve_by else None,
+        )
+    record["timeline"] = [_timeline_record(claim, entry) for entry in public_timeline(claim)]
+    record["sources"] = [
+        {
+            "url": source.url,
+            "archived_url": source.archived_url,
+            "title": source.title,
+            "publisher": source.publisher,
+            "published_on": source.published_on.isoformat() if source.published_on else None,
+            "stance": source.stance,
+            "note": source.note,
+        }
+        for source in claim.sources.all()
+        if not source.is_removed
+    ]
+    review = claim_review(claim, absolute)
+    if review:
+        record["claim_review"] = review
+    return record
+
+
+def _timeline_record(claim, entry):
+    if entry.change:
+        return {
+            "type": "status_change",
+            "at": entry.at.isoformat(),
+            "from": entry.change.from_status,
+            "to": entry.change.to_status,
+            "rationale": entry.change.rationale,
+        }
+    return {
+        "type": "correction",
+        "at": entry.at.isoformat(),
+        "description": entry.correction.description,
+    }
+
+
+def sources_by_stance(sources):
+    """Current sources grouped as [(Stance, [sources])], in the stance order."""
+    groups = {stance: [] for stance in Stance}
+    for source in sources:
+        if not source.is_removed:
+            groups[Stance(source.stance)].append(source)
+    return [(stance, items) for stance, items in groups.items() if items]

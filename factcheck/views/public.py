@@ -1,0 +1,372 @@
+"""Pages anyone can read. They carry nothing specific to the visitor (no CSRF
+token, no user menu), so one cached copy serves everyone, and they answer
+conditional requests with 304 before rendering anything."""
+
+import csv
+import hashlib
+
+from django import forms
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import condition, require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from ..models import Article, Claim, Person, StatusChange
+from ..publishing import (
+    claim_record,
+    claim_review,
+    highlighted_text,
+    json_ld_script,
+    paragraph_around,
+    public_timeline,
+    sources_by_stance,
+    status_breakdown,
+)
+from ..statuses import ALL_STATUS_CHOICES, Kind, PredictionStatus, statuses_for
+
+CLAIMS_PER_PAGE = 20
+
+
+def conditional_on(fingerprint):
+    """ETag and Last-Modified from ``fingerprint(request, **kwargs)``, which returns
+    (key, last_modified) from one query, or None when there is nothing to show.
+    The ETag also tells a full page from an htmx fragment of the same URL."""
+
+    def cached_fingerprint(request, **kwargs):
+        if not hasattr(request, "_fingerprint"):
+            request._fingerprint = fingerprint(request, **kwargs)
+        return request._fingerprint
+
+    def etag(request, *args, **kwargs):
+        found = cached_fingerprint(request, **kwargs)
+        if found is None:
+            return None
+        variant = "fragment" if is_fragment_request(request) else "page"
+        return hashlib.sha256(f"{found[0]}|{variant}".encode()).hexdigest()[:32]
+
+    def last_modified(request, *args, **kwargs):
+        found = cached_fingerprint(request, **kwargs)
+        return found[1] if found else None
+
+    return condition(etag_func=etag, last_modified_func=last_modified)
+
+
+def is_fragment_request(request):
+    # htmx's history restore (on a cache miss) needs the whole page back.
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def claims_fingerprint(claims):
+    found = claims.fingerprint()
+    if not found["count"]:
+        return "empty", None
+    return f"{found['count']}:{found['latest'].isoformat()}", found["latest"]
+
+
+def absolute_url_maker(request):
+    return request.build_absolute_uri
+
+
+# --- Home -----------------------------------------------------------------------
+
+
+def home_fingerprint(request):
+    key, latest = claims_fingerprint(Claim.objects.all())
+    return f"{key}:{Article.objects.count()}", latest
+
+
+@require_GET
+@conditional_on(home_fingerprint)
+def home(request):
+    articles = list(
+        Article.objects.annotate(claim_count=Count("claims")).order_by("-published_on", "title")
+    )
+    counts = {}
+    rows = (
+        Claim.objects.order_by().values_list("article_id", "kind", "status").annotate(n=Count("id"))
+    )
+    for article_id, kind, status, n in rows:
+        counts.setdefault(article_id, {})[(kind, status)] = n
+    for article in articles:
+        article.breakdown = status_breakdown(counts.get(article.pk, {}))
+    latest_changes = StatusChange.objects.select_related("claim").order_by("-changed_at", "-id")[
+        :10
+    ]
+    return render(
+        request,
+        "factcheck/home.html",
+        {"articles": articles, "latest_changes": latest_changes},
+    )
+
+
+# --- Articles -------------------------------------------------------------------
+
+
+def article_fingerprint(request, slug):
+    return claims_fingerprint(Claim.objects.filter(article__slug=slug))
+
+
+@require_GET
+@conditional_on(article_fingerprint)
+def article_detail(request, slug):
+    article = get_object_or_404(Article, slug=slug)
+    claims = list(article.claims.select_related("speaker"))
+    counts = {}
+    for claim in claims:
+        counts[(claim.kind, claim.status)] = counts.get((claim.kind, claim.status), 0) + 1
+    return render(
+        request,
+        "factcheck/article_detail.html",
+        {
+            "article": article,
+            "claims": claims,
+            "highlighted_text": highlighted_text(article.text, claims),
+            "breakdown": status_breakdown(counts),
+        },
+    )
+
+
+# --- Claim list -----------------------------------------------------------------
+
+
+class ClaimFilterForm(forms.Form):
+    q = forms.CharField(
+        label="Search quotes and statements",
+        required=False,
+        max_length=200,
+        widget=forms.SearchInput(attrs={"autocomplete": "off"}),
+    )
+    status = forms.ChoiceField(choices=[("", "Any status"), *ALL_STATUS_CHOICES], required=False)
+    kind = forms.ChoiceField(choices=[("", "Facts and predictions"), *Kind.choices], required=False)
+    speaker = forms.ModelChoiceField(
+        Person.objects.all(), to_field_name="slug", required=False, empty_label="Anyone"
+    )
+    article = forms.ModelChoiceField(
+        Article.objects.all(), to_field_name="slug", required=False, empty_label="Any article"
+    )
+    sort = forms.ChoiceField(
+        label="Sort by",
+        choices=[("recent", "Most recent change"), ("resolve_by", "Resolve-by date")],
+        required=False,
+    )
+
+    def filter(self, claims):
+        """Apply the valid fields; an invalid one is shown as an error and ignored."""
+        data = self.cleaned_data if self.is_bound else {}
+        if data.get("q"):
+            claims = claims.search(data["q"])
+        for name in ("status", "kind", "speaker", "article"):
+            if data.get(name):
+                claims = claims.filter(**{name: data[name]})
+        if data.get("sort") == "resolve_by":
+            return claims.filter(resolve_by__isnull=False).order_by("resolve_by", "id")
+        return claims.order_by("-public_updated_at", "-id")
+
+
+def claim_list_fingerprint(request):
+    return claims_fingerprint(Claim.objects.all())
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@conditional_on(claim_list_fingerprint)
+def claim_list(request):
+    form = ClaimFilterForm(request.GET)
+    form.is_valid()
+    claims = form.filter(Claim.objects.select_related("article", "speaker"))
+    page = Paginator(claims, CLAIMS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    template = "factcheck/claim_list.html"
+    if is_fragment_request(request):
+        template += "#claim-results"
+    return render(
+        request,
+        template,
+        {"form": form, "page": page, "query": query.urlencode(), "today": timezone.localdate()},
+    )
+
+
+# --- Claim page -----------------------------------------------------------------
+
+
+def claim_fingerprint(request, slug):
+    row = Claim.objects.filter(slug=slug).values_list("pk", "version", "public_updated_at").first()
+    if row is None:
+        return None
+    pk, version, updated = row
+    return f"claim:{pk}:{version}:{updated.isoformat()}", updated
+
+
+@require_GET
+@conditional_on(claim_fingerprint)
+def claim_detail(request, slug):
+    claim = get_object_or_404(Claim.objects.with_public_detail(), slug=slug)
+    before, quote, after = paragraph_around(claim.article.text, claim.quote_start, claim.quote_end)
+    timeline = public_timeline(claim)
+    review = claim_review(claim, absolute_url_maker(request))
+    last_change = next((e.change for e in reversed(timeline) if e.change), None)
+    return render(
+        request,
+        "factcheck/claim_detail.html",
+        {
+            "claim": claim,
+            "paragraph": {"before": before, "quote": quote, "after": after},
+            "timeline": timeline,
+            "last_change": last_change,
+            "source_groups": sources_by_stance(claim.sources.all()),
+            "resolve_by_state": claim.resolve_by_state(timezone.localdate()),
+            "json_ld": json_ld_script(review) if review else "",
+        },
+    )
+
+
+# --- Speakers -------------------------------------------------------------------
+
+PREDICTION_OUTCOMES = [
+    ("Came true", {PredictionStatus.CAME_TRUE}),
+    ("Partly came true", {PredictionStatus.PARTLY_CAME_TRUE}),
+    ("Did not come true", {PredictionStatus.DID_NOT_COME_TRUE}),
+    (
+        "Void (condition not met, or unresolvable)",
+        {PredictionStatus.CONDITION_NOT_MET, PredictionStatus.UNRESOLVABLE},
+    ),
+    (
+        "Pending",
+        {
+            PredictionStatus.UNREVIEWED,
+            PredictionStatus.PENDING,
+            PredictionStatus.ON_TRACK,
+            PredictionStatus.OFF_TRACK,
+        },
+    ),
+]
+
+
+def person_fingerprint(request, slug):
+    return claims_fingerprint(Claim.objects.filter(speaker__slug=slug))
+
+
+@require_GET
+@conditional_on(person_fingerprint)
+def person_detail(request, slug):
+    person = get_object_or_404(Person, slug=slug)
+    claims = list(
+        person.claims.select_related("article").order_by("-article__published_on", "quote_start")
+    )
+    fact_record = [
+        (info, sum(1 for c in claims if c.kind == Kind.FACT and c.status == info.value))
+        for info in statuses_for(Kind.FACT)
+    ]
+    prediction_record = [
+        (label, sum(1 for c in claims if c.kind == Kind.PREDICTION and c.status in statuses))
+        for label, statuses in PREDICTION_OUTCOMES
+    ]
+    return render(
+        request,
+        "factcheck/person_detail.html",
+        {
+            "person": person,
+            "claims": claims,
+            "fact_record": [row for row in fact_record if row[1]],
+            "prediction_record": prediction_record,
+            "has_facts": any(c.kind == Kind.FACT for c in claims),
+            "has_predictions": any(c.kind == Kind.PREDICTION for c in claims),
+        },
+    )
+
+
+# --- Methodology ----------------------------------------------------------------
+
+
+@require_GET
+def methodology(request):
+    return render(
+        request,
+        "factcheck/methodology.html",
+        {
+            "fact_statuses": statuses_for(Kind.FACT),
+            "prediction_statuses": statuses_for(Kind.PREDICTION),
+        },
+    )
+
+
+# --- Exports --------------------------------------------------------------------
+
+
+def export_fingerprint(request):
+    return claims_fingerprint(Claim.objects.all())
+
+
+@require_GET
+@conditional_on(export_fingerprint)
+def export_json(request):
+    absolute = absolute_url_maker(request)
+    claims = Claim.objects.with_public_detail()
+    data = {
+        "generated_at": timezone.now().isoformat(),
+        "claims": [claim_record(claim, absolute) for claim in claims],
+    }
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 1})
+    response["Content-Disposition"] = 'inline; filename="claims.json"'
+    return response
+
+
+CSV_COLUMNS = [
+    "url",
+    "slug",
+    "kind",
+    "statement",
+    "quote",
+    "speaker",
+    "article_title",
+    "article_publisher",
+    "article_published_on",
+    "status",
+    "status_label",
+    "summary",
+    "condition",
+    "resolution_criteria",
+    "resolve_by",
+    "sources",
+    "status_changes",
+    "last_changed_at",
+]
+
+
+def spreadsheet_safe(value):
+    """Text that a spreadsheet would run as a formula is quoted to stay text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+@require_GET
+@conditional_on(export_fingerprint)
+def export_csv(request):
+    absolute = absolute_url_maker(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="claims.csv"'
+    writer = csv.DictWriter(response, fieldnames=CSV_COLUMNS)
+    writer.writeheader()
+    for claim in Claim.objects.with_public_detail():
+        record = claim_record(claim, absolute)
+        writer.writerow(
+            {
+                **{name: spreadsheet_safe(record.get(name, "")) for name in CSV_COLUMNS},
+                "speaker": spreadsheet_safe(record["speaker"] or ""),
+                "article_title": spreadsheet_safe(record["article"]["title"]),
+                "article_publisher": spreadsheet_safe(record["article"]["publisher"]),
+                "article_published_on": record["article"]["published_on"],
+                "resolve_by": record.get("resolve_by") or "",
+                "sources": len(record["sources"]),
+                "status_changes": sum(
+                    1 for e in record["timeline"] if e["type"] == "status_change"
+                ),
+                "last_changed_at": record["updated_at"],
+            }
+        )
+    return response

@@ -1,0 +1,174 @@
+"""Query counts and HTTP caching of the public pages."""
+
+import datetime
+
+import pytest
+
+from factcheck.models import Article, Claim, Person
+from factcheck.services import add_source, change_claim_status, remove_source
+
+pytestmark = pytest.mark.django_db
+
+PREDICTION_PATH = ["unreviewed", "pending", "on_track", "off_track", "came_true"]
+
+
+def build_site(reviewer, size):
+    """An article with ``size`` claims, ``size`` speakers, ``size`` sources and up to
+    ``size`` timeline rows per claim: every repeated relation grows with ``size``."""
+    text = " ".join(f"Sentence number {i} is here." for i in range(size))
+    article = Article.objects.create(
+        title=f"Article of size {size}",
+        publisher="Example Times",
+        published_on=datetime.date(2022, 10, 20),
+        text=text,
+        slug=f"article-{size}",
+    )
+    claims = []
+    for i in range(size):
+        speaker = Person.objects.create(name=f"Speaker {i}", slug=f"speaker-{size}-{i}")
+        quote = f"Sentence number {i} is here."
+        start, end = article.locate(quote)
+        claim = Claim.objects.create(
+            article=article,
+            speaker=speaker,
+            kind="prediction",
+            quote=quote,
+            quote_start=start,
+            quote_end=end,
+            statement=f"Prediction {i}",
+            slug=f"claim-{size}-{i}",
+            resolve_by=datetime.date(2030, 1, 1),
+        )
+        for j in range(size):
+            add_source(
+                claim=claim,
+                by=reviewer,
+                url=f"https://example.com/{i}/{j}",
+                title=f"Source {j}",
+                stance=["supports", "refutes", "context"][j % 3],
+            )
+        for to_status in PREDICTION_PATH[1 : size + 1]:
+            change_claim_status(
+                claim=claim,
+                to_status=to_status,
+                rationale="Because.",
+                by=reviewer,
+                expected_version=claim.version,
+            )
+        claims.append(claim)
+    return article, claims
+
+
+PAGES = {
+    "home": (lambda article, claims: "/", 5),
+    "claim list": (lambda article, claims: "/claims/", 5),
+    "claim list filtered": (lambda article, claims: "/claims/?kind=prediction&q=Prediction", 5),
+    "article": (lambda article, claims: article.get_absolute_url(), 3),
+    "claim": (lambda article, claims: claims[-1].get_absolute_url(), 5),
+    "speaker": (lambda article, claims: claims[-1].speaker.get_absolute_url(), 3),
+    "site feed": (lambda article, claims: "/feed/", 1),
+    "claim feed": (lambda article, claims: f"{claims[-1].get_absolute_url()}feed/", 4),
+    "json export": (lambda article, claims: "/exports/claims.json", 5),
+    "csv export": (lambda article, claims: "/exports/claims.csv", 5),
+}
+
+
+@pytest.mark.parametrize("size", [1, 4])
+@pytest.mark.parametrize("page", PAGES)
+def test_query_count_does_not_grow_with_the_data(
+    client, reviewer, django_assert_num_queries, size, page
+):
+    article, claims = build_site(reviewer, size)
+    url_for, queries = PAGES[page]
+    url = url_for(article, claims)
+    with django_assert_num_queries(queries):
+        response = client.get(url)
+    assert response.status_code == 200
+
+
+class TestConditionalRequests:
+    def test_claim_page_answers_304_from_one_query_without_rendering(
+        self, client, prediction, django_assert_num_queries
+    ):
+        first = client.get(prediction.get_absolute_url())
+        assert first["ETag"] and first["Last-Modified"]
+        with django_assert_num_queries(1):
+            again = client.get(
+                prediction.get_absolute_url(), headers={"If-None-Match": first["ETag"]}
+            )
+        assert again.status_code == 304
+        assert again.content == b""
+
+    def test_if_modified_since_also_works(self, client, prediction):
+        first = client.get(prediction.get_absolute_url())
+        again = client.get(
+            prediction.get_absolute_url(), headers={"If-Modified-Since": first["Last-Modified"]}
+        )
+        assert again.status_code == 304
+
+    def changes_etag(self, client, url, change):
+        before = client.get(url)["ETag"]
+        change()
+        after = client.get(url, headers={"If-None-Match": before})
+        assert after.status_code == 200
+        assert after["ETag"] != before
+
+    def test_etag_changes_with_the_status(self, client, prediction, reviewer):
+        self.changes_etag(
+            client,
+            prediction.get_absolute_url(),
+            lambda: change_claim_status(
+                claim=prediction,
+                to_status="pending",
+                rationale="R.",
+                by=reviewer,
+                expected_version=1,
+            ),
+        )
+
+    def test_etag_changes_when_a_source_is_added_or_removed(self, client, prediction, reviewer):
+        url = prediction.get_absolute_url()
+        holder = {}
+
+        def add():
+            holder["source"] = add_source(
+                claim=prediction,
+                by=reviewer,
+                title="S",
+                stance="context",
+                url="https://example.com/s",
+            )
+
+        self.changes_etag(client, url, add)
+        self.changes_etag(client, url, lambda: remove_source(source=holder["source"], by=reviewer))
+
+    def test_lists_change_etag_when_any_claim_changes(self, client, prediction, fact, reviewer):
+        for url in ["/", "/claims/", prediction.article.get_absolute_url(), "/exports/claims.json"]:
+            claim = Claim.objects.get(pk=fact.pk)
+            self.changes_etag(
+                client,
+                url,
+                lambda claim=claim: change_claim_status(
+                    claim=claim,
+                    to_status="in_review" if claim.status != "in_review" else "accurate",
+                    rationale="R.",
+                    by=reviewer,
+                    expected_version=claim.version,
+                ),
+            )
+
+    def test_page_and_htmx_fragment_have_different_etags(self, client, prediction):
+        page = client.get("/claims/")
+        fragment = client.get("/claims/", headers={"HX-Request": "true"})
+        assert page["ETag"] != fragment["ETag"]
+        replay = client.get(
+            "/claims/", headers={"HX-Request": "true", "If-None-Match": page["ETag"]}
+        )
+        assert replay.status_code == 200
+        assert "HX-Request" in replay["Vary"]
+
+    def test_304_keeps_the_vary_header(self, client, prediction):
+        first = client.get("/claims/")
+        again = client.get("/claims/", headers={"If-None-Match": first["ETag"]})
+        assert again.status_code == 304
+        assert "HX-Request" in again["Vary"]
