@@ -246,18 +246,21 @@ class ClaimAdmin(AuditedAdmin):
         changes = {
             name: data[name] for name in services.EDITABLE_CLAIM_FIELDS if name in form.changed_data
         }
-        services.edit_claim(
-            claim=obj, changes=changes, by=request.user, expected_version=data["expected_version"]
-        )
-        obj.refresh_from_db()
+        # Both steps check the version the editor started from (plus the edit's
+        # own bump), so a change someone else makes in between is a conflict.
+        expected_version = data["expected_version"]
+        if services.edit_claim(
+            claim=obj, changes=changes, by=request.user, expected_version=expected_version
+        ):
+            expected_version += 1
         new_status = data.get("new_status")
-        if new_status and new_status != obj.status:
+        if new_status and new_status != form.fields["new_status"].initial:
             services.change_claim_status(
                 claim=obj,
                 to_status=new_status,
                 rationale=data["status_rationale"],
                 by=request.user,
-                expected_version=obj.version,
+                expected_version=expected_version,
             )
 
     def save_formset(self, request, form, formset, change):

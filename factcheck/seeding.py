@@ -192,15 +192,10 @@ def read_claims_file(path):
             for name in PREDICTION_ONLY_FIELDS:
                 if claim.get(name):
                     problems.add(where, name, "only predictions have this field")
-        speaker = claim.get("speaker")
-        if (
-            speaker
-            and speaker not in person_slugs
-            and not Person.objects.filter(slug=speaker).exists()
-        ):
-            problems.add(
-                where, "speaker", f"“{speaker}” is not a person in this file or already loaded"
-            )
+        if kind == Kind.PREDICTION:
+            for name in ("resolution_criteria", "resolve_by"):
+                if claim.get(name) in (None, ""):
+                    problems.add(where, name, "is missing: every prediction needs one")
         quote = claim.get("quote")
         if text is not None and isinstance(quote, str) and quote:
             try:
@@ -228,7 +223,11 @@ def _read_list(problems, data, name):
 
 
 def _check_every_sentence_accounted_for(problems, text, claimed_spans, unclaimed):
-    sentences = {text[start:end]: (start, end) for start, end in split_sentences(text)}
+    spans = split_sentences(text)
+
+    def claimed(span):
+        return any(start < span[1] and span[0] < end for start, end in claimed_spans)
+
     explained = set()
     for index, entry in enumerate(unclaimed):
         where = f"unclaimed sentence {index + 1}"
@@ -237,20 +236,19 @@ def _check_every_sentence_accounted_for(problems, text, claimed_spans, unclaimed
         sentence = entry.get("sentence")
         if not isinstance(sentence, str) or not sentence:
             continue
-        span = sentences.get(sentence)
-        if span is None:
+        # The same words may stand twice in an article; the reason covers each.
+        matches = [span for span in spans if text[span[0] : span[1]] == sentence]
+        if not matches:
             problems.add(where, "sentence", "is not a whole sentence of the article text, verbatim")
-        elif any(start < span[1] and span[0] < end for start, end in claimed_spans):
+        elif all(claimed(span) for span in matches):
             problems.add(where, "sentence", "holds a claim's quote, so it is not unclaimed")
-        else:
-            explained.add(span)
-    for sentence, (start, end) in sentences.items():
-        covered = any(s < end and start < e for s, e in claimed_spans)
-        if not covered and (start, end) not in explained:
+        explained.update(matches)
+    for span in spans:
+        if not claimed(span) and span not in explained:
             problems.add(
-                f"sentence at {start}",
+                f"sentence at {span[0]}",
                 None,
-                f"“{sentence}” is not accounted for: quote it in a claim, "
+                f"“{text[span[0] : span[1]]}” is not accounted for: quote it in a claim, "
                 "or list it under [[unclaimed]] with a reason",
             )
 
@@ -266,95 +264,118 @@ class LoadReport:
 def load(claims_files):
     """Write the validated files to the database. Call inside a transaction.
 
-    Creates what is new. Articles' metadata and people are the files' own and
-    are updated to match. Existing claims belong to the reviewers: they are never
-    changed, and a difference from the file is reported instead.
+    First checks the files against each other and against what is stored, and
+    raises SeedError listing every problem before writing anything. Then creates
+    what is new. What exists is never overwritten: claims belong to the reviewers,
+    and articles and people may have been corrected in the admin. A blank field of
+    an existing article or person is filled in from the file ("updated"); any
+    other difference is reported and left alone.
     """
-    report = LoadReport()
-    seen_claim_slugs = {}
-    problems = []
-    for claims_file in claims_files:
-        for claim in claims_file.claims:
-            other = seen_claim_slugs.setdefault(claim["slug"], claims_file.path)
-            if other != claims_file.path:
-                problems.append(
-                    f"{claims_file.path}: claim “{claim['slug']}”: field “slug”: "
-                    f"is also used in {other}"
-                )
+    problems = _check_against_database(claims_files)
     if problems:
         raise SeedError(problems)
-
+    report = LoadReport()
+    people = {}
+    for claims_file in claims_files:
+        for data in claims_file.people:
+            if data["slug"] not in people:
+                people[data["slug"]] = _load_person(claims_file, data, report)
     for claims_file in claims_files:
         article = _load_article(claims_file, report)
-        people = {
-            person["slug"]: _load_person(claims_file.path, person, report)
-            for person in claims_file.people
-        }
         for claim in claims_file.claims:
             _load_claim(claims_file, article, people, claim, report)
     return report
 
 
-def _sync(instance, values, report, label):
-    changed = [name for name, value in values.items() if getattr(instance, name) != value]
-    if changed:
-        for name in changed:
-            setattr(instance, name, values[name])
-        instance.full_clean()
-        instance.save(update_fields=changed)
-        report.updated += 1
-        report.notices.append(f"Updated {label}: {', '.join(changed)}.")
-    else:
-        report.unchanged += 1
+def _check_against_database(claims_files):
+    problems = []
+    claim_files = {}
+    known_people = {p["slug"] for f in claims_files for p in f.people}
+    for claims_file in claims_files:
+        path, data = claims_file.path, claims_file.article
+        existing = Article.objects.filter(slug=data["slug"]).first()
+        if existing and existing.text != data["text"]:
+            problems.append(
+                f"{path}: article “{existing.slug}”: field “text_file”: the text differs from "
+                "the article already loaded, and its claims are anchored to that text"
+            )
+        if not existing:
+            problems += _validation_problems(
+                Article(slug=data["slug"], text=data["text"], **_article_values(data)),
+                path,
+                f"article “{data['slug']}”",
+            )
+        for person in claims_file.people:
+            if not Person.objects.filter(slug=person["slug"]).exists():
+                problems += _validation_problems(
+                    Person(**_person_values(person), slug=person["slug"]),
+                    path,
+                    f"person “{person['slug']}”",
+                )
+        stored_claims = {
+            claim.slug: claim
+            for claim in Claim.objects.filter(
+                slug__in=[c["slug"] for c in claims_file.claims]
+            ).select_related("article")
+        }
+        for claim in claims_file.claims:
+            label = f"{path}: claim “{claim['slug']}”"
+            other = claim_files.setdefault(claim["slug"], path)
+            if other != path:
+                problems.append(f"{label}: field “slug”: is also used in {other}")
+            speaker = claim.get("speaker")
+            if (
+                speaker
+                and speaker not in known_people
+                and not Person.objects.filter(slug=speaker).exists()
+            ):
+                problems.append(
+                    f"{label}: field “speaker”: “{speaker}” is not a person in the files "
+                    "or already loaded"
+                )
+            stored = stored_claims.get(claim["slug"])
+            if stored and stored.article.slug != data["slug"]:
+                problems.append(
+                    f"{label}: field “slug”: is already used by a claim of another article "
+                    f"(“{stored.article.slug}”)"
+                )
+            if not stored:
+                values = _claim_values(claim)
+                problems += _validation_problems(
+                    Claim(slug=claim["slug"], **values),
+                    path,
+                    f"claim “{claim['slug']}”",
+                    exclude=["article", "speaker"],
+                )
+    return problems
 
 
-def _load_article(claims_file, report):
-    data = claims_file.article
-    values = {
+def _validation_problems(instance, path, label, exclude=None):
+    try:
+        instance.full_clean(exclude=exclude, validate_constraints=False)
+    except ValidationError as error:
+        return [
+            f"{path}: {label}: field “{name}”: {' '.join(messages)}"
+            for name, messages in error.message_dict.items()
+        ]
+    return []
+
+
+def _article_values(data):
+    return {
         "title": data["title"],
         "publisher": data["publisher"],
         "url": data.get("url", ""),
         "published_on": data["published_on"],
     }
-    article = Article.objects.filter(slug=data["slug"]).first()
-    if article is None:
-        article = Article(slug=data["slug"], text=data["text"], **values)
-        _full_clean(article, claims_file.path, f"article “{data['slug']}”")
-        article.save()
-        report.created += 1
-        return article
-    if article.text != data["text"]:
-        raise SeedError(
-            [
-                f"{claims_file.path}: article “{article.slug}”: field “text_file”: the text "
-                "differs from the article already loaded, and its claims are anchored to "
-                "that text; it was not changed"
-            ]
-        )
-    _sync(article, values, report, f"article “{article.slug}”")
-    return article
 
 
-def _load_person(path, data, report):
-    values = {"name": data["name"], "description": data.get("description", "")}
-    person = Person.objects.filter(slug=data["slug"]).first()
-    if person is None:
-        person = Person(slug=data["slug"], **values)
-        _full_clean(person, path, f"person “{person.slug}”")
-        person.save()
-        report.created += 1
-    else:
-        _sync(person, values, report, f"person “{person.slug}”")
-    return person
+def _person_values(data):
+    return {"name": data["name"], "description": data.get("description", "")}
 
 
-def _load_claim(claims_file, article, people, data, report):
-    speaker = None
-    if data.get("speaker"):
-        speaker = people.get(data["speaker"]) or Person.objects.get(slug=data["speaker"])
-    values = {
-        "article": article,
-        "speaker": speaker,
+def _claim_values(data):
+    return {
         "kind": data["kind"],
         "quote": data["quote"],
         "quote_start": data["quote_start"],
@@ -364,38 +385,71 @@ def _load_claim(claims_file, article, people, data, report):
         "resolution_criteria": data.get("resolution_criteria", ""),
         "resolve_by": data.get("resolve_by"),
     }
+
+
+def _fill_blanks(instance, values, report, label):
+    """Fill the stored record's blank fields from the file; report other differences."""
+    blank = [name for name, value in values.items() if value and not getattr(instance, name)]
+    differing = [
+        name
+        for name, value in values.items()
+        if name not in blank and getattr(instance, name) != value
+    ]
+    if blank:
+        for name in blank:
+            setattr(instance, name, values[name])
+        instance.save(update_fields=blank)
+        report.updated += 1
+        report.notices.append(f"Filled in {label}: {', '.join(blank)}.")
+    else:
+        report.unchanged += 1
+    if differing:
+        report.notices.append(
+            f"Left {label} alone: it differs from the file in {', '.join(differing)}."
+        )
+
+
+def _load_article(claims_file, report):
+    data = claims_file.article
+    label = f"article “{data['slug']}”"
+    article = Article.objects.filter(slug=data["slug"]).first()
+    if article is None:
+        article = Article.objects.create(
+            slug=data["slug"], text=data["text"], **_article_values(data)
+        )
+        report.created += 1
+    else:
+        _fill_blanks(article, _article_values(data), report, label)
+    return article
+
+
+def _load_person(claims_file, data, report):
+    person = Person.objects.filter(slug=data["slug"]).first()
+    if person is None:
+        person = Person.objects.create(slug=data["slug"], **_person_values(data))
+        report.created += 1
+    else:
+        _fill_blanks(person, _person_values(data), report, f"person “{person.slug}”")
+    return person
+
+
+def _load_claim(claims_file, article, people, data, report):
+    speaker = None
+    if data.get("speaker"):
+        speaker = people.get(data["speaker"]) or Person.objects.get(slug=data["speaker"])
+    values = {"article": article, "speaker": speaker, **_claim_values(data)}
     label = f"claim “{data['slug']}”"
     claim = Claim.objects.filter(slug=data["slug"]).first()
     if claim is None:
         claim = Claim(slug=data["slug"], **values)
-        _full_clean(claim, claims_file.path, label)
         claim._change_reason = f"Loaded from {claims_file.path.name}"
         claim.save()
         report.created += 1
         return
-    if claim.article_id != article.pk:
-        raise SeedError(
-            [
-                f"{claims_file.path}: {label}: field “slug”: is already used by a claim of "
-                f"another article (“{claim.article.slug}”)"
-            ]
-        )
-    differing = [name for name, value in values.items() if getattr(claim, name) != value]
     report.unchanged += 1
+    differing = [name for name, value in values.items() if getattr(claim, name) != value]
     if differing:
         report.notices.append(
             f"Left {label} alone: it differs from {claims_file.path.name} in "
             f"{', '.join(differing)}, and reviewers own it now."
         )
-
-
-def _full_clean(instance, path, label):
-    try:
-        instance.full_clean(validate_constraints=False)
-    except ValidationError as error:
-        raise SeedError(
-            [
-                f"{path}: {label}: field “{name}”: {' '.join(messages)}"
-                for name, messages in error.message_dict.items()
-            ]
-        ) from None

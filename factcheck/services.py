@@ -30,6 +30,7 @@ class StaleClaimError(Exception):
 # What a reviewer may edit on an existing claim. The quote, its offsets, the
 # article and the kind are fixed once a claim exists; status has its own function.
 EDITABLE_CLAIM_FIELDS = (
+    "speaker",
     "statement",
     "summary",
     "condition",
@@ -38,7 +39,14 @@ EDITABLE_CLAIM_FIELDS = (
     "next_review_on",
 )
 # Of those, what the public sees (the next review date is the desk's own).
-PUBLIC_CLAIM_FIELDS = ("statement", "summary", "condition", "resolution_criteria", "resolve_by")
+PUBLIC_CLAIM_FIELDS = (
+    "speaker",
+    "statement",
+    "summary",
+    "condition",
+    "resolution_criteria",
+    "resolve_by",
+)
 SOURCE_FIELDS = ("url", "archived_url", "title", "publisher", "published_on", "stance", "note")
 
 

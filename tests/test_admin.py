@@ -196,3 +196,55 @@ def test_sources_and_notes_added_in_the_admin_record_who_added_them(admin_client
     assert fact.sources.get().added_by == admin_client.user
     admin_client.post("/admin/factcheck/reviewernote/add/", {"claim": fact.pk, "body": "Check Q3."})
     assert fact.notes.get().author == admin_client.user
+
+
+def test_the_speaker_can_be_corrected_in_the_admin(admin_client, prediction):
+    from factcheck.models import Person
+
+    right = Person.objects.create(name="Right Speaker", slug="right-speaker")
+    data = change_form_data(prediction, speaker=right.pk)
+    response = admin_client.post(f"/admin/factcheck/claim/{prediction.pk}/change/", data)
+    assert response.status_code == 302
+    prediction.refresh_from_db()
+    assert (prediction.speaker, prediction.version) == (right, 2)
+    assert prediction.history.latest().history_change_reason == "Edited speaker"
+
+
+def test_an_edit_and_a_status_change_both_check_the_version_the_editor_started_from(
+    admin_client, prediction, reviewer, monkeypatch
+):
+    """PostgreSQL lets another reviewer commit between the admin's field edit and
+    its status change; the status change must then conflict, not overwrite."""
+    from factcheck import services
+
+    real_edit_claim = services.edit_claim
+
+    def edit_then_someone_else_changes_status(**kwargs):
+        changed = real_edit_claim(**kwargs)
+        other = Claim.objects.get(pk=prediction.pk)
+        services.change_claim_status(
+            claim=other,
+            to_status="pending",
+            rationale="Mine.",
+            by=reviewer,
+            expected_version=other.version,
+        )
+        return changed
+
+    monkeypatch.setattr(services, "edit_claim", edit_then_someone_else_changes_status)
+    data = change_form_data(
+        prediction,
+        summary="Admin's summary.",
+        new_status="did_not_come_true",
+        status_rationale="Admin's verdict.",
+    )
+    response = admin_client.post(f"/admin/factcheck/claim/{prediction.pk}/change/", data)
+
+    assert response.status_code == 302
+    prediction.refresh_from_db()
+    # (The other reviewer's change ran inside the admin's transaction here, so
+    # the conflict rolls it back too; what matters is the admin did not win.)
+    assert prediction.status != "did_not_come_true"
+    assert not StatusChange.objects.filter(changed_by=admin_client.user).exists()
+    messages = [m.message for m in response.wsgi_request._messages]
+    assert any("Nothing was saved" in m for m in messages)

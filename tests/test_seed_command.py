@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from factcheck.models import Article, Claim, Person, ReviewerNote, Source
+from factcheck.seeding import read_claims_file
 from factcheck.services import change_claim_status, edit_claim
 
 pytestmark = pytest.mark.django_db
@@ -132,8 +133,11 @@ def test_reviewer_work_survives_a_reseed_and_differences_are_reported(tmp_path, 
     assert "statement, resolve_by" in output
 
 
-def test_new_claims_in_the_file_are_added_and_people_are_updated(tmp_path):
+def test_new_claims_in_the_file_are_added_and_existing_records_are_not_overwritten(tmp_path):
     seed(write_files(tmp_path))
+    Person.objects.filter(slug="min-spokes").update(
+        description="Spokeswoman, corrected in the admin"
+    )
     more = GOOD.replace(
         'description = "Ministry spokeswoman"', 'description = "Spokeswoman"'
     ).replace(
@@ -142,8 +146,54 @@ def test_new_claims_in_the_file_are_added_and_people_are_updated(tmp_path):
         'statement = "It was a notable month."',
     )
     output = seed(write_files(tmp_path, more))
-    assert "Created 1, updated 1, left alone 3." in output
-    assert Person.objects.get().description == "Spokeswoman"
+    assert "Created 1, updated 0, left alone 4." in output
+    assert "Left person “min-spokes” alone: it differs from the file in description." in output
+    assert Person.objects.get().description == "Spokeswoman, corrected in the admin"
+
+
+def test_blank_fields_of_existing_records_are_filled_in(tmp_path):
+    seed(write_files(tmp_path))
+    with_url = GOOD.replace(
+        'publisher = "Example Times"', 'publisher = "Example Times"\nurl = "https://example.com/a"'
+    )
+    output = seed(write_files(tmp_path, with_url))
+    assert "Filled in article “permits-in-april”: url." in output
+    assert "Created 0, updated 1, left alone 3." in output
+    assert Article.objects.get().url == "https://example.com/a"
+    assert "Nothing to change" in seed(write_files(tmp_path, with_url))
+
+
+def test_a_person_may_be_defined_in_another_file_of_the_same_run(tmp_path):
+    people_only = GOOD.replace(
+        '[[people]]\nslug = "min-spokes"\nname = "Mina Spokes"\n'
+        'description = "Ministry spokeswoman"\n',
+        "",
+    )
+    first = write_files(tmp_path, people_only, name="b.toml")
+    other = tmp_path / "other"
+    other.mkdir()
+    text = " date 2024-01-09 Exports rose 5% in 2023.\n"
+    claims = """
+[article]
+text_file = "article.txt"
+slug = "exports-2023"
+title = "Exports in 2023"
+publisher = "Trade Weekly"
+
+[[people]]
+slug = "min-spokes"
+name = "Mina Spokes"
+
+[[claims]]
+slug = "exports-rose-5-percent"
+speaker = "min-spokes"
+kind = "fact"
+quote = "Exports rose 5% in 2023."
+statement = "Exports rose by 5% in 2023."
+"""
+    second = write_files(other, claims, text, name="a.toml")
+    seed(first, second)
+    assert Claim.objects.get(slug="permits-will-double").speaker.slug == "min-spokes"
 
 
 def test_another_article_file_loads_beside_the_first(tmp_path):
@@ -179,10 +229,13 @@ def test_dry_run_validates_and_writes_nothing(tmp_path):
 
 
 def test_default_is_every_claims_file_in_seeds():
+    files = sorted((Path(settings.BASE_DIR) / "seeds").glob("*.toml"))
+    expected_claims = sum(len(read_claims_file(path).claims) for path in files)
     output = seed()
-    expected = sum(1 for _ in (Path(settings.BASE_DIR) / "seeds").glob("*.toml"))
-    assert Article.objects.count() == expected
-    assert "Created" in output
+    assert Article.objects.count() == len(files)
+    assert Claim.objects.count() == expected_claims
+    assert set(Claim.objects.values_list("status", flat=True)) == {"unreviewed"}
+    assert f"Created {len(files) + Person.objects.count() + expected_claims}," in output
 
 
 BAD_FILES = {
@@ -233,6 +286,23 @@ BAD_FILES = {
         GOOD.replace('sentence = "What a month it was."', 'sentence = "What a month."'),
         "unclaimed sentence 1: field “sentence”: is not a whole sentence",
     ),
+    "prediction without a resolve-by date": (
+        GOOD.replace("resolve_by = 2024-12-31\n", ""),
+        "claim “permits-will-double”: field “resolve_by”: is missing: every prediction needs one",
+    ),
+    "prediction without resolution criteria": (
+        GOOD.replace('resolution_criteria = "At least 24,000 permits issued in April 2024."\n', ""),
+        "claim “permits-will-double”: field “resolution_criteria”: is missing",
+    ),
+    "no article table": (GOOD.replace("[article]", "[articles]"), "the [article] table is missing"),
+    "claims not a list": (
+        'claims = "none"\n' + GOOD.split("[[claims]]")[0],
+        "“claims” must be a list of tables, written [[claims]]",
+    ),
+    "title too long for the database": (
+        GOOD.replace('title = "Permits in April"', f'title = "{"x" * 301}"'),
+        "article “permits-in-april”: field “title”: Ensure this value has at most 300 characters",
+    ),
     "bad source url for the article": (
         GOOD.replace('publisher = "Example Times"', 'publisher = "Example Times"\nurl = "ftp://x"'),
         "[article]: field “url”: must be a web address",
@@ -253,6 +323,31 @@ def test_a_bad_file_is_named_with_its_claim_and_field_and_nothing_is_written(tmp
     assert f"{path}: " in message
     assert expected in message
     assert_nothing_written()
+
+
+def test_a_repeated_sentence_must_be_accounted_for_each_time_it_appears(tmp_path):
+    article = ARTICLE.replace("What a month it was.", "Prices rose. It was busy. Prices rose.")
+    claims = GOOD.replace(
+        'sentence = "What a month it was."\nreason = "An exclamation."',
+        'sentence = "It was busy."\nreason = "Colour."',
+    ).replace(
+        "[[unclaimed]]",
+        '[[claims]]\nslug = "prices"\nkind = "fact"\nquote = "It was busy. Prices rose."\n'
+        'statement = "Prices rose."\n\n[[unclaimed]]',
+    )
+    with pytest.raises(CommandError) as error:
+        seed(write_files(tmp_path, claims, article))
+    assert "sentence at 82: “Prices rose.” is not accounted for" in str(error.value)
+
+
+def test_all_problems_are_listed_at_once(tmp_path):
+    claims = GOOD.replace('kind = "prediction"', 'kind = "rumour"').replace(
+        'statement = "The ministry issued 12,000 permits in April 2023."\n', ""
+    )
+    with pytest.raises(CommandError) as error:
+        seed(write_files(tmp_path, claims))
+    assert "2 problems" in str(error.value)
+    assert "field “kind”" in str(error.value) and "field “statement”" in str(error.value)
 
 
 def test_an_article_file_without_its_date_line_is_refused(tmp_path):

@@ -4,8 +4,15 @@ import threading
 import pytest
 from django.core.exceptions import ValidationError
 
-from factcheck.models import Claim, ReviewerNote, Source, StatusChange
-from factcheck.services import StaleClaimError, change_claim_status, edit_claim
+from factcheck.models import Claim, Correction, StatusChange
+from factcheck.services import (
+    StaleClaimError,
+    add_source,
+    change_claim_status,
+    edit_claim,
+    remove_source,
+    restore_source,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -193,14 +200,73 @@ class TestEditClaim:
                 edit_claim(claim=fact, changes={field: "x"}, by=reviewer, expected_version=1)
 
 
-def test_adding_a_note_or_a_source_leaves_the_version_alone(fact, reviewer):
-    ReviewerNote.objects.create(claim=fact, author=reviewer, body="Ask the ministry.")
-    Source.objects.create(
+def test_the_update_itself_refuses_a_stale_version(fact, reviewer):
+    """SQLite's IMMEDIATE transactions serialise racing writers before they reach
+    the UPDATE, so the race test alone would not show that the UPDATE checks the
+    version; this does (PostgreSQL runs the race test through it too)."""
+    from factcheck.services import _conditional_update
+
+    change(fact, reviewer, to_status="in_review")
+    with pytest.raises(StaleClaimError):
+        _conditional_update(fact, 1, public=True, status="accurate")
+    fact.refresh_from_db()
+    assert (fact.status, fact.version) == ("in_review", 2)
+
+
+def test_sources_leave_the_version_alone_but_mark_the_public_change(fact, reviewer):
+    before = Claim.objects.get(pk=fact.pk).public_updated_at
+    source = add_source(
         claim=fact,
+        by=reviewer,
         url="https://example.gov/permits",
         title="Permit statistics",
         stance="supports",
-        added_by=reviewer,
     )
+    remove_source(source=source, by=reviewer)
     fact.refresh_from_db()
     assert fact.version == 1
+    assert fact.public_updated_at > before
+    source.refresh_from_db()
+    assert source.is_removed and source.removed_by == reviewer
+    assert [h.history_change_reason for h in source.history.all()] == ["Removed", None]
+    assert source.history.first().history_user == reviewer
+
+
+class TestCorrections:
+    def test_no_correction_before_a_verdict(self, fact, reviewer):
+        add_source(
+            claim=fact, by=reviewer, url="https://example.gov/a", title="A", stance="supports"
+        )
+        edit_claim(claim=fact, changes={"summary": "Draft."}, by=reviewer, expected_version=1)
+        assert not Correction.objects.exists()
+
+    def test_public_changes_after_a_verdict_are_dated_corrections(self, fact, reviewer):
+        change(fact, reviewer, to_status="accurate", rationale="Confirmed.")
+        edit_claim(
+            claim=fact,
+            changes={"summary": "Confirmed by the ministry."},
+            by=reviewer,
+            expected_version=fact.version,
+        )
+        source = add_source(
+            claim=fact,
+            by=reviewer,
+            url="https://example.gov/a",
+            title="Ministry table",
+            stance="supports",
+        )
+        remove_source(source=source, by=reviewer)
+        restore_source(source=source, by=reviewer)
+        edit_claim(
+            claim=fact,
+            changes={"next_review_on": datetime.date(2030, 1, 1)},
+            by=reviewer,
+            expected_version=fact.version,
+        )  # internal: no correction
+        assert [c.description for c in fact.corrections.all()] == [
+            "Revised the summary.",
+            "Added a source: Ministry table.",
+            "Removed a source: Ministry table.",
+            "Restored a source: Ministry table.",
+        ]
+        assert {c.made_by for c in fact.corrections.all()} == {reviewer}

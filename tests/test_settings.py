@@ -30,10 +30,13 @@ def test_sqlite_connection_uses_wal_normal_sync_and_busy_timeout():
 
 
 @on_sqlite
+@pytest.mark.django_db
 def test_test_database_is_a_file_so_concurrency_is_real():
-    name = settings.DATABASES["default"]["TEST"]["NAME"]
-    assert name.endswith(".sqlite3")
-    assert "memory" not in name
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA database_list")
+        (_, _, path), *_ = cursor.fetchall()
+    assert path == settings.DATABASES["default"]["TEST"]["NAME"]
+    assert os.path.isfile(path)
 
 
 @on_sqlite
