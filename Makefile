@@ -8,7 +8,7 @@ PYTHON := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 HOST_PORT ?= 127.0.0.1:8000
 
-.PHONY: run test lint clean
+.PHONY: run test lint validators clean
 
 # The newest Python >= 3.12 among the usual names and pyenv's versions
 # (pyenv's own shims for 3.12/3.13 may be inactive, so ask each candidate).
@@ -53,6 +53,12 @@ test: $(INSTALLED)
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
 	DJANGO_DEBUG=1 $(PYTHON) manage.py makemigrations --check --dry-run
+
+# The Nu Html Checker, for tests/test_html_validity.py (needs npm and Java).
+VNU_VERSION := 26.9.27
+validators: .cache/vnu/node_modules/vnu-jar/build/dist/vnu.jar
+.cache/vnu/node_modules/vnu-jar/build/dist/vnu.jar:
+	npm install --silent --no-audit --no-fund --prefix .cache/vnu vnu-jar@$(VNU_VERSION)
 
 clean:
 	rm -rf $(VENV) *.egg-info db-test.sqlite3*

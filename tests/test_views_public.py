@@ -161,7 +161,7 @@ class TestClaimList:
             ("q=PERMIT+FIGURES", ["critics"]),
             ("q=80%2C000", ["fact"]),
             ("kind=fact&status=unreviewed", ["critics"]),
-            ("sort=resolve_by", ["prediction"]),
+            ("sort=resolve_by", ["prediction", "fact", "critics"]),
         ],
     )
     def test_filters_and_search(self, client, claims, query, expected):
@@ -188,7 +188,7 @@ class TestClaimList:
         assert (form["method"], form["action"]) == ("get", "/claims/")
         assert form.select_one("#id_q")["value"] == "double"
         assert form.select_one("#id_kind option[selected]")["value"] == "prediction"
-        assert form["hx-push-url"] == "true"  # the URL follows the filters under htmx
+        assert form["data-hx-push-url"] == "true"  # the URL follows the filters under htmx
         assert page.select_one("label[for=id_q]").get_text() == "Search quotes and statements"
 
     def test_an_unknown_filter_value_is_reported_and_ignored(self, client, claims):

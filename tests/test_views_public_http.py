@@ -142,6 +142,18 @@ class TestConditionalRequests:
         self.changes_etag(client, url, add)
         self.changes_etag(client, url, lambda: remove_source(source=holder["source"], by=reviewer))
 
+    def test_claim_etag_changes_when_its_speaker_or_article_is_corrected(self, client, prediction):
+        self.changes_etag(
+            client,
+            prediction.get_absolute_url(),
+            lambda: Person.objects.filter(pk=prediction.speaker_id).update(name="Ada Corrected"),
+        )
+        self.changes_etag(
+            client,
+            prediction.get_absolute_url(),
+            lambda: Article.objects.filter(pk=prediction.article_id).update(title="New title"),
+        )
+
     def test_lists_change_etag_when_any_claim_changes(self, client, prediction, fact, reviewer):
         for url in ["/", "/claims/", prediction.article.get_absolute_url(), "/exports/claims.json"]:
             claim = Claim.objects.get(pk=fact.pk)

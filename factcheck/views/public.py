@@ -7,7 +7,7 @@ import hashlib
 
 from django import forms
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, F
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -162,7 +162,7 @@ class ClaimFilterForm(forms.Form):
             if data.get(name):
                 claims = claims.filter(**{name: data[name]})
         if data.get("sort") == "resolve_by":
-            return claims.filter(resolve_by__isnull=False).order_by("resolve_by", "id")
+            return claims.order_by(F("resolve_by").asc(nulls_last=True), "-public_updated_at", "id")
         return claims.order_by("-public_updated_at", "-id")
 
 
@@ -193,12 +193,28 @@ def claim_list(request):
 # --- Claim page -----------------------------------------------------------------
 
 
+# What a claim page shows of its article and speaker, which change without
+# touching the claim (in the admin): part of the claim page's ETag.
+CLAIM_PAGE_CONTEXT_FIELDS = (
+    "article__title",
+    "article__publisher",
+    "article__url",
+    "article__published_on",
+    "speaker__name",
+    "speaker__description",
+)
+
+
 def claim_fingerprint(request, slug):
-    row = Claim.objects.filter(slug=slug).values_list("pk", "version", "public_updated_at").first()
+    row = (
+        Claim.objects.filter(slug=slug)
+        .values_list("pk", "version", "public_updated_at", *CLAIM_PAGE_CONTEXT_FIELDS)
+        .first()
+    )
     if row is None:
         return None
-    pk, version, updated = row
-    return f"claim:{pk}:{version}:{updated.isoformat()}", updated
+    pk, version, updated, *context = row
+    return f"claim:{pk}:{version}:{updated.isoformat()}:{context!r}", updated
 
 
 @require_GET

@@ -1,0 +1,93 @@
+"""Every public page is valid HTML, as the Nu Html Checker (vnu.jar) judges it.
+
+The checker comes from the npm package vnu-jar and needs Java: `make validators`
+installs it into .cache/. Without it this test skips, except where
+FACTCHECK_REQUIRE_VALIDATORS=1 (CI), where it fails instead.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from factcheck.services import add_source, change_claim_status, edit_claim
+
+VNU_JAR = Path(
+    os.environ.get(
+        "VNU_JAR", settings.BASE_DIR / ".cache/vnu/node_modules/vnu-jar/build/dist/vnu.jar"
+    )
+)
+
+
+def require_checker():
+    missing = None
+    if not VNU_JAR.is_file():
+        missing = f"vnu.jar not found at {VNU_JAR}; run `make validators` (needs npm)"
+    elif not shutil.which("java"):
+        missing = "java not found; install a JRE (apt-get install default-jre-headless)"
+    if missing:
+        if os.environ.get("FACTCHECK_REQUIRE_VALIDATORS") == "1":
+            pytest.fail(missing)
+        pytest.skip(missing)
+
+
+@pytest.mark.django_db
+def test_every_public_page_is_valid_html(client, fact, prediction, reviewer, tmp_path):
+    require_checker()
+    add_source(
+        claim=fact,
+        by=reviewer,
+        url="https://stats.example.gov/p?a=1&b=2",
+        title="Permits & visas <2022>",
+        stance="supports",
+        note="Table 4.",
+    )
+    change_claim_status(
+        claim=fact,
+        to_status="accurate",
+        rationale="Confirmed.",
+        by=reviewer,
+        expected_version=1,
+        summary="Right.",
+    )
+    edit_claim(
+        claim=fact,
+        changes={"summary": "Right, per the ministry."},
+        by=reviewer,
+        expected_version=fact.version,
+    )
+    change_claim_status(
+        claim=prediction, to_status="pending", rationale="Waiting.", by=reviewer, expected_version=1
+    )
+    pages = {
+        "home": "/",
+        "article": fact.article.get_absolute_url(),
+        "claim-list": "/claims/?q=permit&kind=fact",
+        "claim-list-empty": "/claims/?q=nothing-matches",
+        "claim-list-error": "/claims/?status=bogus",
+        "fact": fact.get_absolute_url(),
+        "prediction": prediction.get_absolute_url(),
+        "speaker": prediction.speaker.get_absolute_url(),
+        "methodology": "/methodology/",
+    }
+    files = []
+    for name, url in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, url
+        path = tmp_path / f"{name}.html"
+        path.write_bytes(response.content)
+        files.append(str(path))
+
+    result = subprocess.run(
+        ["java", "-jar", str(VNU_JAR), "--format", "json", "--errors-only", *files],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    messages = json.loads(result.stderr or '{"messages": []}')["messages"]
+    problems = [f"{Path(m['url']).name}:{m.get('lastLine')}: {m['message']}" for m in messages]
+    assert problems == [], "\n".join(problems)
