@@ -16,10 +16,14 @@ from .statuses import (
     Kind,
     PredictionStatus,
     status_info,
+    statuses_for,
 )
 
 validate_http_url = URLValidator(
-    schemes=["http", "https"], message="Enter a web address that starts with http:// or https://."
+    schemes=["http", "https"],
+    message="Enter a web address that starts with http:// or https://.",
+    # Its own code, so form fields keep this message instead of their generic one.
+    code="not_http_url",
 )
 
 
@@ -101,6 +105,26 @@ class ClaimQuerySet(models.QuerySet):
         return self.select_related("article", "speaker").prefetch_related(
             "status_changes", "corrections", "sources"
         )
+
+    def awaiting_first_review(self):
+        return self.filter(status=UNREVIEWED)
+
+    def overdue(self, today):
+        """Predictions whose resolve-by date has passed without a final status."""
+        open_statuses = [i.value for i in statuses_for(Kind.PREDICTION) if not i.is_final]
+        return self.filter(kind=Kind.PREDICTION, resolve_by__lt=today, status__in=open_statuses)
+
+    def due_for_review(self, today):
+        return self.filter(next_review_on__lte=today)
+
+    def changed_by_others(self, user, since):
+        """Claims someone other than ``user`` edited since ``since`` (audit trail)."""
+        edited = (
+            Claim.history.filter(history_date__gte=since, history_user__isnull=False)
+            .exclude(history_user=user)
+            .values("id")
+        )
+        return self.filter(pk__in=edited)
 
     def fingerprint(self):
         """(count, latest public change) of these claims: what list ETags are made of."""

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Claim, Correction, Source, StatusChange
+from .models import Claim, Correction, ReviewerNote, Source, StatusChange
 from .statuses import STATUS_TABLE, status_info
 
 
@@ -240,3 +240,12 @@ def restore_source(*, source, by):
     _touch_public(source.claim)
     if source.claim.has_verdict:
         _record_correction(source.claim, by, f"Restored a source: {source.title}.")
+
+
+def add_note(*, claim, by, body):
+    """Add an internal note. Notes never touch the claim's version or public pages."""
+    note = ReviewerNote(claim=claim, author=by, body=body)
+    note.full_clean()
+    note._history_user = by
+    note.save()
+    return note

@@ -6,6 +6,7 @@ DJANGO_ALLOWED_HOSTS  comma-separated host names.
 DATABASE_URL          any dj-database-url URL; default: SQLite file db.sqlite3 in the project.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "simple_history",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -67,6 +69,15 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Attributes admin edits to the signed-in user in the audit trail.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Django messages reach htmx swaps as an out-of-band #messages fragment.
+    "factcheck.middleware.htmx_messages",
+    # Last, as django-axes asks: it turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "factcheck.urls"
@@ -143,7 +154,17 @@ STORAGES = {
     },
 }
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "factcheck:review_queue"
+LOGOUT_REDIRECT_URL = "factcheck:home"
+
+# Login throttling: 5 failures lock that username *from that address* for 15
+# minutes, so one person's typos do not lock out a whole office behind one IP.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
 
 # The audit trail is append-only: nobody restores an old claim row around the
 # status-change function (see factcheck.services).

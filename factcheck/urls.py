@@ -1,8 +1,9 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from .feeds import ClaimChangesFeed, LatestStatusChangesFeed
-from .views import public
+from .views import public, review
 
 public_patterns = [
     path("", public.home, name="home"),
@@ -17,7 +18,46 @@ public_patterns = [
     path("exports/claims.csv", public.export_csv, name="export_csv"),
 ]
 
+review_patterns = [
+    path("review/", review.review_queue, name="review_queue"),
+    path("review/claims/<slug:slug>/", review.review_claim, name="review_claim"),
+    path(
+        "review/claims/<slug:slug>/status/",
+        review.review_claim_status,
+        name="review_claim_status",
+    ),
+    path(
+        "review/claims/<slug:slug>/fields/",
+        review.review_claim_fields,
+        name="review_claim_fields",
+    ),
+    path("review/claims/<slug:slug>/sources/", review.review_source_add, name="review_source_add"),
+    path(
+        "review/claims/<slug:slug>/sources/<int:source_id>/",
+        review.review_source_edit,
+        name="review_source_edit",
+    ),
+    path(
+        "review/claims/<slug:slug>/sources/<int:source_id>/remove/",
+        review.review_source_remove,
+        name="review_source_remove",
+    ),
+    path(
+        "review/claims/<slug:slug>/sources/<int:source_id>/restore/",
+        review.review_source_restore,
+        name="review_source_restore",
+    ),
+    path("review/claims/<slug:slug>/notes/", review.review_note_add, name="review_note_add"),
+    path(
+        "review/claims/<slug:slug>/history/",
+        review.review_claim_history,
+        name="review_claim_history",
+    ),
+]
+
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("", include((public_patterns, "factcheck"))),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include((public_patterns + review_patterns, "factcheck"))),
 ]

@@ -13,8 +13,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def pages(fact, prediction, reviewer):
     add_source(claim=fact, by=reviewer, url="https://example.gov/s", title="S", stance="supports")
-    change_claim_status(claim=fact, to_status="accurate", rationale="Yes.", by=reviewer,
-                        expected_version=1)
+    change_claim_status(
+        claim=fact, to_status="accurate", rationale="Yes.", by=reviewer, expected_version=1
+    )
     return [
         "/",
         fact.article.get_absolute_url(),

@@ -3,10 +3,18 @@ import io
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
+from django.test import RequestFactory
 
 from factcheck.reviewers import REVIEWERS_GROUP
 
 pytestmark = pytest.mark.django_db
+
+
+def login(username, password):
+    # django-axes needs the request to count failures per address.
+    return authenticate(
+        RequestFactory().post("/accounts/login/"), username=username, password=password
+    )
 
 
 def run(*args, stdin=None, monkeypatch=None):
@@ -21,7 +29,7 @@ def test_createreviewer_prints_a_generated_password_that_works():
     output = run("maria")
     password = output.split("Password (shown once, not stored anywhere): ")[1].strip()
     assert len(password) >= 20
-    user = authenticate(username="maria", password=password)
+    user = login("maria", password)
     assert user is not None
     assert user.groups.filter(name=REVIEWERS_GROUP).exists()
     assert user.has_perm("factcheck.change_claim")
@@ -39,7 +47,7 @@ def test_createreviewer_reads_a_password_from_standard_input(monkeypatch):
         monkeypatch=monkeypatch,
     )
     assert "Password" not in output
-    user = authenticate(username="maria", password="a long passphrase here")
+    user = login("maria", "a long passphrase here")
     assert user.is_staff
 
 

@@ -1,0 +1,389 @@
+"""The reviewer's workspace: the queue, the review page of a claim with its
+htmx panels, and the claim's history.
+
+Every panel is a real form. Without JavaScript it posts, then redirects back to
+the review page (POST/redirect/GET). With htmx the same view answers with the
+panel itself, plus, out of band, the other panels whose content the save
+changed, so every form on the page carries the claim's current version.
+"""
+
+import datetime
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from .. import services
+from ..forms import ClaimFieldsForm, NoteForm, SourceForm, StatusChangeForm
+from ..models import Claim, ReviewerNote, Source
+from ..publishing import paragraph_around, public_timeline
+from ..statuses import status_info
+from .public import ClaimFilterForm, is_fragment_request
+
+QUEUE_SECTION_LIMIT = 50
+RECENT_CHANGES_WINDOW = datetime.timedelta(days=14)
+
+# Panels (and their element ids) that show the claim's own fields or carry its
+# version; a save that changes the claim refreshes them all.
+CLAIM_PANELS = ["claim-overview", "claim-timeline", "claim-status", "claim-fields"]
+
+
+def reviewer_required(view):
+    """Not signed in: to the login page. Signed in without the Reviewers'
+    permissions: 403."""
+
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not request.user.has_perm("factcheck.change_claim"):
+            raise PermissionDenied("Only reviewers can open this page.")
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+# --- Queue ----------------------------------------------------------------------
+
+
+@require_GET
+@reviewer_required
+@vary_on_headers("HX-Request")
+def review_queue(request):
+    form = ClaimFilterForm(request.GET)
+    form.is_valid()
+    claims = form.filter(Claim.objects.select_related("article", "speaker"))
+    today = timezone.localdate()
+    sections = [
+        ("unreviewed", "Awaiting first review", claims.awaiting_first_review()),
+        ("overdue", "Predictions past their resolve-by date", claims.overdue(today)),
+        ("due", "Past their next-review date", claims.due_for_review(today)),
+        (
+            "changed",
+            "Recently changed by others",
+            claims.changed_by_others(request.user, timezone.now() - RECENT_CHANGES_WINDOW),
+        ),
+    ]
+    sections = [
+        {"id": key, "title": title, "count": qs.count(), "claims": qs[:QUEUE_SECTION_LIMIT]}
+        for key, title, qs in sections
+    ]
+    template = "review/queue.html"
+    if is_fragment_request(request):
+        template += "#queue-sections"
+    return render(
+        request,
+        template,
+        {"form": form, "sections": sections, "today": today, "limit": QUEUE_SECTION_LIMIT},
+    )
+
+
+# --- Review page ----------------------------------------------------------------
+
+
+def load_claim(slug):
+    return get_object_or_404(
+        Claim.objects.select_related("article", "speaker").prefetch_related(
+            "status_changes",
+            "corrections",
+            Prefetch("sources", Source.objects.select_related("added_by", "removed_by")),
+            Prefetch("notes", ReviewerNote.objects.select_related("author")),
+        ),
+        slug=slug,
+    )
+
+
+def editor_context(
+    claim,
+    *,
+    status_form=None,
+    fields_form=None,
+    source_form=None,
+    note_form=None,
+    source_edit=None,
+    conflict=None,
+):
+    """Everything the review page shows. Forms not given are fresh, at the
+    claim's current version; ``source_edit`` is (source id, bound form)."""
+    sources = list(claim.sources.all())
+    for source in sources:
+        source.edit_form = SourceForm(instance=source, prefix=f"source-{source.pk}")
+        if source_edit and source_edit[0] == source.pk:
+            source.edit_form = source_edit[1]
+    before, quote, after = paragraph_around(claim.article.text, claim.quote_start, claim.quote_end)
+    return {
+        "claim": claim,
+        "paragraph": {"before": before, "quote": quote, "after": after},
+        "timeline": public_timeline(claim),
+        "sources": sources,
+        "notes": claim.notes.all(),
+        "status_form": status_form or StatusChangeForm(claim=claim, initial=_status_initial(claim)),
+        "fields_form": fields_form
+        or ClaimFieldsForm(instance=claim, initial={"version": claim.version}),
+        "source_form": source_form or SourceForm(),
+        "note_form": note_form or NoteForm(),
+        "resolve_by_state": claim.resolve_by_state(timezone.localdate()),
+        "conflict": conflict,
+    }
+
+
+def _status_initial(claim):
+    return {
+        "summary": claim.summary,
+        "next_review_on": claim.next_review_on,
+        "version": claim.version,
+    }
+
+
+def respond(request, slug, panel, *, also=(), status=200, **forms):
+    """The panel (and, out of band, ``also``) under htmx; otherwise the whole page."""
+    context = editor_context(load_claim(slug), **forms)
+    if not request.htmx:
+        return render(request, "review/claim.html", context, status=status)
+    html = render_to_string(f"review/claim.html#{panel}", context, request)
+    for other in also:
+        html += render_to_string(f"review/claim.html#{other}", {**context, "oob": True}, request)
+    return HttpResponse(html, status=status)
+
+
+def saved(request, claim, panel, message, *, also=()):
+    messages.success(request, message)
+    if request.htmx:
+        return respond(request, claim.slug, panel, also=also)
+    return redirect(f"{reverse('factcheck:review_claim', args=[claim.slug])}#{panel}")
+
+
+def conflict(request, claim, panel, form):
+    """409: someone saved first. Show the claim as it is now, keep what this
+    reviewer typed, and write nothing. The form now carries the current version,
+    so saving again, after reading the other change, is a deliberate choice."""
+    current = Claim.objects.get(pk=claim.pk)
+    data = form.data.copy()
+    data["version"] = str(current.version)
+    if isinstance(form, StatusChangeForm):
+        kept = {"status_form": StatusChangeForm(data, claim=current)}
+    else:
+        kept = {"fields_form": ClaimFieldsForm(data, instance=current)}
+    others = [name for name in CLAIM_PANELS if name != panel]
+    notice = (
+        "Someone else changed this claim while you were editing it. Nothing was "
+        "saved. The page now shows their change; your text is kept below. Save "
+        "again to apply it on top of theirs."
+    )
+    return respond(request, claim.slug, panel, also=others, status=409, conflict=notice, **kept)
+
+
+@require_GET
+@reviewer_required
+def review_claim(request, slug):
+    return render(request, "review/claim.html", editor_context(load_claim(slug)))
+
+
+@require_POST
+@reviewer_required
+def review_claim_status(request, slug):
+    claim = get_object_or_404(Claim, slug=slug)
+    form = StatusChangeForm(request.POST, claim=claim, initial=_status_initial(claim))
+    if request.POST.get("version") != str(claim.version):
+        return conflict(request, claim, "claim-status", form)
+    if not form.is_valid():
+        return respond(request, slug, "claim-status", status_form=form)
+    data = form.cleaned_data
+    try:
+        services.change_claim_status(
+            claim=claim,
+            to_status=data["to_status"],
+            rationale=data["rationale"],
+            by=request.user,
+            expected_version=data["version"],
+            summary=data["summary"] if "summary" in form.changed_data else None,
+            next_review_on=data["next_review_on"],
+        )
+    except services.StaleClaimError:
+        return conflict(request, claim, "claim-status", form)
+    except ValidationError as error:
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        return respond(request, slug, "claim-status", status_form=form)
+    return saved(
+        request,
+        claim,
+        "claim-status",
+        f"Status changed to “{status_info(claim.kind, claim.status).label}”.",
+        also=[p for p in CLAIM_PANELS if p != "claim-status"],
+    )
+
+
+@require_POST
+@reviewer_required
+def review_claim_fields(request, slug):
+    claim = get_object_or_404(Claim, slug=slug)
+    # The form validates against a copy: ModelForm writes the values onto it.
+    form = ClaimFieldsForm(request.POST, instance=Claim.objects.get(pk=claim.pk))
+    if request.POST.get("version") != str(claim.version):
+        return conflict(request, claim, "claim-fields", form)
+    if not form.is_valid():
+        return respond(request, slug, "claim-fields", fields_form=form)
+    try:
+        changed = services.edit_claim(
+            claim=claim,
+            changes=form.changes(),
+            by=request.user,
+            expected_version=form.cleaned_data["version"],
+        )
+    except services.StaleClaimError:
+        return conflict(request, claim, "claim-fields", form)
+    except ValidationError as error:
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        return respond(request, slug, "claim-fields", fields_form=form)
+    message = "Saved." if changed else "Nothing had changed, so nothing was saved."
+    return saved(
+        request,
+        claim,
+        "claim-fields",
+        message,
+        also=[p for p in CLAIM_PANELS if p != "claim-fields"],
+    )
+
+
+@require_POST
+@reviewer_required
+def review_source_add(request, slug):
+    claim = get_object_or_404(Claim, slug=slug)
+    form = SourceForm(request.POST)
+    if not form.is_valid():
+        return respond(request, slug, "claim-sources", source_form=form)
+    source = services.add_source(claim=claim, by=request.user, **form.cleaned_data)
+    return saved(
+        request,
+        claim,
+        "claim-sources",
+        f"Added the source “{source.title}”.",
+        also=["claim-timeline"],
+    )
+
+
+def _claim_source(slug, source_id):
+    claim = get_object_or_404(Claim, slug=slug)
+    return claim, get_object_or_404(
+        Source.objects.select_related("claim"), pk=source_id, claim=claim
+    )
+
+
+@require_POST
+@reviewer_required
+def review_source_edit(request, slug, source_id):
+    claim, source = _claim_source(slug, source_id)
+    form = SourceForm(
+        request.POST, instance=Source.objects.get(pk=source.pk), prefix=f"source-{source.pk}"
+    )
+    if not form.is_valid():
+        return respond(request, slug, "claim-sources", source_edit=(source.pk, form))
+    changes = {name: form.cleaned_data[name] for name in form.changed_data}
+    services.edit_source(source=source, by=request.user, changes=changes)
+    return saved(
+        request,
+        claim,
+        "claim-sources",
+        f"Saved the source “{source.title}”.",
+        also=["claim-timeline"],
+    )
+
+
+@require_POST
+@reviewer_required
+def review_source_remove(request, slug, source_id):
+    claim, source = _claim_source(slug, source_id)
+    services.remove_source(source=source, by=request.user)
+    return saved(
+        request,
+        claim,
+        "claim-sources",
+        f"Removed the source “{source.title}”. It is kept below and can be restored.",
+        also=["claim-timeline"],
+    )
+
+
+@require_POST
+@reviewer_required
+def review_source_restore(request, slug, source_id):
+    claim, source = _claim_source(slug, source_id)
+    services.restore_source(source=source, by=request.user)
+    return saved(
+        request,
+        claim,
+        "claim-sources",
+        f"Restored the source “{source.title}”.",
+        also=["claim-timeline"],
+    )
+
+
+@require_POST
+@reviewer_required
+def review_note_add(request, slug):
+    claim = get_object_or_404(Claim, slug=slug)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return respond(request, slug, "claim-notes", note_form=form)
+    services.add_note(claim=claim, by=request.user, body=form.cleaned_data["body"])
+    return saved(request, claim, "claim-notes", "Note added.")
+
+
+# --- History --------------------------------------------------------------------
+
+HIDDEN_HISTORY_FIELDS = {"version", "updated_at", "public_updated_at", "created_at"}
+
+
+@require_GET
+@reviewer_required
+def review_claim_history(request, slug):
+    claim = get_object_or_404(Claim.objects.select_related("article"), slug=slug)
+    rows = [
+        ("Claim", claim.history.select_related("history_user")),
+        ("Source", Source.history.filter(claim_id=claim.pk).select_related("history_user")),
+        ("Note", ReviewerNote.history.filter(claim_id=claim.pk).select_related("history_user")),
+    ]
+    entries = []
+    for label, queryset in rows:
+        previous = {}
+        for record in queryset.order_by("history_date", "history_id"):
+            before = previous.get(record.id)
+            entries.append(
+                {
+                    "what": label,
+                    "record": record,
+                    "action": {"+": "created", "~": "changed", "-": "deleted"}[record.history_type],
+                    "changes": _changes(claim, before, record),
+                }
+            )
+            previous[record.id] = record
+    entries.sort(key=lambda entry: entry["record"].history_date, reverse=True)
+    return render(request, "review/history.html", {"claim": claim, "entries": entries})
+
+
+def _changes(claim, before, record):
+    """What differs between two audit rows of one object. (simple-history's
+    diff_against skips non-editable fields such as the status, so compare here.)"""
+    if before is None:
+        return []
+    changes = []
+    for field in record.instance_type._meta.concrete_fields:
+        if field.name in HIDDEN_HISTORY_FIELDS:
+            continue
+        old, new = getattr(before, field.attname), getattr(record, field.attname)
+        if old == new:
+            continue
+        if field.name == "status":
+            old, new = status_info(claim.kind, old).label, status_info(claim.kind, new).label
+        changes.append({"field": field.verbose_name, "old": old, "new": new})
+    return changes

@@ -1,0 +1,652 @@
+import datetime
+import re
+
+import pytest
+from bs4 import BeautifulSoup
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.utils import timezone
+
+from factcheck.models import Claim, Correction, ReviewerNote, Source, StatusChange
+from factcheck.services import add_source, change_claim_status, edit_claim
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def reviewer_client(client, reviewer):
+    client.force_login(reviewer)
+    return client
+
+
+@pytest.fixture
+def source(fact, reviewer):
+    return add_source(
+        claim=fact,
+        by=reviewer,
+        url="https://example.gov/permits",
+        title="Permit table",
+        stance="supports",
+    )
+
+
+def page(response):
+    return BeautifulSoup(response.content, "html.parser")
+
+
+def review_url(claim, action=""):
+    return f"/review/claims/{claim.slug}/{action}"
+
+
+def status_data(claim, **overrides):
+    data = {
+        "to_status": "pending" if claim.kind == "prediction" else "in_review",
+        "rationale": "Criteria written; waiting for the 2025 figures.",
+        "summary": claim.summary,
+        "next_review_on": "",
+        "version": claim.version,
+    }
+    data.update(overrides)
+    return data
+
+
+def fields_data(claim, **overrides):
+    data = {
+        "statement": claim.statement,
+        "summary": claim.summary,
+        "condition": claim.condition,
+        "resolution_criteria": claim.resolution_criteria,
+        "resolve_by": claim.resolve_by or "",
+        "version": claim.version,
+    }
+    data.update(overrides)
+    return data
+
+
+SOURCE_DATA = {
+    "url": "https://stats.example.gov/2025",
+    "archived_url": "",
+    "title": "Statistics 2025",
+    "publisher": "Statistics Office",
+    "published_on": "2025-02-01",
+    "stance": "refutes",
+    "note": "Only 120,000 permits.",
+}
+
+
+def textarea(html, element_id):
+    # Django writes a newline after <textarea>, which browsers drop.
+    return html.select_one(f"#{element_id}").get_text().removeprefix("\n")
+
+
+def oob_ids(response):
+    return [tag["id"] for tag in page(response).select("[data-hx-swap-oob]")]
+
+
+# --- Access ---------------------------------------------------------------------
+
+
+def review_requests(claim, source):
+    return [
+        ("get", "/review/", {}),
+        ("get", review_url(claim), {}),
+        ("get", review_url(claim, "history/"), {}),
+        ("post", review_url(claim, "status/"), status_data(claim)),
+        ("post", review_url(claim, "fields/"), fields_data(claim, statement="New words.")),
+        ("post", review_url(claim, "sources/"), SOURCE_DATA),
+        (
+            "post",
+            review_url(claim, f"sources/{source.pk}/"),
+            {f"source-{source.pk}-{k}": v for k, v in SOURCE_DATA.items()},
+        ),
+        ("post", review_url(claim, f"sources/{source.pk}/remove/"), {}),
+        ("post", review_url(claim, f"sources/{source.pk}/restore/"), {}),
+        ("post", review_url(claim, "notes/"), {"body": "A note."}),
+    ]
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(client, fact, source):
+    for method, url, data in review_requests(fact, source):
+        response = getattr(client, method)(url, data)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(f"/accounts/login/?next={url}"), url
+    assert not StatusChange.objects.exists() and not ReviewerNote.objects.exists()
+
+
+def test_signed_in_users_outside_the_reviewers_group_get_403(client, fact, source):
+    outsider = get_user_model().objects.create_user("reader", password="a long password 1")
+    client.force_login(outsider)
+    for method, url, data in review_requests(fact, source):
+        assert getattr(client, method)(url, data).status_code == 403, url
+    assert not StatusChange.objects.exists() and not ReviewerNote.objects.exists()
+    assert Source.objects.get().removed_at is None
+
+
+def test_reviewers_can_use_every_review_url(reviewer_client, fact, source):
+    for method, url, data in review_requests(fact, source):
+        fact.refresh_from_db()
+        if "version" in data:
+            data = {**data, "version": fact.version}
+        response = getattr(reviewer_client, method)(url, data)
+        assert response.status_code == (200 if method == "get" else 302), url
+    fact.refresh_from_db()
+    assert fact.status == "in_review"
+    assert fact.statement == "New words."
+    assert fact.notes.get().body == "A note."
+    assert fact.sources.count() == 2
+
+
+def test_login_page_and_logout(client, reviewer):
+    login = page(client.get("/accounts/login/?next=/review/"))
+    assert login.select_one("h1").get_text() == "Reviewer login"
+    response = client.post(
+        "/accounts/login/",
+        {"username": "rita", "password": "correct horse battery", "next": "/review/"},
+        REMOTE_ADDR="10.0.0.1",
+    )
+    assert response["Location"] == "/review/"
+    assert "Log out rita" in client.get("/review/").content.decode()
+    assert client.post("/accounts/logout/")["Location"] == "/"
+    assert client.get("/review/").status_code == 302
+
+
+def test_a_lockout_after_five_failures_is_per_username_and_address(
+    client, reviewer, other_reviewer
+):
+    def attempt(username, password, address):
+        return Client().post(
+            "/accounts/login/",
+            {"username": username, "password": password},
+            REMOTE_ADDR=address,
+        )
+
+    for _ in range(4):
+        failed = attempt("rita", "wrong password", "10.0.0.7")
+        assert "Please enter a correct username and password" in failed.content.decode()
+    assert attempt("rita", "wrong password", "10.0.0.7").status_code == 429  # the fifth
+    locked = attempt("rita", "correct horse battery", "10.0.0.7")
+    assert locked.status_code == 429
+    message = page(locked).select_one("[role=alert]").get_text()
+    assert "After 5 failed attempts" in message and "15 minutes" in message
+    # Colleagues behind the same address, and rita elsewhere, are not locked out.
+    assert attempt("otto", "correct horse battery", "10.0.0.7").status_code == 302
+    assert attempt("rita", "correct horse battery", "10.0.0.8").status_code == 302
+
+
+def test_csrf_is_enforced_on_review_posts(reviewer, fact):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(reviewer)
+    response = client.post(review_url(fact, "status/"), status_data(fact))
+    assert response.status_code == 403
+    assert not StatusChange.objects.exists()
+    # The same form, with the token the page carries, goes through.
+    token = page(client.get(review_url(fact))).select_one(
+        "#claim-status input[name=csrfmiddlewaretoken]"
+    )["value"]
+    response = client.post(
+        review_url(fact, "status/"), {**status_data(fact), "csrfmiddlewaretoken": token}
+    )
+    assert response.status_code == 302
+
+
+def test_the_htmx_csrf_header_rides_on_the_body_of_review_pages_only(reviewer_client, fact):
+    body = page(reviewer_client.get(review_url(fact))).body
+    assert '"X-CSRFToken"' in body["data-hx-headers"]
+    public = page(Client().get(fact.get_absolute_url())).body
+    assert not public.has_attr("data-hx-headers")
+
+
+# --- Queue ----------------------------------------------------------------------
+
+
+def test_queue_sections_counts_and_filters(
+    reviewer_client, fact, prediction, make_claim, other_reviewer, reviewer
+):
+    Claim.objects.filter(pk=prediction.pk).update(resolve_by=datetime.date(2020, 1, 1))
+    reviewed = make_claim(quote="Critics disagree.", slug="critics")
+    change_claim_status(
+        claim=reviewed,
+        to_status="in_review",
+        rationale="Looking.",
+        by=other_reviewer,
+        expected_version=1,
+        next_review_on=timezone.localdate() - datetime.timedelta(days=1),
+    )
+    mine = Claim.objects.get(pk=fact.pk)
+    edit_claim(claim=mine, changes={"summary": "Mine."}, by=reviewer, expected_version=1)
+
+    queue = page(reviewer_client.get("/review/"))
+    sections = {
+        section["id"]: [a.get_text() for a in section.select("li > a")]
+        for section in queue.select("#queue-sections section")
+    }
+    assert sections == {
+        "queue-unreviewed": [fact.statement, prediction.statement],
+        "queue-overdue": [prediction.statement],
+        "queue-due": [reviewed.statement],
+        "queue-changed": [reviewed.statement],
+    }
+    counts = [li.get_text(" ", strip=True) for li in queue.select(".queue-counts li")]
+    assert counts == [
+        "2 awaiting first review",
+        "1 predictions past their resolve-by date",
+        "1 past their next-review date",
+        "1 recently changed by others",
+    ]
+    filtered = page(reviewer_client.get("/review/?kind=fact", headers=HTMX))
+    assert filtered.select_one("#queue-unreviewed li > a").get_text() == fact.statement
+    assert len(filtered.select("#queue-unreviewed li")) == 1
+    assert "<html" not in str(filtered)
+
+
+# --- Status panel ---------------------------------------------------------------
+
+
+class TestStatusPanel:
+    def test_review_page_offers_only_the_statuses_of_the_claims_kind(
+        self, reviewer_client, prediction
+    ):
+        options = page(reviewer_client.get(review_url(prediction))).select("#id_to_status option")
+        values = [option["value"] for option in options]
+        assert "came_true" in values and "condition_not_met" in values
+        assert "accurate" not in values and "unreviewed" not in values  # not the current one
+
+    def test_htmx_swaps_the_panel_and_refreshes_the_rest_out_of_band(
+        self, reviewer_client, prediction
+    ):
+        response = reviewer_client.post(
+            review_url(prediction, "status/"),
+            status_data(prediction, summary="Too early to tell.", next_review_on="2026-01-15"),
+            headers=HTMX,
+        )
+        assert response.status_code == 200
+        body = response.content.decode()
+        assert "<html" not in body
+        assert body.lstrip().startswith('<section id="claim-status"')
+        assert oob_ids(response) == ["claim-overview", "claim-timeline", "claim-fields", "messages"]
+        html = page(response)
+        assert html.select_one("#claim-overview h2").get_text() == "Status: Pending"
+        assert html.select_one("#claim-overview .summary").get_text() == "Too early to tell."
+        assert "Criteria written" in html.select_one("#claim-timeline").get_text()
+        assert html.select_one("#messages").get_text(strip=True) == "Status changed to “Pending”."
+        # Every form on the page now carries the new version.
+        versions = {i["value"] for i in html.select("input[name=version]")}
+        assert versions == {"2"}
+        prediction.refresh_from_db()
+        assert prediction.next_review_on == datetime.date(2026, 1, 15)
+
+    def test_without_javascript_it_posts_then_redirects_then_shows_the_message(
+        self, reviewer_client, prediction
+    ):
+        response = reviewer_client.post(review_url(prediction, "status/"), status_data(prediction))
+        assert response.status_code == 302
+        assert response["Location"] == f"{review_url(prediction)}#claim-status"
+        after = page(reviewer_client.get(response["Location"]))
+        assert after.select_one("#messages").get_text(strip=True) == "Status changed to “Pending”."
+        assert after.select_one("#claim-overview h2").get_text() == "Status: Pending"
+
+    def test_the_public_page_shows_the_change_and_not_the_note(self, reviewer_client, prediction):
+        reviewer_client.post(review_url(prediction, "notes/"), {"body": "Internal: ring them."})
+        reviewer_client.post(review_url(prediction, "status/"), status_data(prediction))
+        public = Client().get(prediction.get_absolute_url()).content.decode()
+        assert "Status: Pending" in public
+        assert "Criteria written; waiting for the 2025 figures." in public
+        assert "ring them" not in public
+
+    @pytest.mark.parametrize(
+        ("overrides", "field", "message"),
+        [
+            ({"rationale": ""}, "rationale", "This field is required."),
+            ({"rationale": "x" * 10_001}, "rationale", "at most 10000 characters"),
+            ({"to_status": "accurate"}, "to_status", "Select a valid choice."),
+            ({"to_status": ""}, "to_status", "This field is required."),
+            ({"next_review_on": "next week"}, "next_review_on", "Enter a valid date."),
+            ({"summary": "y" * 10_001}, "summary", "at most 10000 characters"),
+        ],
+    )
+    def test_bad_input_re_renders_with_the_fields_error(
+        self, reviewer_client, prediction, overrides, field, message
+    ):
+        for headers in ({}, HTMX):
+            response = reviewer_client.post(
+                review_url(prediction, "status/"),
+                status_data(prediction, **overrides),
+                headers=headers,
+            )
+            assert response.status_code == 200
+            panel = page(response).select_one("#claim-status")
+            error = panel.select_one(f"#id_{field}_error")
+            assert message in error.get_text()
+            assert (
+                textarea(panel, "id_rationale")
+                == overrides.get("rationale", "Criteria written; waiting for the 2025 figures.")[
+                    :10_001
+                ]
+            )
+        prediction.refresh_from_db()
+        assert (prediction.status, prediction.version) == ("unreviewed", 1)
+
+
+# --- Conflicts ------------------------------------------------------------------
+
+
+class TestConflicts:
+    def test_a_stale_status_change_gets_409_with_the_current_state_and_the_input_kept(
+        self, prediction, reviewer, other_reviewer
+    ):
+        first, second = Client(), Client()
+        first.force_login(reviewer)
+        second.force_login(other_reviewer)
+        first.get(review_url(prediction))
+        second.get(review_url(prediction))
+
+        assert (
+            first.post(
+                review_url(prediction, "status/"), status_data(prediction), headers=HTMX
+            ).status_code
+            == 200
+        )
+        response = second.post(
+            review_url(prediction, "status/"),
+            status_data(prediction, to_status="on_track", rationale="Otto's careful reasoning."),
+            headers=HTMX,
+        )
+
+        assert response.status_code == 409
+        html = page(response)
+        assert (
+            "Someone else changed this claim"
+            in html.select_one("#claim-status .conflict").get_text()
+        )
+        assert textarea(html, "id_rationale") == "Otto's careful reasoning."
+        assert html.select_one("#id_to_status option[selected]")["value"] == "on_track"
+        assert html.select_one("#claim-overview h2").get_text() == "Status: Pending"
+        assert set(oob_ids(response)) >= {"claim-overview", "claim-timeline", "claim-fields"}
+        prediction.refresh_from_db()
+        assert (prediction.status, prediction.version) == ("pending", 2)
+        assert StatusChange.objects.count() == 1
+
+    def test_a_stale_field_edit_gets_409_without_javascript_too(
+        self, prediction, reviewer, other_reviewer
+    ):
+        client = Client()
+        client.force_login(other_reviewer)
+        stale = fields_data(prediction, statement="Otto's wording.")
+        edit_claim(
+            claim=prediction,
+            changes={"statement": "Rita's wording."},
+            by=reviewer,
+            expected_version=1,
+        )
+
+        response = client.post(review_url(prediction, "fields/"), stale)
+
+        assert response.status_code == 409
+        html = page(response)
+        assert "<html" in response.content.decode()
+        assert textarea(html, "id_statement") == "Otto's wording."
+        assert html.select_one("h1").get_text() == "Rita's wording."
+        prediction.refresh_from_db()
+        assert prediction.statement == "Rita's wording."
+
+    def test_saving_again_after_the_conflict_applies_the_change_deliberately(
+        self, prediction, reviewer, other_reviewer
+    ):
+        client = Client()
+        client.force_login(other_reviewer)
+        stale = fields_data(prediction, summary="Otto's.")
+        edit_claim(
+            claim=prediction, changes={"summary": "Rita's."}, by=reviewer, expected_version=1
+        )
+        response = client.post(review_url(prediction, "fields/"), stale, headers=HTMX)
+        assert response.status_code == 409
+        resubmit = {
+            tag["name"]: tag.get("value", tag.get_text().removeprefix("\n"))
+            for tag in page(response).select("#claim-fields [name]")
+            if tag.name in ("input", "textarea") and tag["name"] != "csrfmiddlewaretoken"
+        }
+        assert (
+            client.post(review_url(prediction, "fields/"), resubmit, headers=HTMX).status_code
+            == 200
+        )
+        prediction.refresh_from_db()
+        assert prediction.summary == "Otto's."
+
+    def test_one_reviewer_saving_twice_in_a_row_never_conflicts(self, reviewer_client, prediction):
+        response = reviewer_client.post(
+            review_url(prediction, "status/"), status_data(prediction), headers=HTMX
+        )
+        # Use the versions the page now carries, as the browser would.
+        html = page(response)
+        fields_version = html.select_one("#claim-fields input[name=version]")["value"]
+        status_version = html.select_one("#claim-status input[name=version]")["value"]
+        second = reviewer_client.post(
+            review_url(prediction, "fields/"),
+            fields_data(prediction, statement="Sharper wording.", version=fields_version),
+            headers=HTMX,
+        )
+        assert second.status_code == 200
+        status_version = page(second).select_one("#claim-status input[name=version]")["value"]
+        third = reviewer_client.post(
+            review_url(prediction, "status/"),
+            status_data(prediction, to_status="on_track", version=status_version),
+            headers=HTMX,
+        )
+        assert third.status_code == 200
+        prediction.refresh_from_db()
+        assert (prediction.status, prediction.statement, prediction.version) == (
+            "on_track",
+            "Sharper wording.",
+            4,
+        )
+        assert status_version == "3"
+
+
+# --- Claim fields ---------------------------------------------------------------
+
+
+class TestFieldsPanel:
+    def test_edits_through_htmx_and_records_a_correction_after_a_verdict(
+        self, reviewer_client, fact, reviewer
+    ):
+        change_claim_status(
+            claim=fact, to_status="accurate", rationale="Yes.", by=reviewer, expected_version=1
+        )
+        response = reviewer_client.post(
+            review_url(fact, "fields/"),
+            fields_data(fact, summary="Confirmed by the ministry."),
+            headers=HTMX,
+        )
+        assert response.status_code == 200
+        assert oob_ids(response) == ["claim-overview", "claim-timeline", "claim-status", "messages"]
+        assert "Correction: Revised the summary." in page(response).select_one(
+            "#claim-timeline"
+        ).get_text(" ", strip=True)
+        assert Correction.objects.get().description == "Revised the summary."
+
+    def test_facts_have_no_prediction_fields(self, reviewer_client, fact):
+        form = page(reviewer_client.get(review_url(fact))).select_one("#claim-fields form")
+        names = {tag["name"] for tag in form.select("[name]")}
+        assert names == {"csrfmiddlewaretoken", "version", "statement", "summary"}
+
+    def test_without_javascript(self, reviewer_client, prediction):
+        response = reviewer_client.post(
+            review_url(prediction, "fields/"),
+            fields_data(prediction, condition="If the law passes.", resolve_by="2027-06-30"),
+        )
+        assert response["Location"] == f"{review_url(prediction)}#claim-fields"
+        prediction.refresh_from_db()
+        assert (prediction.condition, prediction.resolve_by) == (
+            "If the law passes.",
+            datetime.date(2027, 6, 30),
+        )
+
+    @pytest.mark.parametrize(
+        ("overrides", "field", "message"),
+        [
+            ({"statement": ""}, "statement", "This field is required."),
+            ({"statement": "s" * 10_001}, "statement", "at most 10000 characters"),
+            ({"resolve_by": "31/31/2031"}, "resolve_by", "Enter a valid date."),
+            ({"condition": "c" * 10_001}, "condition", "at most 10000 characters"),
+        ],
+    )
+    def test_bad_input_field_by_field(self, reviewer_client, prediction, overrides, field, message):
+        for headers in ({}, HTMX):
+            response = reviewer_client.post(
+                review_url(prediction, "fields/"),
+                fields_data(prediction, **overrides),
+                headers=headers,
+            )
+            assert response.status_code == 200
+            assert message in page(response).select_one(f"#id_{field}_error").get_text()
+        prediction.refresh_from_db()
+        assert prediction.version == 1
+
+
+# --- Sources --------------------------------------------------------------------
+
+
+class TestSourcesPanel:
+    def test_add_through_htmx(self, reviewer_client, fact):
+        response = reviewer_client.post(review_url(fact, "sources/"), SOURCE_DATA, headers=HTMX)
+        assert response.status_code == 200
+        assert response.content.decode().lstrip().startswith('<section id="claim-sources"')
+        assert oob_ids(response) == ["claim-timeline", "messages"]
+        source = fact.sources.get()
+        assert (source.title, source.stance, source.added_by.username) == (
+            "Statistics 2025",
+            "refutes",
+            "rita",
+        )
+        fact.refresh_from_db()
+        assert fact.version == 1  # a source never conflicts with claim edits
+
+    def test_edit_remove_and_restore_without_javascript(self, reviewer_client, fact, source):
+        prefix = f"source-{source.pk}"
+        response = reviewer_client.post(
+            review_url(fact, f"sources/{source.pk}/"),
+            {f"{prefix}-{k}": v for k, v in {**SOURCE_DATA, "title": "Permit table, 2022"}.items()},
+        )
+        assert response["Location"] == f"{review_url(fact)}#claim-sources"
+        source.refresh_from_db()
+        assert source.title == "Permit table, 2022"
+
+        reviewer_client.post(review_url(fact, f"sources/{source.pk}/remove/"))
+        source.refresh_from_db()
+        assert source.is_removed
+        public = Client().get(fact.get_absolute_url()).content.decode()
+        assert "Permit table, 2022" not in public
+        review_page = page(reviewer_client.get(review_url(fact)))
+        assert "Restore" in review_page.select_one(f"#source-{source.pk}").get_text()
+
+        reviewer_client.post(review_url(fact, f"sources/{source.pk}/restore/"), headers=HTMX)
+        source.refresh_from_db()
+        assert not source.is_removed
+
+    @pytest.mark.parametrize(
+        ("overrides", "field", "message"),
+        [
+            ({"url": "ftp://example.com/file"}, "url", "starts with http:// or https://"),
+            ({"url": "javascript:alert(1)"}, "url", "starts with http:// or https://"),
+            ({"archived_url": "file:///etc/passwd"}, "archived_url", "http:// or https://"),
+            ({"title": ""}, "title", "This field is required."),
+            ({"stance": "maybe"}, "stance", "Select a valid choice."),
+            ({"published_on": "yesterday"}, "published_on", "Enter a valid date."),
+            ({"note": "n" * 10_001}, "note", "at most 10000 characters"),
+        ],
+    )
+    def test_bad_input_field_by_field(self, reviewer_client, fact, overrides, field, message):
+        for headers in ({}, HTMX):
+            response = reviewer_client.post(
+                review_url(fact, "sources/"), {**SOURCE_DATA, **overrides}, headers=headers
+            )
+            assert response.status_code == 200
+            assert message in page(response).select_one(f"#id_{field}_error").get_text()
+            # What the reviewer typed is still there.
+            typed = page(response).select_one("#id_publisher")["value"]
+            assert typed == "Statistics Office"
+        assert not Source.objects.exists()
+
+    def test_bad_edit_keeps_the_edit_form_open_with_its_error(self, reviewer_client, fact, source):
+        prefix = f"source-{source.pk}"
+        response = reviewer_client.post(
+            review_url(fact, f"sources/{source.pk}/"),
+            {f"{prefix}-{k}": v for k, v in {**SOURCE_DATA, "url": "ftp://x.example"}.items()},
+            headers=HTMX,
+        )
+        html = page(response)
+        assert html.select_one(f"#source-{source.pk} details").has_attr("open")
+        assert "http:// or https://" in html.select_one(f"#id_{prefix}-url_error").get_text()
+        source.refresh_from_db()
+        assert source.url == "https://example.gov/permits"
+
+
+# --- Notes ----------------------------------------------------------------------
+
+
+class TestNotesPanel:
+    def test_add_through_htmx_escaped_with_line_breaks(self, reviewer_client, fact):
+        body = "<script>alert('x')</script>\nSecond line & more"
+        response = reviewer_client.post(review_url(fact, "notes/"), {"body": body}, headers=HTMX)
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "<script>alert" not in html
+        assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;<br>Second line &amp; more" in html
+        assert oob_ids(response) == ["messages"]
+        assert fact.notes.get().author.username == "rita"
+
+    def test_without_javascript_and_bad_input(self, reviewer_client, fact):
+        response = reviewer_client.post(review_url(fact, "notes/"), {"body": "Call them."})
+        assert response["Location"] == f"{review_url(fact)}#claim-notes"
+        for body, message in [
+            ("", "This field is required."),
+            ("b" * 10_001, "at most 10000 characters"),
+        ]:
+            response = reviewer_client.post(review_url(fact, "notes/"), {"body": body})
+            assert message in page(response).select_one("#id_body_error").get_text()
+        assert fact.notes.count() == 1
+
+
+def test_html_in_sources_is_escaped_everywhere(reviewer_client, fact, reviewer):
+    add_source(
+        claim=fact,
+        by=reviewer,
+        url="https://example.com/?q=<b>",
+        title='<img src=x onerror="alert(1)">',
+        stance="supports",
+        note="<script>alert(2)</script>",
+    )
+    for url in [review_url(fact), fact.get_absolute_url()]:
+        html = reviewer_client.get(url).content.decode()
+        assert "<img src=x" not in html and "<script>alert(2)" not in html
+        assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
+
+
+# --- History --------------------------------------------------------------------
+
+
+def test_every_change_shows_up_in_the_history(reviewer_client, prediction, other_reviewer):
+    reviewer_client.post(review_url(prediction, "status/"), status_data(prediction))
+    reviewer_client.post(
+        review_url(prediction, "fields/"), fields_data(prediction, statement="Reworded.", version=2)
+    )
+    reviewer_client.post(review_url(prediction, "sources/"), SOURCE_DATA)
+    source = prediction.sources.get()
+    reviewer_client.post(review_url(prediction, f"sources/{source.pk}/remove/"))
+    reviewer_client.post(review_url(prediction, "notes/"), {"body": "Ask the ministry."})
+
+    rows = page(reviewer_client.get(review_url(prediction, "history/"))).select(".history tbody tr")
+    entries = [[" ".join(td.get_text(" ").split()) for td in row.select("td")][1:] for row in rows]
+    assert entries[0] == ["rita", "Note created", "Ask the ministry."]
+    assert entries[1][:2] == ["rita", "Source changed: Statistics 2025"]
+    assert "Removed" in entries[1][2]
+    assert entries[2][:2] == ["rita", "Source created: Statistics 2025"]
+    assert entries[3][0:2] == ["rita", "Claim changed"]
+    assert "statement : “Work permits will double by 2025.” → “Reworded.”" in entries[3][2]
+    assert entries[4][0:2] == ["rita", "Claim changed"]
+    assert re.search(
+        r"Status: Unreviewed → Pending .*status : “Unreviewed” → “Pending”", entries[4][2]
+    )
+    assert entries[5][0:2] == ["(system)", "Claim created"]
