@@ -11,7 +11,12 @@ TEXT_LIMIT = 10_000
 
 
 class DateInput(forms.DateInput):
+    """A browser date picker; its value must be ISO, whatever the locale."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
 
 
 def limit_length(field, limit=TEXT_LIMIT):
@@ -46,7 +51,8 @@ class StatusChangeForm(forms.Form):
         )
         super().__init__(*args, **kwargs)
         self.claim = claim
-        self.fields["to_status"].choices = [
+        # No preselected status: the reviewer picks one on purpose.
+        self.fields["to_status"].choices = [("", "Choose the new status")] + [
             (info.value, info.label)
             for info in statuses_for(claim.kind)
             if info.value != claim.status

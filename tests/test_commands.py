@@ -64,3 +64,13 @@ def test_createreviewer_refuses_an_existing_user_unless_asked_to_skip_it():
     output = run("maria", "--if-missing")
     assert "exists already" in output
     assert "Password (shown once" not in output
+
+
+def test_migrations_create_the_reviewers_group_with_its_permissions():
+    from django.contrib.auth.models import Group
+
+    from factcheck.reviewers import REVIEWER_PERMISSIONS
+
+    group = Group.objects.get(name=REVIEWERS_GROUP)
+    codenames = set(group.permissions.values_list("codename", flat=True))
+    assert codenames == set(REVIEWER_PERMISSIONS)
