@@ -1,5 +1,6 @@
 import datetime
 import itertools
+import os
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -7,6 +8,10 @@ from django.contrib.auth import get_user_model
 from factcheck.models import Article, Claim, Person
 from factcheck.reviewers import reviewers_group
 from factcheck.statuses import Kind
+
+# pytest-playwright keeps an event loop running in the main thread; Django's ORM
+# would otherwise refuse synchronous queries there (live_server teardown too).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 ARTICLE_TEXT = (
     "Around 80,000 people received a work permit this year. "

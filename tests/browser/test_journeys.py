@@ -1,0 +1,269 @@
+"""What visitors and reviewers do, in a real browser, asserted as they see it."""
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from factcheck.models import Claim
+from factcheck.reviewers import reviewers_group
+from factcheck.services import add_source, change_claim_status
+
+from .conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PERMITS = "80000-russians-received-work-permits"
+SETTLE = "russians-may-settle-if-war-lasts-over-two-years"
+
+
+def make_reviewer(username):
+    user = get_user_model().objects.create_user(username, password=PASSWORD)
+    user.groups.add(reviewers_group())
+    return user
+
+
+@pytest.fixture
+def seeded():
+    """The real seeded article, with one fact checked and sourced."""
+    call_command("seed_claims", verbosity=0)
+    desk = make_reviewer("desk")
+    permits = Claim.objects.get(slug=PERMITS)
+    add_source(
+        claim=permits,
+        by=desk,
+        url="https://stats.example.gov/kz/work-permits-2022",
+        title="Work permits issued to foreign citizens, 2022",
+        publisher="Bureau of National Statistics",
+        stance="supports",
+        note="Permits issued to Russian citizens, February to October 2022.",
+    )
+    change_claim_status(
+        claim=permits,
+        to_status="mostly_accurate",
+        rationale="Official figures show about 79,000 permits by October.",
+        by=desk,
+        expected_version=1,
+        summary="Close to the official count.",
+    )
+    return {"desk": desk, "permits": permits}
+
+
+# --- 1. A visitor ---------------------------------------------------------------
+
+
+def test_a_visitor_follows_a_claim_from_the_home_page(site, seeded):
+    page = site.page
+    site.open("/")
+    site.screenshot("home")
+    page.get_by_role("link", name="Is Kazakhstan ready to withstand a permanent inflow").click()
+    site.check()
+    highlight = page.locator(f"mark#quote-{PERMITS}")
+    expect(highlight.locator("a.status-tag")).to_have_text("Mostly accurate")
+    highlight.get_by_role("link", name=re.compile("around 80,000 have received")).click()
+    site.check()
+
+    expect(page).to_have_url(re.compile(f"/claims/{PERMITS}/$"))
+    expect(page.get_by_role("heading", level=2, name="Status: Mostly accurate")).to_be_visible()
+    timeline = page.locator(".timeline li")
+    expect(timeline).to_have_count(1)
+    expect(timeline.first).to_contain_text("Unreviewed → Mostly accurate")
+    expect(timeline.first).to_contain_text("about 79,000 permits by October")
+    expect(page.get_by_role("heading", level=3, name="Supports the claim")).to_be_visible()
+    expect(
+        page.get_by_role("link", name="Work permits issued to foreign citizens, 2022")
+    ).to_have_attribute("href", "https://stats.example.gov/kz/work-permits-2022")
+    site.screenshot("claim")
+
+
+def test_a_visitor_filters_and_searches_the_list_and_goes_back(site, seeded):
+    page = site.page
+    site.open("/claims/")
+    count = page.locator(".results-count")
+    expect(count).to_have_text("18 claims")
+    site.mark_page()
+
+    page.get_by_label("Status").select_option("mostly_accurate")
+    expect(page).to_have_url(re.compile(r"status=mostly_accurate"))
+    expect(count).to_have_text("1 claim")
+
+    page.get_by_label("Kind").select_option("")
+    page.get_by_label("Status").select_option("unreviewed")
+    expect(count).to_have_text("17 claims")
+    page.get_by_label("Search quotes and statements").press_sequentially("Toqmadi wom", delay=30)
+    page.get_by_label("Search quotes and statements").fill("women")
+    expect(page).to_have_url(re.compile(r"q=women"))
+    expect(count).to_have_text("2 claims")
+    site.assert_not_reloaded()
+    site.check()
+    site.screenshot("claim-list")
+
+    page.go_back()
+    expect(page).not_to_have_url(re.compile(r"q=women"))
+    expect(count).to_have_text("17 claims")
+
+
+# --- 2. A reviewer ----------------------------------------------------------------
+
+
+def test_a_reviewer_updates_a_prediction_adds_a_source_and_a_note(site, seeded):
+    make_reviewer("rita")
+    page = site.page
+    site.log_in("rita")
+    expect(page.get_by_role("heading", level=1, name="Review queue")).to_be_visible()
+    site.screenshot("review-queue")
+
+    page.locator("#queue-unreviewed").get_by_role(
+        "link", name=re.compile("If the war lasts more than a couple of years")
+    ).click()
+    site.check()
+    site.mark_page()
+
+    status = page.locator("#claim-status")
+    status.get_by_label("New status").select_option("off_track")
+    status.get_by_label("Public rationale").fill(
+        "Two years on, the war continues, but most 2022 arrivals have left."
+    )
+    status.get_by_role("button", name="Change status").click()
+    expect(page.locator("#messages")).to_have_text("Status changed to “Off track”.")
+    expect(page.locator("#claim-overview h2")).to_have_text("Status: Off track")
+    expect(page.locator("#claim-timeline")).to_contain_text("most 2022 arrivals have left")
+    site.assert_not_reloaded()
+
+    sources = page.locator("#claim-sources")
+    form = sources.locator("form").last
+    form.get_by_label("URL:", exact=True).fill("https://stats.example.gov/kz/migration-2024")
+    form.get_by_label("Title").fill("Migration statistics 2024")
+    form.get_by_label("Stance").select_option("refutes")
+    form.get_by_role("button", name="Add source").click()
+    expect(page.locator("#messages")).to_have_text("Added the source “Migration statistics 2024”.")
+    expect(sources.get_by_role("link", name="Migration statistics 2024")).to_be_visible()
+    site.assert_not_reloaded()
+
+    notes = page.locator("#claim-notes")
+    notes.get_by_label("Internal note").fill("Check the 2025 census before resolving.")
+    notes.get_by_role("button", name="Add note").click()
+    expect(notes.locator(".note")).to_contain_text("Check the 2025 census before resolving.")
+    expect(page.locator("#messages")).to_have_text("Note added.")
+    site.assert_not_reloaded()
+    site.check()
+    site.screenshot("review-page")
+
+    site.open(f"/claims/{SETTLE}/")
+    expect(page.get_by_role("heading", level=2, name="Status: Off track")).to_be_visible()
+    expect(page.locator(".timeline")).to_contain_text("Unreviewed → Off track")
+    expect(page.get_by_text("Migration statistics 2024")).to_be_visible()
+    expect(page.get_by_text("Check the 2025 census")).to_have_count(0)
+
+
+# --- 3. Two reviewers -------------------------------------------------------------
+
+
+def test_two_reviewers_editing_one_claim_get_a_conflict_not_an_overwrite(site, second_site, seeded):
+    make_reviewer("rita")
+    make_reviewer("otto")
+    site.log_in("rita")
+    second_site.log_in("otto")
+    for tab in (site, second_site):
+        tab.open(f"/review/claims/{SETTLE}/")
+
+    first = site.page.locator("#claim-status")
+    first.get_by_label("New status").select_option("pending")
+    first.get_by_label("Public rationale").fill("Criteria agreed.")
+    first.get_by_role("button", name="Change status").click()
+    expect(site.page.locator("#claim-overview h2")).to_have_text("Status: Pending")
+
+    second_site.allow_status(409)
+    second = second_site.page.locator("#claim-status")
+    second.get_by_label("New status").select_option("on_track")
+    second.get_by_label("Public rationale").fill("Otto's careful reasoning.")
+    second.get_by_role("button", name="Change status").click()
+
+    page = second_site.page
+    expect(page.locator("#claim-status .conflict")).to_contain_text(
+        "Someone else changed this claim"
+    )
+    expect(page.locator("#claim-overview h2")).to_have_text("Status: Pending")
+    expect(page.get_by_label("Public rationale")).to_have_value("Otto's careful reasoning.")
+    second_site.check()
+    assert Claim.objects.get(slug=SETTLE).status == "pending"
+
+
+# --- 4. Without JavaScript --------------------------------------------------------
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args, request):
+    if request.node.get_closest_marker("no_javascript"):
+        return {**browser_context_args, "java_script_enabled": False}
+    return browser_context_args
+
+
+@pytest.mark.no_javascript
+def test_the_reviewer_flow_works_without_javascript(site, seeded):
+    make_reviewer("rita")
+    page = site.page
+    site.log_in("rita")
+    site.open(f"/review/claims/{SETTLE}/")
+    status = page.locator("#claim-status")
+    status.get_by_label("New status").select_option("pending")
+    status.get_by_label("Public rationale").fill("Criteria agreed, without JavaScript.")
+    status.get_by_role("button", name="Change status").click()
+    expect(page).to_have_url(re.compile(f"/review/claims/{SETTLE}/#claim-status$"))
+    expect(page.locator("#messages")).to_have_text("Status changed to “Pending”.")
+    expect(page.locator("#claim-overview h2")).to_have_text("Status: Pending")
+
+    notes = page.locator("#claim-notes")
+    notes.get_by_label("Internal note").fill("Written with scripts off.")
+    notes.get_by_role("button", name="Add note").click()
+    expect(page.locator("#messages")).to_have_text("Note added.")
+    expect(notes.locator(".note")).to_contain_text("Written with scripts off.")
+    site.check()
+
+    site.open("/claims/?kind=prediction")
+    expect(page.locator(".results-count")).to_have_text("8 claims")
+
+
+# --- 5. Keyboard only -------------------------------------------------------------
+
+
+FOCUS_IS_VISIBLE = """() => {
+  const el = document.activeElement;
+  const style = getComputedStyle(el);
+  return el !== document.body
+    && style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2;
+}"""
+
+
+def tab_to(page, selector, limit=80):
+    """Press Tab until ``selector`` has focus, checking focus is visible at every step."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        assert page.evaluate(FOCUS_IS_VISIBLE), page.evaluate(
+            "document.activeElement.outerHTML.slice(0, 120)"
+        )
+        if page.evaluate(f"document.activeElement.matches({selector!r})"):
+            return
+    raise AssertionError(f"{selector} never got focus")
+
+
+def test_the_status_form_works_with_the_keyboard_alone(site, seeded):
+    make_reviewer("rita")
+    page = site.page
+    site.log_in("rita")
+    site.open(f"/review/claims/{SETTLE}/")
+    page.locator("body").focus()
+
+    tab_to(page, "#id_to_status")
+    page.keyboard.press("ArrowDown")  # the first real status after the prompt
+    tab_to(page, "#id_rationale")
+    page.keyboard.type("Chosen and sent with the keyboard.")
+    tab_to(page, "#claim-status button[type=submit]")
+    page.keyboard.press("Enter")
+
+    expect(page.locator("#messages")).to_contain_text("Status changed to")
+    assert Claim.objects.get(slug=SETTLE).status_changes.get().rationale == (
+        "Chosen and sent with the keyboard."
+    )
