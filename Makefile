@@ -47,8 +47,9 @@ run: $(INSTALLED)
 	@echo
 	$(PYTHON) manage.py runserver $(HOST_PORT)
 
+PYTEST_ARGS ?=
 test: $(INSTALLED)
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
