@@ -43,6 +43,7 @@ class Article(models.Model):
     published_on = models.DateField()
     text = models.TextField(help_text="The full text. Claims point into it by character offsets.")
     slug = models.SlugField(max_length=120, unique=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-published_on", "title"]
@@ -78,6 +79,7 @@ class Person(models.Model):
         blank=True, help_text="Who they are, as the article describes them."
     )
     slug = models.SlugField(max_length=120, unique=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]

@@ -398,7 +398,7 @@ def _fill_blanks(instance, values, report, label):
     if blank:
         for name in blank:
             setattr(instance, name, values[name])
-        instance.save(update_fields=blank)
+        instance.save(update_fields=[*blank, "updated_at"])
         report.updated += 1
         report.notices.append(f"Filled in {label}: {', '.join(blank)}.")
     else:

@@ -60,16 +60,16 @@ def build_site(reviewer, size):
 
 
 PAGES = {
-    "home": (lambda article, claims: "/", 5),
-    "claim list": (lambda article, claims: "/claims/", 5),
-    "claim list filtered": (lambda article, claims: "/claims/?kind=prediction&q=Prediction", 5),
-    "article": (lambda article, claims: article.get_absolute_url(), 3),
+    "home": (lambda article, claims: "/", 6),
+    "claim list": (lambda article, claims: "/claims/", 7),
+    "claim list filtered": (lambda article, claims: "/claims/?kind=prediction&q=Prediction", 7),
+    "article": (lambda article, claims: article.get_absolute_url(), 6),
     "claim": (lambda article, claims: claims[-1].get_absolute_url(), 5),
-    "speaker": (lambda article, claims: claims[-1].speaker.get_absolute_url(), 3),
+    "speaker": (lambda article, claims: claims[-1].speaker.get_absolute_url(), 6),
     "site feed": (lambda article, claims: "/feed/", 1),
     "claim feed": (lambda article, claims: f"{claims[-1].get_absolute_url()}feed/", 4),
-    "json export": (lambda article, claims: "/exports/claims.json", 5),
-    "csv export": (lambda article, claims: "/exports/claims.csv", 5),
+    "json export": (lambda article, claims: "/exports/claims.json", 7),
+    "csv export": (lambda article, claims: "/exports/claims.csv", 7),
 }
 
 
@@ -142,17 +142,45 @@ class TestConditionalRequests:
         self.changes_etag(client, url, add)
         self.changes_etag(client, url, lambda: remove_source(source=holder["source"], by=reviewer))
 
-    def test_claim_etag_changes_when_its_speaker_or_article_is_corrected(self, client, prediction):
-        self.changes_etag(
-            client,
+    def test_etags_change_when_an_article_or_a_speaker_is_corrected(self, client, prediction):
+        speaker, article = prediction.speaker, prediction.article
+        urls = [
             prediction.get_absolute_url(),
-            lambda: Person.objects.filter(pk=prediction.speaker_id).update(name="Ada Corrected"),
-        )
-        self.changes_etag(
-            client,
-            prediction.get_absolute_url(),
-            lambda: Article.objects.filter(pk=prediction.article_id).update(title="New title"),
-        )
+            article.get_absolute_url(),
+            speaker.get_absolute_url(),
+            "/",
+            "/claims/",
+            "/exports/claims.json",
+        ]
+        for url in urls:
+            speaker.name += " (corrected)"
+            self.changes_etag(client, url, speaker.save)
+            article.title += " (corrected)"
+            self.changes_etag(client, url, article.save)
+
+    def test_a_new_speaker_changes_the_list_etag_for_its_filter(self, client, prediction):
+        from factcheck.models import Person
+
+        self.changes_etag(client, "/claims/", lambda: Person.objects.create(name="New", slug="new"))
+
+    def test_etags_change_from_one_day_to_the_next(self, client, prediction, monkeypatch):
+        from django.utils import timezone
+
+        before = client.get(prediction.get_absolute_url())["ETag"]
+        tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+        monkeypatch.setattr(timezone, "localdate", lambda *args: tomorrow)
+        after = client.get(prediction.get_absolute_url(), headers={"If-None-Match": before})
+        assert after.status_code == 200 and after["ETag"] != before
+
+    def test_unknown_pages_are_404_whatever_etag_is_sent(self, client, prediction):
+        etag = client.get("/")["ETag"]
+        for url in ["/articles/nope/", "/speakers/nope/", "/claims/nope/"]:
+            assert client.get(url, headers={"If-None-Match": etag}).status_code == 404
+
+    def test_pages_must_be_revalidated_and_answer_head(self, client, prediction):
+        for url in ["/", "/claims/", prediction.get_absolute_url(), "/exports/claims.csv"]:
+            assert "no-cache" in client.get(url)["Cache-Control"]
+            assert client.head(url).status_code == 200
 
     def test_lists_change_etag_when_any_claim_changes(self, client, prediction, fact, reviewer):
         for url in ["/", "/claims/", prediction.article.get_absolute_url(), "/exports/claims.json"]:

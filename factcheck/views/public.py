@@ -7,11 +7,12 @@ import hashlib
 
 from django import forms
 from django.core.paginator import Paginator
-from django.db.models import Count, F
+from django.db.models import Count, F, Max
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.views.decorators.http import condition, require_GET
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import condition, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from ..models import Article, Claim, Person, StatusChange
@@ -32,8 +33,10 @@ CLAIMS_PER_PAGE = 20
 
 def conditional_on(fingerprint):
     """ETag and Last-Modified from ``fingerprint(request, **kwargs)``, which returns
-    (key, last_modified) from one query, or None when there is nothing to show.
-    The ETag also tells a full page from an htmx fragment of the same URL."""
+    (key, last_modified), or None when there is nothing to show (no ETag, so the
+    view can answer 404). The ETag also tells a full page from an htmx fragment,
+    and today's date from yesterday's (pages flag predictions that fall due).
+    Browsers are told to revalidate every time, which costs them a 304."""
 
     def cached_fingerprint(request, **kwargs):
         if not hasattr(request, "_fingerprint"):
@@ -45,13 +48,18 @@ def conditional_on(fingerprint):
         if found is None:
             return None
         variant = "fragment" if is_fragment_request(request) else "page"
-        return hashlib.sha256(f"{found[0]}|{variant}".encode()).hexdigest()[:32]
+        key = f"{found[0]}|{variant}|{timezone.localdate().isoformat()}"
+        return hashlib.sha256(key.encode()).hexdigest()[:32]
 
     def last_modified(request, *args, **kwargs):
         found = cached_fingerprint(request, **kwargs)
         return found[1] if found else None
 
-    return condition(etag_func=etag, last_modified_func=last_modified)
+    def decorator(view):
+        view = condition(etag_func=etag, last_modified_func=last_modified)(view)
+        return cache_control(no_cache=True)(view)
+
+    return decorator
 
 
 def is_fragment_request(request):
@@ -59,11 +67,16 @@ def is_fragment_request(request):
     return bool(request.htmx) and not request.htmx.history_restore_request
 
 
-def claims_fingerprint(claims):
-    found = claims.fingerprint()
-    if not found["count"]:
-        return "empty", None
-    return f"{found['count']}:{found['latest'].isoformat()}", found["latest"]
+def site_fingerprint():
+    """What every list-like page depends on: claims, articles and people, each
+    counted and with its latest change (three small aggregate queries)."""
+    parts = [
+        Claim.objects.order_by().aggregate(n=Count("id"), at=Max("public_updated_at")),
+        Article.objects.order_by().aggregate(n=Count("id"), at=Max("updated_at")),
+        Person.objects.order_by().aggregate(n=Count("id"), at=Max("updated_at")),
+    ]
+    latest = max((part["at"] for part in parts if part["at"]), default=None)
+    return repr([(part["n"], part["at"]) for part in parts]), latest
 
 
 def absolute_url_maker(request):
@@ -74,11 +87,10 @@ def absolute_url_maker(request):
 
 
 def home_fingerprint(request):
-    key, latest = claims_fingerprint(Claim.objects.all())
-    return f"{key}:{Article.objects.count()}", latest
+    return site_fingerprint()
 
 
-@require_GET
+@require_safe
 @conditional_on(home_fingerprint)
 def home(request):
     articles = list(
@@ -106,10 +118,12 @@ def home(request):
 
 
 def article_fingerprint(request, slug):
-    return claims_fingerprint(Claim.objects.filter(article__slug=slug))
+    if not Article.objects.filter(slug=slug).exists():
+        return None
+    return site_fingerprint()
 
 
-@require_GET
+@require_safe
 @conditional_on(article_fingerprint)
 def article_detail(request, slug):
     article = get_object_or_404(Article, slug=slug)
@@ -167,10 +181,10 @@ class ClaimFilterForm(forms.Form):
 
 
 def claim_list_fingerprint(request):
-    return claims_fingerprint(Claim.objects.all())
+    return site_fingerprint()
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 @conditional_on(claim_list_fingerprint)
 def claim_list(request):
@@ -193,31 +207,21 @@ def claim_list(request):
 # --- Claim page -----------------------------------------------------------------
 
 
-# What a claim page shows of its article and speaker, which change without
-# touching the claim (in the admin): part of the claim page's ETag.
-CLAIM_PAGE_CONTEXT_FIELDS = (
-    "article__title",
-    "article__publisher",
-    "article__url",
-    "article__published_on",
-    "speaker__name",
-    "speaker__description",
-)
-
-
 def claim_fingerprint(request, slug):
+    # The claim page also shows its article and speaker, which change on their own.
     row = (
         Claim.objects.filter(slug=slug)
-        .values_list("pk", "version", "public_updated_at", *CLAIM_PAGE_CONTEXT_FIELDS)
+        .values_list(
+            "pk", "version", "public_updated_at", "article__updated_at", "speaker__updated_at"
+        )
         .first()
     )
     if row is None:
         return None
-    pk, version, updated, *context = row
-    return f"claim:{pk}:{version}:{updated.isoformat()}:{context!r}", updated
+    return f"claim:{row!r}", max(at for at in row[2:] if at)
 
 
-@require_GET
+@require_safe
 @conditional_on(claim_fingerprint)
 def claim_detail(request, slug):
     claim = get_object_or_404(Claim.objects.with_public_detail(), slug=slug)
@@ -263,10 +267,12 @@ PREDICTION_OUTCOMES = [
 
 
 def person_fingerprint(request, slug):
-    return claims_fingerprint(Claim.objects.filter(speaker__slug=slug))
+    if not Person.objects.filter(slug=slug).exists():
+        return None
+    return site_fingerprint()
 
 
-@require_GET
+@require_safe
 @conditional_on(person_fingerprint)
 def person_detail(request, slug):
     person = get_object_or_404(Person, slug=slug)
@@ -298,7 +304,7 @@ def person_detail(request, slug):
 # --- Methodology ----------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def methodology(request):
     return render(
         request,
@@ -314,10 +320,10 @@ def methodology(request):
 
 
 def export_fingerprint(request):
-    return claims_fingerprint(Claim.objects.all())
+    return site_fingerprint()
 
 
-@require_GET
+@require_safe
 @conditional_on(export_fingerprint)
 def export_json(request):
     absolute = absolute_url_maker(request)
@@ -360,7 +366,7 @@ def spreadsheet_safe(value):
     return value
 
 
-@require_GET
+@require_safe
 @conditional_on(export_fingerprint)
 def export_csv(request):
     absolute = absolute_url_maker(request)
