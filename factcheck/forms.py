@@ -45,6 +45,8 @@ class StatusChangeForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, claim, **kwargs):
+        # Its own ids: the claim-fields form on the same page also has a summary.
+        kwargs.setdefault("auto_id", "status_%s")
         kwargs.setdefault(
             "initial",
             {"summary": claim.summary, "next_review_on": claim.next_review_on},
@@ -64,15 +66,24 @@ class ClaimFieldsForm(forms.ModelForm):
 
     class Meta:
         model = Claim
-        fields = ["statement", "summary", "condition", "resolution_criteria", "resolve_by"]
+        fields = [
+            "statement",
+            "summary",
+            "condition",
+            "resolution_criteria",
+            "resolve_by",
+            "next_review_on",
+        ]
         widgets = {
             "statement": forms.Textarea(attrs={"rows": 2}),
             "summary": forms.Textarea(attrs={"rows": 3}),
             "condition": forms.Textarea(attrs={"rows": 2}),
             "resolution_criteria": forms.Textarea(attrs={"rows": 3}),
             "resolve_by": DateInput,
+            "next_review_on": DateInput,
         }
-        labels = {"summary": "Public summary"}
+        labels = {"summary": "Public summary", "next_review_on": "Next review"}
+        help_texts = {"next_review_on": "Internal: when the claim comes back to the queue."}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -103,6 +114,12 @@ class SourceForm(forms.ModelForm):
         for name in ("url", "archived_url"):
             # One clear message for any address that is not http(s).
             self.fields[name].validators = [validate_http_url]
+
+
+class SourceEditForm(SourceForm):
+    # The audit row the reviewer's copy was loaded from: a later one means
+    # someone else edited the source meanwhile.
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class NoteForm(forms.ModelForm):

@@ -120,17 +120,33 @@ class ClaimQuerySet(models.QuerySet):
         return self.filter(next_review_on__lte=today)
 
     def changed_by_others(self, user, since):
-        """Claims someone other than ``user`` edited since ``since`` (audit trail)."""
-        edited = (
-            Claim.history.filter(history_date__gte=since, history_user__isnull=False)
-            .exclude(history_user=user)
-            .values("id")
-        )
-        return self.filter(pk__in=edited)
+        """Claims that someone other than ``user`` edited, or whose sources or notes
+        they changed, since ``since`` (read from the audit trail)."""
+        by_others = Q(pk__in=_edited_by_others(Claim, "id", user, since))
+        by_others |= Q(pk__in=_edited_by_others(Source, "claim_id", user, since))
+        by_others |= Q(pk__in=_edited_by_others(ReviewerNote, "claim_id", user, since))
+        return self.filter(by_others)
 
     def fingerprint(self):
         """(count, latest public change) of these claims: what list ETags are made of."""
         return self.order_by().aggregate(count=Count("id"), latest=Max("public_updated_at"))
+
+
+def _edited_by_others(model, claim_field, user, since):
+    return (
+        model.history.filter(history_date__gte=since, history_user__isnull=False)
+        .exclude(history_user=user)
+        .values(claim_field)
+    )
+
+
+def partly_overlap(a, b):
+    """Whether spans a and b overlap without one holding the other. Highlights
+    can nest, but cannot cross."""
+    (a_start, a_end), (b_start, b_end) = a, b
+    overlap = a_start < b_end and b_start < a_end
+    nested = (a_start <= b_start and b_end <= a_end) or (b_start <= a_start and a_end <= b_end)
+    return overlap and not nested
 
 
 class Claim(models.Model):
@@ -246,8 +262,21 @@ class Claim(models.Model):
                     errors[field] = "Only predictions have this field."
         if self.article_id and self.quote and self.quote_start is not None:
             text = self.article.text
+            span = (self.quote_start, self.quote_end)
             if text[self.quote_start : self.quote_end] != self.quote:
                 errors["quote"] = "The quote does not match the article text at its offsets."
+            else:
+                others = self.article.claims.exclude(pk=self.pk)
+                crossing = [
+                    other.slug
+                    for other in others.only("slug", "quote_start", "quote_end")
+                    if partly_overlap(span, (other.quote_start, other.quote_end))
+                ]
+                if crossing:
+                    errors["quote"] = (
+                        f"The quote partly overlaps the quote of “{crossing[0]}”; quotes may "
+                        "contain one another but not cross. Quote more or less of the text."
+                    )
         if errors:
             raise ValidationError(errors)
 

@@ -18,6 +18,7 @@ REVIEWER_PERMISSIONS = [
     "delete_source",
     "view_reviewernote",
     "add_reviewernote",
+    "change_reviewernote",
 ]
 
 

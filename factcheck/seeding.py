@@ -16,7 +16,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 
-from .models import Article, Claim, Person, validate_http_url
+from .models import Article, Claim, Person, partly_overlap, validate_http_url
 from .statuses import Kind
 
 DATE_PREFIX = re.compile(r"\A\s*date (\d{4}-\d{2}-\d{2}) ")
@@ -205,6 +205,18 @@ def read_claims_file(path):
             else:
                 claimed_spans.append((claim["quote_start"], claim["quote_end"]))
 
+    located = [c for c in claims if isinstance(c, dict) and "quote_start" in c]
+    for index, claim in enumerate(located):
+        for earlier in located[:index]:
+            spans = [(c["quote_start"], c["quote_end"]) for c in (earlier, claim)]
+            if partly_overlap(*spans):
+                problems.add(
+                    f"claim “{claim['slug']}”",
+                    "quote",
+                    f"partly overlaps the quote of “{earlier['slug']}”; quotes may contain "
+                    "one another but not cross",
+                )
+
     unclaimed = _read_list(problems, data, "unclaimed")
     if text is not None:
         _check_every_sentence_accounted_for(problems, text, claimed_spans, unclaimed)
@@ -340,12 +352,13 @@ def _check_against_database(claims_files):
                     f"(“{stored.article.slug}”)"
                 )
             if not stored:
-                values = _claim_values(claim)
+                # Against a stored article, this also checks the new quote against
+                # the claims already anchored in it.
                 problems += _validation_problems(
-                    Claim(slug=claim["slug"], **values),
+                    Claim(slug=claim["slug"], article=existing, **_claim_values(claim)),
                     path,
                     f"claim “{claim['slug']}”",
-                    exclude=["article", "speaker"],
+                    exclude=["speaker"] if existing else ["article", "speaker"],
                 )
     return problems
 

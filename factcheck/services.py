@@ -11,7 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Claim, Correction, ReviewerNote, Source, StatusChange
-from .statuses import STATUS_TABLE, status_info
+from .statuses import STATUS_TABLE, status_info, statuses_for
+
+# "Leave this field as it is" (None would mean "clear it").
+UNCHANGED = object()
 
 
 class StaleClaimError(Exception):
@@ -29,7 +32,7 @@ class StaleClaimError(Exception):
 
 # What a reviewer may edit on an existing claim. The quote, its offsets, the
 # article and the kind are fixed once a claim exists; status has its own function.
-EDITABLE_CLAIM_FIELDS = (
+EDITABLE_CLAIM_FIELDS = (  # in the order forms show them
     "speaker",
     "statement",
     "summary",
@@ -82,14 +85,15 @@ def _record_history(claim, by, reason):
 
 @transaction.atomic
 def change_claim_status(
-    *, claim, to_status, rationale, by, expected_version, summary=None, next_review_on=None
+    *, claim, to_status, rationale, by, expected_version, summary=None, next_review_on=UNCHANGED
 ):
     """Move ``claim`` to ``to_status`` and append the change to its public timeline.
 
-    ``rationale`` is public and required. ``summary`` and ``next_review_on``, when
-    given, are saved with the change. Raises ValidationError for a status the
-    claim's kind does not have (or the status it already holds) and
-    StaleClaimError when the claim is no longer at ``expected_version``.
+    ``rationale`` is public and required. ``summary`` (when not None) and
+    ``next_review_on`` (when given; None clears it) are saved with the change.
+    Raises ValidationError for a status the claim's kind does not have (or the
+    status it already holds) and StaleClaimError when the claim is no longer at
+    ``expected_version``.
     Returns the new StatusChange; ``claim`` is refreshed in place.
     """
     current = _current_row(claim, expected_version)
@@ -110,7 +114,7 @@ def change_claim_status(
     values = {"status": to_status}
     if summary is not None:
         values["summary"] = summary.strip()
-    if next_review_on is not None:
+    if next_review_on is not UNCHANGED:
         values["next_review_on"] = next_review_on
     _conditional_update(claim, expected_version, public=True, **values)
 
@@ -158,13 +162,20 @@ def edit_claim(*, claim, changes, by, expected_version):
         **{name: changes[name] for name in changed},
     )
     _record_history(claim, by, f"Edited {_field_labels(Claim, changed)}")
-    if public_changes and edited.has_verdict:
+    if public_changes and has_published_verdict(edited):
         _record_correction(claim, by, f"Revised the {_field_labels(Claim, public_changes)}.")
     return changed
 
 
 def _field_labels(model, names):
     return ", ".join(str(model._meta.get_field(name).verbose_name) for name in names)
+
+
+def has_published_verdict(claim):
+    """Whether the claim has had a verdict on its public page at any time: from
+    then on, every change the public can see is a correction."""
+    verdicts = [info.value for info in statuses_for(claim.kind) if info.has_verdict]
+    return claim.status in verdicts or claim.status_changes.filter(to_status__in=verdicts).exists()
 
 
 def _record_correction(claim, by, description):
@@ -185,7 +196,7 @@ def add_source(*, claim, by, **fields):
     source._history_user = by
     source.save()
     _touch_public(claim)
-    if claim.has_verdict:
+    if has_published_verdict(claim):
         _record_correction(claim, by, f"Added a source: {source.title}.")
     return source
 
@@ -205,7 +216,7 @@ def edit_source(*, source, by, changes):
     source._history_user = by
     source.save(update_fields=changed)
     _touch_public(source.claim)
-    if source.claim.has_verdict:
+    if has_published_verdict(source.claim):
         _record_correction(
             source.claim,
             by,
@@ -224,7 +235,7 @@ def remove_source(*, source, by):
     source._change_reason = "Removed"
     source.save(update_fields=["removed_at", "removed_by"])
     _touch_public(source.claim)
-    if source.claim.has_verdict:
+    if has_published_verdict(source.claim):
         _record_correction(source.claim, by, f"Removed a source: {source.title}.")
 
 
@@ -238,7 +249,7 @@ def restore_source(*, source, by):
     source._change_reason = "Restored"
     source.save(update_fields=["removed_at", "removed_by"])
     _touch_public(source.claim)
-    if source.claim.has_verdict:
+    if has_published_verdict(source.claim):
         _record_correction(source.claim, by, f"Restored a source: {source.title}.")
 
 

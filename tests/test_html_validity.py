@@ -74,8 +74,22 @@ def test_every_public_page_is_valid_html(client, fact, prediction, reviewer, tmp
         "speaker": prediction.speaker.get_absolute_url(),
         "methodology": "/methodology/",
     }
+    reviewer_pages = {
+        "login": "/accounts/login/",
+        "queue": "/review/?kind=prediction",
+        "review-fact": f"/review/claims/{fact.slug}/",
+        "review-prediction": f"/review/claims/{prediction.slug}/",
+        "history": f"/review/claims/{fact.slug}/history/",
+    }
     files = []
     for name, url in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, url
+        path = tmp_path / f"{name}.html"
+        path.write_bytes(response.content)
+        files.append(str(path))
+    client.force_login(reviewer)
+    for name, url in reviewer_pages.items():
         response = client.get(url)
         assert response.status_code == 200, url
         path = tmp_path / f"{name}.html"

@@ -89,6 +89,21 @@ class TestClaimRules:
         with pytest.raises(IntegrityError), transaction.atomic():
             Claim.objects.filter(pk=fact.pk).update(condition="If it rains.")
 
+    def test_quotes_may_nest_but_not_cross(self, make_claim, article):
+        make_claim(quote="Officials said the number will double by 2025.", slug="outer")
+        nested = Claim(
+            article=article, kind="fact", quote="the number", statement="S", slug="nested"
+        )
+        nested.quote_start, nested.quote_end = article.locate("the number")
+        nested.full_clean()
+        crossing = Claim(
+            article=article, kind="fact", quote="2025.\n\nCritics", statement="S", slug="crossing"
+        )
+        crossing.quote_start, crossing.quote_end = article.locate("2025.\n\nCritics")
+        with pytest.raises(ValidationError) as error:
+            crossing.full_clean()
+        assert "partly overlaps the quote of “outer”" in str(error.value)
+
     def test_str_and_public_url(self, prediction):
         assert str(prediction) == "Work permits will double by 2025."
         assert prediction.get_absolute_url() == "/claims/permits-will-double/"

@@ -303,6 +303,14 @@ BAD_FILES = {
         GOOD.replace('title = "Permits in April"', f'title = "{"x" * 301}"'),
         "article “permits-in-april”: field “title”: Ensure this value has at most 300 characters",
     ),
+    "quotes that cross": (
+        GOOD.replace(
+            'quote = "It expects twice as many next year."',
+            'quote = "April. It expects twice as many next year."',
+        ),
+        "claim “permits-will-double”: field “quote”: partly overlaps the quote of "
+        "“12000-permits-in-april”",
+    ),
     "bad source url for the article": (
         GOOD.replace('publisher = "Example Times"', 'publisher = "Example Times"\nurl = "ftp://x"'),
         "[article]: field “url”: must be a web address",

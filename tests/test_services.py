@@ -233,6 +233,30 @@ def test_sources_leave_the_version_alone_but_mark_the_public_change(fact, review
 
 
 class TestCorrections:
+    def test_a_verdict_once_published_keeps_later_changes_as_corrections(self, fact, reviewer):
+        change(fact, reviewer, to_status="accurate", rationale="Confirmed.")
+        change(fact, reviewer, to_status="in_review", rationale="New figures came out.")
+        edit_claim(
+            claim=fact,
+            changes={"summary": "Being rechecked."},
+            by=reviewer,
+            expected_version=fact.version,
+        )
+        add_source(
+            claim=fact, by=reviewer, url="https://example.gov/b", title="B", stance="refutes"
+        )
+        assert [c.description for c in fact.corrections.all()] == [
+            "Revised the summary.",
+            "Added a source: B.",
+        ]
+
+    def test_a_final_status_without_a_rating_is_not_a_verdict(self, fact, reviewer):
+        change(fact, reviewer, to_status="unverifiable", rationale="No data exists.")
+        edit_claim(
+            claim=fact, changes={"summary": "No data."}, by=reviewer, expected_version=fact.version
+        )
+        assert not fact.corrections.exists()
+
     def test_no_correction_before_a_verdict(self, fact, reviewer):
         add_source(
             claim=fact, by=reviewer, url="https://example.gov/a", title="A", stance="supports"

@@ -180,7 +180,11 @@ class TestClaimList:
             "/claims/?kind=prediction",
             headers={"HX-Request": "true", "HX-History-Restore-Request": "true"},
         )
-        assert "<html" in response.content.decode()
+        restored = soup(response)
+        assert restored.select_one("form.filters #id_kind option[selected]")["value"] == (
+            "prediction"
+        )
+        assert restored.select_one("#claim-results .results-count").get_text() == "1 claim"
 
     def test_the_form_works_without_javascript_and_keeps_its_values(self, client, claims):
         page = soup(client.get("/claims/?q=double&kind=prediction"))

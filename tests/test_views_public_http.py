@@ -9,12 +9,21 @@ from factcheck.services import add_source, change_claim_status, remove_source
 
 pytestmark = pytest.mark.django_db
 
-PREDICTION_PATH = ["unreviewed", "pending", "on_track", "off_track", "came_true"]
+PREDICTION_PATH = ["unreviewed", "pending", "on_track", "came_true"]
 
 
 def build_site(reviewer, size):
-    """An article with ``size`` claims, ``size`` speakers, ``size`` sources and up to
-    ``size`` timeline rows per claim: every repeated relation grows with ``size``."""
+    """``size`` articles; the last with ``size`` claims, ``size`` speakers, ``size``
+    sources and up to ``size`` timeline rows and corrections per claim: every
+    repeated relation grows with ``size``."""
+    for extra in range(size - 1):
+        Article.objects.create(
+            title=f"Other {extra}",
+            publisher="P",
+            text="T.",
+            published_on=datetime.date(2021, 1, 1),
+            slug=f"other-{size}-{extra}",
+        )
     text = " ".join(f"Sentence number {i} is here." for i in range(size))
     article = Article.objects.create(
         title=f"Article of size {size}",

@@ -76,6 +76,13 @@ SOURCE_DATA = {
 }
 
 
+def source_edit_data(source, **overrides):
+    """The source's edit form as the review page hands it out, with changes."""
+    latest = source.history.order_by("-history_id").first().history_id
+    data = {**SOURCE_DATA, "revision": latest, **overrides}
+    return {f"source-{source.pk}-{name}": value for name, value in data.items()}
+
+
 def textarea(html, element_id):
     # Django writes a newline after <textarea>, which browsers drop.
     return html.select_one(f"#{element_id}").get_text().removeprefix("\n")
@@ -96,11 +103,7 @@ def review_requests(claim, source):
         ("post", review_url(claim, "status/"), status_data(claim)),
         ("post", review_url(claim, "fields/"), fields_data(claim, statement="New words.")),
         ("post", review_url(claim, "sources/"), SOURCE_DATA),
-        (
-            "post",
-            review_url(claim, f"sources/{source.pk}/"),
-            {f"source-{source.pk}-{k}": v for k, v in SOURCE_DATA.items()},
-        ),
+        ("post", review_url(claim, f"sources/{source.pk}/"), source_edit_data(source)),
         ("post", review_url(claim, f"sources/{source.pk}/remove/"), {}),
         ("post", review_url(claim, f"sources/{source.pk}/restore/"), {}),
         ("post", review_url(claim, "notes/"), {"body": "A note."}),
@@ -248,7 +251,9 @@ class TestStatusPanel:
     def test_review_page_offers_only_the_statuses_of_the_claims_kind(
         self, reviewer_client, prediction
     ):
-        options = page(reviewer_client.get(review_url(prediction))).select("#id_to_status option")
+        options = page(reviewer_client.get(review_url(prediction))).select(
+            "#status_to_status option"
+        )
         values = [option["value"] for option in options]
         assert "came_true" in values and "condition_not_met" in values
         assert "accurate" not in values and "unreviewed" not in values  # not the current one
@@ -317,10 +322,10 @@ class TestStatusPanel:
             )
             assert response.status_code == 200
             panel = page(response).select_one("#claim-status")
-            error = panel.select_one(f"#id_{field}_error")
+            error = panel.select_one(f"#status_{field}_error")
             assert message in error.get_text()
             assert (
-                textarea(panel, "id_rationale")
+                textarea(panel, "status_rationale")
                 == overrides.get("rationale", "Criteria written; waiting for the 2025 figures.")[
                     :10_001
                 ]
@@ -360,8 +365,8 @@ class TestConflicts:
             "Someone else changed this claim"
             in html.select_one("#claim-status .conflict").get_text()
         )
-        assert textarea(html, "id_rationale") == "Otto's careful reasoning."
-        assert html.select_one("#id_to_status option[selected]")["value"] == "on_track"
+        assert textarea(html, "status_rationale") == "Otto's careful reasoning."
+        assert html.select_one("#status_to_status option[selected]")["value"] == "on_track"
         assert html.select_one("#claim-overview h2").get_text() == "Status: Pending"
         assert set(oob_ids(response)) >= {"claim-overview", "claim-timeline", "claim-fields"}
         prediction.refresh_from_db()
@@ -469,7 +474,7 @@ class TestFieldsPanel:
     def test_facts_have_no_prediction_fields(self, reviewer_client, fact):
         form = page(reviewer_client.get(review_url(fact))).select_one("#claim-fields form")
         names = {tag["name"] for tag in form.select("[name]")}
-        assert names == {"csrfmiddlewaretoken", "version", "statement", "summary"}
+        assert names == {"csrfmiddlewaretoken", "version", "statement", "summary", "next_review_on"}
 
     def test_without_javascript(self, reviewer_client, prediction):
         response = reviewer_client.post(
@@ -524,10 +529,9 @@ class TestSourcesPanel:
         assert fact.version == 1  # a source never conflicts with claim edits
 
     def test_edit_remove_and_restore_without_javascript(self, reviewer_client, fact, source):
-        prefix = f"source-{source.pk}"
         response = reviewer_client.post(
             review_url(fact, f"sources/{source.pk}/"),
-            {f"{prefix}-{k}": v for k, v in {**SOURCE_DATA, "title": "Permit table, 2022"}.items()},
+            source_edit_data(source, title="Permit table, 2022"),
         )
         assert response["Location"] == f"{review_url(fact)}#claim-sources"
         source.refresh_from_db()
@@ -541,7 +545,11 @@ class TestSourcesPanel:
         review_page = page(reviewer_client.get(review_url(fact)))
         assert "Restore" in review_page.select_one(f"#source-{source.pk}").get_text()
 
-        reviewer_client.post(review_url(fact, f"sources/{source.pk}/restore/"), headers=HTMX)
+        response = reviewer_client.post(
+            review_url(fact, f"sources/{source.pk}/restore/"), headers=HTMX
+        )
+        assert response.content.decode().lstrip().startswith('<section id="claim-sources"')
+        assert "Restored the source" in page(response).select_one("#messages").get_text()
         source.refresh_from_db()
         assert not source.is_removed
 
@@ -573,7 +581,7 @@ class TestSourcesPanel:
         prefix = f"source-{source.pk}"
         response = reviewer_client.post(
             review_url(fact, f"sources/{source.pk}/"),
-            {f"{prefix}-{k}": v for k, v in {**SOURCE_DATA, "url": "ftp://x.example"}.items()},
+            source_edit_data(source, url="ftp://x.example"),
             headers=HTMX,
         )
         html = page(response)
@@ -650,3 +658,144 @@ def test_every_change_shows_up_in_the_history(reviewer_client, prediction, other
         r"Status: Unreviewed → Pending .*status : “Unreviewed” → “Pending”", entries[4][2]
     )
     assert entries[5][0:2] == ["(system)", "Claim created"]
+
+
+# --- Review findings: merging on conflict, sources, dates, the queue ---------------
+
+
+def test_saving_after_a_conflict_keeps_the_other_reviewers_untouched_fields(
+    prediction, reviewer, other_reviewer
+):
+    otto = Client()
+    otto.force_login(other_reviewer)
+    stale = fields_data(prediction, statement="Otto's wording.")
+    edit_claim(
+        claim=prediction, changes={"summary": "Rita's summary."}, by=reviewer, expected_version=1
+    )
+
+    response = otto.post(review_url(prediction, "fields/"), stale, headers=HTMX)
+
+    assert response.status_code == 409
+    html = page(response)
+    assert textarea(html, "id_statement") == "Otto's wording."
+    assert textarea(html, "id_summary") == "Rita's summary."  # not Otto's stale empty one
+    resubmit = {
+        tag["name"]: tag.get("value", tag.get_text().removeprefix("\n"))
+        for tag in html.select("#claim-fields [name]")
+        if tag.name in ("input", "textarea") and tag["name"] != "csrfmiddlewaretoken"
+    }
+    assert otto.post(review_url(prediction, "fields/"), resubmit, headers=HTMX).status_code == 200
+    prediction.refresh_from_db()
+    assert (prediction.statement, prediction.summary) == ("Otto's wording.", "Rita's summary.")
+
+
+def test_a_conflict_names_the_fields_both_reviewers_changed(prediction, reviewer, other_reviewer):
+    otto = Client()
+    otto.force_login(other_reviewer)
+    stale = fields_data(prediction, summary="Otto's summary.")
+    edit_claim(
+        claim=prediction, changes={"summary": "Rita's summary."}, by=reviewer, expected_version=1
+    )
+    response = otto.post(review_url(prediction, "fields/"), stale)
+    assert response.status_code == 409
+    notice = page(response).select_one("#claim-fields .conflict").get_text()
+    assert "you both changed the summary" in notice
+    assert textarea(page(response), "id_summary") == "Otto's summary."
+
+
+def test_a_stale_status_change_without_javascript_gets_409(prediction, reviewer, other_reviewer):
+    otto = Client()
+    otto.force_login(other_reviewer)
+    stale = status_data(prediction, to_status="on_track", rationale="Otto's reasons.")
+    change_claim_status(
+        claim=prediction, to_status="pending", rationale="Rita's.", by=reviewer, expected_version=1
+    )
+    response = otto.post(review_url(prediction, "status/"), stale)
+    assert response.status_code == 409
+    assert "<html" in response.content.decode()
+    assert textarea(page(response), "status_rationale") == "Otto's reasons."
+    assert prediction.status_changes.count() == 1
+
+
+def test_a_stale_source_edit_conflicts_instead_of_undoing_another_edit(
+    fact, source, reviewer, other_reviewer
+):
+    otto = Client()
+    otto.force_login(other_reviewer)
+    stale = source_edit_data(source, title="Permit table", note="Otto's note.")
+    rita = Client()
+    rita.force_login(reviewer)
+    rita.post(
+        review_url(fact, f"sources/{source.pk}/"),
+        source_edit_data(source, title="Permit table, corrected"),
+    )
+
+    response = otto.post(review_url(fact, f"sources/{source.pk}/"), stale, headers=HTMX)
+
+    assert response.status_code == 409
+    html = page(response)
+    assert (
+        "Someone else edited the source" in html.select_one("#claim-sources .conflict").get_text()
+    )
+    assert textarea(html, f"id_source-{source.pk}-note") == "Otto's note."
+    source.refresh_from_db()
+    assert source.title == "Permit table, corrected"
+    assert source.note == SOURCE_DATA["note"]  # Rita's, not Otto's
+
+
+def test_removing_a_source_through_htmx(reviewer_client, fact, source):
+    response = reviewer_client.post(review_url(fact, f"sources/{source.pk}/remove/"), headers=HTMX)
+    assert response.status_code == 200
+    assert oob_ids(response) == ["claim-timeline", "messages"]
+    assert "Restore" in page(response).select_one(f"#source-{source.pk}").get_text()
+
+
+def test_editing_a_source_through_htmx(reviewer_client, fact, source):
+    response = reviewer_client.post(
+        review_url(fact, f"sources/{source.pk}/"),
+        source_edit_data(source, title="Renamed"),
+        headers=HTMX,
+    )
+    assert response.status_code == 200
+    assert page(response).select_one(f"#source-{source.pk} > a").get_text() == "Renamed"
+
+
+def test_the_next_review_date_can_be_set_and_cleared(reviewer_client, fact):
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    reviewer_client.post(
+        review_url(fact, "fields/"), fields_data(fact, next_review_on=yesterday.isoformat())
+    )
+    queue = page(reviewer_client.get("/review/"))
+    assert queue.select_one("#queue-due li > a").get_text() == fact.statement
+
+    reviewer_client.post(
+        review_url(fact, "fields/"), fields_data(fact, next_review_on="", version=2)
+    )
+    fact.refresh_from_db()
+    assert fact.next_review_on is None
+    assert page(reviewer_client.get("/review/")).select("#queue-due li") == []
+
+
+def test_a_status_change_can_clear_the_next_review_date(reviewer_client, fact):
+    Claim.objects.filter(pk=fact.pk).update(next_review_on=datetime.date(2020, 1, 1))
+    fact.refresh_from_db()
+    reviewer_client.post(
+        review_url(fact, "status/"), status_data(fact, to_status="accurate", next_review_on="")
+    )
+    fact.refresh_from_db()
+    assert (fact.status, fact.next_review_on) == ("accurate", None)
+
+
+def test_sources_and_notes_by_others_count_as_recent_changes(reviewer_client, fact, other_reviewer):
+    add_source(
+        claim=fact, by=other_reviewer, url="https://example.org/x", title="X", stance="context"
+    )
+    queue = page(reviewer_client.get("/review/"))
+    assert [a.get_text() for a in queue.select("#queue-changed li > a")] == [fact.statement]
+
+
+def test_history_names_people_not_ids(reviewer_client, fact, source):
+    reviewer_client.post(review_url(fact, f"sources/{source.pk}/remove/"))
+    rows = page(reviewer_client.get(review_url(fact, "history/"))).select(".history tbody tr")
+    removal = " ".join(rows[0].get_text(" ").split())
+    assert "removed by : “” → “rita”" in removal

@@ -16,6 +16,7 @@ REVIEWER_PERMISSIONS = [
     "delete_source",
     "view_reviewernote",
     "add_reviewernote",
+    "change_reviewernote",
 ]
 
 

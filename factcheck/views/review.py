@@ -13,7 +13,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from .. import services
-from ..forms import ClaimFieldsForm, NoteForm, SourceForm, StatusChangeForm
+from ..forms import ClaimFieldsForm, NoteForm, SourceEditForm, SourceForm, StatusChangeForm
 from ..models import Claim, ReviewerNote, Source
 from ..publishing import paragraph_around, public_timeline
 from ..statuses import status_info
@@ -90,12 +90,22 @@ def review_queue(request):
 # --- Review page ----------------------------------------------------------------
 
 
+def source_revision(source_id):
+    """The id of a source's latest audit row: its revision."""
+    return Source.history.filter(id=source_id).order_by("-history_id").values("history_id")[:1]
+
+
 def load_claim(slug):
     return get_object_or_404(
         Claim.objects.select_related("article", "speaker").prefetch_related(
             "status_changes",
             "corrections",
-            Prefetch("sources", Source.objects.select_related("added_by", "removed_by")),
+            Prefetch(
+                "sources",
+                Source.objects.select_related("added_by", "removed_by").annotate(
+                    revision=Subquery(source_revision(OuterRef("pk")))
+                ),
+            ),
             Prefetch("notes", ReviewerNote.objects.select_related("author")),
         ),
         slug=slug,
@@ -111,12 +121,15 @@ def editor_context(
     note_form=None,
     source_edit=None,
     conflict=None,
+    source_conflict=None,
 ):
     """Everything the review page shows. Forms not given are fresh, at the
     claim's current version; ``source_edit`` is (source id, bound form)."""
     sources = list(claim.sources.all())
     for source in sources:
-        source.edit_form = SourceForm(instance=source, prefix=f"source-{source.pk}")
+        source.edit_form = SourceEditForm(
+            instance=source, prefix=f"source-{source.pk}", initial={"revision": source.revision}
+        )
         if source_edit and source_edit[0] == source.pk:
             source.edit_form = source_edit[1]
     before, quote, after = paragraph_around(claim.article.text, claim.quote_start, claim.quote_end)
@@ -133,6 +146,7 @@ def editor_context(
         "note_form": note_form or NoteForm(),
         "resolve_by_state": claim.resolve_by_state(timezone.localdate()),
         "conflict": conflict,
+        "source_conflict": source_conflict,
     }
 
 
@@ -163,22 +177,50 @@ def saved(request, claim, panel, message, *, also=()):
 
 
 def conflict(request, claim, panel, form):
-    """409: someone saved first. Show the claim as it is now, keep what this
-    reviewer typed, and write nothing. The form now carries the current version,
-    so saving again, after reading the other change, is a deliberate choice."""
+    """409: someone saved first. Nothing is written. The panel shows the claim as
+    it is now, with this reviewer's own changes laid over it: a field they did
+    not touch takes the other reviewer's value, so saving again, after reading
+    the other change, cannot undo it by accident."""
     current = Claim.objects.get(pk=claim.pk)
+    started = (
+        Claim.history.filter(id=claim.pk, version=form.data.get("version") or 0)
+        .order_by("-history_id")
+        .first()
+    )
     data = form.data.copy()
     data["version"] = str(current.version)
+    both = []
+    for name in (
+        "statement",
+        "summary",
+        "condition",
+        "resolution_criteria",
+        "resolve_by",
+        "next_review_on",
+    ):
+        if name not in form.fields:
+            continue
+        try:
+            mine = form.fields[name].clean(form.data.get(name, ""))
+        except ValidationError:
+            continue  # keep what they typed; it will show its error
+        before = getattr(started, name) if started else None
+        now = getattr(current, name)
+        if started is not None and (mine or None) == (before or None):
+            data[name] = "" if now is None else str(now)  # theirs, untouched here
+        elif (now or None) != (before or None):
+            both.append(str(Claim._meta.get_field(name).verbose_name))
     if isinstance(form, StatusChangeForm):
         kept = {"status_form": StatusChangeForm(data, claim=current)}
     else:
         kept = {"fields_form": ClaimFieldsForm(data, instance=current)}
-    others = [name for name in CLAIM_PANELS if name != panel]
     notice = (
-        "Someone else changed this claim while you were editing it. Nothing was "
-        "saved. The page now shows their change; your text is kept below. Save "
-        "again to apply it on top of theirs."
+        "Someone else changed this claim while you were editing it. Nothing was saved. "
+        "The page now shows their change, with yours laid over it below"
+        + (f"; you both changed the {', '.join(both)}" if both else "")
+        + ". Check, then save again."
     )
+    others = [name for name in CLAIM_PANELS if name != panel]
     return respond(request, claim.slug, panel, also=others, status=409, conflict=notice, **kept)
 
 
@@ -206,7 +248,11 @@ def review_claim_status(request, slug):
             by=request.user,
             expected_version=data["version"],
             summary=data["summary"] if "summary" in form.changed_data else None,
-            next_review_on=data["next_review_on"],
+            next_review_on=(
+                data["next_review_on"]
+                if "next_review_on" in form.changed_data
+                else services.UNCHANGED
+            ),
         )
     except services.StaleClaimError:
         return conflict(request, claim, "claim-status", form)
@@ -284,12 +330,30 @@ def _claim_source(slug, source_id):
 @reviewer_required
 def review_source_edit(request, slug, source_id):
     claim, source = _claim_source(slug, source_id)
-    form = SourceForm(
-        request.POST, instance=Source.objects.get(pk=source.pk), prefix=f"source-{source.pk}"
-    )
+    prefix = f"source-{source.pk}"
+    form = SourceEditForm(request.POST, instance=Source.objects.get(pk=source.pk), prefix=prefix)
+    revision = source_revision(source.pk).get()["history_id"]
+    if request.POST.get(f"{prefix}-revision") != str(revision):
+        # Someone edited this source since the form was loaded: keep this
+        # reviewer's input, on the current revision, and write nothing.
+        data = request.POST.copy()
+        data[f"{prefix}-revision"] = str(revision)
+        kept = SourceEditForm(data, instance=source, prefix=prefix)
+        notice = (
+            f"Someone else edited the source “{source.title}” while you were editing it. "
+            "Nothing was saved. Its current version is shown; your edit is kept in the form."
+        )
+        return respond(
+            request,
+            slug,
+            "claim-sources",
+            status=409,
+            source_edit=(source.pk, kept),
+            source_conflict=notice,
+        )
     if not form.is_valid():
         return respond(request, slug, "claim-sources", source_edit=(source.pk, form))
-    changes = {name: form.cleaned_data[name] for name in form.changed_data}
+    changes = {name: form.cleaned_data[name] for name in form.changed_data if name != "revision"}
     services.edit_source(source=source, by=request.user, changes=changes)
     return saved(
         request,
@@ -385,5 +449,14 @@ def _changes(claim, before, record):
             continue
         if field.name == "status":
             old, new = status_info(claim.kind, old).label, status_info(claim.kind, new).label
+        elif field.is_relation:
+            old, new = _related_label(field, old), _related_label(field, new)
         changes.append({"field": field.verbose_name, "old": old, "new": new})
     return changes
+
+
+def _related_label(field, pk):
+    if pk is None:
+        return ""
+    related = field.related_model._default_manager.filter(pk=pk).first()
+    return str(related) if related else f"(deleted #{pk})"

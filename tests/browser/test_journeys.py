@@ -256,9 +256,9 @@ def test_the_status_form_works_with_the_keyboard_alone(site, seeded):
     site.open(f"/review/claims/{SETTLE}/")
     page.locator("body").focus()
 
-    tab_to(page, "#id_to_status")
+    tab_to(page, "#status_to_status")
     page.keyboard.press("ArrowDown")  # the first real status after the prompt
-    tab_to(page, "#id_rationale")
+    tab_to(page, "#status_rationale")
     page.keyboard.type("Chosen and sent with the keyboard.")
     tab_to(page, "#claim-status button[type=submit]")
     page.keyboard.press("Enter")
