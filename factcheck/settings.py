@@ -2,7 +2,8 @@
 
 DJANGO_DEBUG          "1"/"true" turns debug on (off by default).
 DJANGO_SECRET_KEY     required unless debug is on.
-DJANGO_ALLOWED_HOSTS  comma-separated host names.
+DJANGO_ALLOWED_HOSTS  comma-separated host names (required unless debug is on).
+DJANGO_STATIC_ROOT    where collectstatic puts files (default: staticfiles/).
 DATABASE_URL          any dj-database-url URL; default: SQLite file db.sqlite3 in the project.
 """
 
@@ -44,6 +45,11 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
 )
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured(
+        "DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is off: the host names this "
+        "site answers to, separated by commas (for example facts.example.org)."
+    )
 
 INSTALLED_APPS = [
     "factcheck",
@@ -159,7 +165,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -171,6 +177,43 @@ STORAGES = {
         )
     },
 }
+
+# --- Production hardening (all on unless debug is) ---------------------------
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto; plain HTTP is
+# redirected to HTTPS, and cookies only travel over HTTPS.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_flag("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
+# htmx reads the CSRF token from the page, never from the cookie.
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_HSTS_SECONDS = 0 if DEBUG else 60 * 60 * 24 * 365
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SILENCED_SYSTEM_CHECKS = [
+    # HSTS preloading commits the whole domain, for months, to HTTPS in every
+    # browser; that is the operator's decision for their domain, not ours.
+    "security.W021",
+]
+
+# Refuse oversized requests (400) before they reach a form; the largest honest
+# form here (a source with a long note) is a few tens of kilobytes.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+
+# Shared cache for several app servers, e.g. CACHE_URL=redis://cache:6379/0
+# (needs the redis package); otherwise each process keeps its own.
+if os.environ.get("CACHE_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["CACHE_URL"],
+        }
+    }
+
+CSRF_FAILURE_VIEW = "factcheck.views.errors.csrf_failure"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "factcheck:review_queue"

@@ -3,9 +3,16 @@
 import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-not-a-secret")
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 
 from factcheck.settings import *  # noqa: E402, F403
 from factcheck.settings import BASE_DIR, DATABASES  # noqa: E402
+
+# The test client and live_server speak plain HTTP; the production behaviour
+# (redirects, secure cookies, HSTS) is tested against gunicorn instead.
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
 
 # PBKDF2 costs ~0.3 s a hash on these machines; tests do not need the strength.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -71,6 +71,12 @@ def test_atomic_blocks_take_the_write_lock_at_begin():
         holder.join()
 
 
+PRODUCTION = {
+    "DJANGO_SECRET_KEY": "production-like-" + "k" * 50,
+    "DJANGO_ALLOWED_HOSTS": "facts.example.org",
+}
+
+
 def settings_in_fresh_process(env_overrides, expression):
     env = {
         k: v for k, v in os.environ.items() if not k.startswith("DJANGO_") and k != "DATABASE_URL"
@@ -87,16 +93,48 @@ def settings_in_fresh_process(env_overrides, expression):
 
 
 def test_debug_is_off_unless_asked_for():
-    result = settings_in_fresh_process({"DJANGO_SECRET_KEY": "k" * 50}, "settings.DEBUG")
+    result = settings_in_fresh_process(PRODUCTION, "settings.DEBUG")
     assert result.stdout.strip() == "False"
     result = settings_in_fresh_process({"DJANGO_DEBUG": "1"}, "settings.DEBUG")
     assert result.stdout.strip() == "True"
 
 
 def test_secret_key_is_required_without_debug():
-    result = settings_in_fresh_process({}, "settings.SECRET_KEY")
+    result = settings_in_fresh_process({"DJANGO_ALLOWED_HOSTS": "x.org"}, "settings.SECRET_KEY")
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_allowed_hosts_are_required_without_debug():
+    result = settings_in_fresh_process({"DJANGO_SECRET_KEY": "k" * 50}, "settings.ALLOWED_HOSTS")
+    assert result.returncode != 0
+    assert "DJANGO_ALLOWED_HOSTS must be set" in result.stderr
+
+
+def test_production_settings_are_hardened():
+    result = settings_in_fresh_process(
+        PRODUCTION,
+        "settings.SECURE_SSL_REDIRECT, settings.SESSION_COOKIE_SECURE, "
+        "settings.CSRF_COOKIE_SECURE, settings.SECURE_HSTS_SECONDS, "
+        "settings.SECURE_PROXY_SSL_HEADER, settings.DEBUG",
+    )
+    assert result.stdout.strip() == (
+        "True True True 31536000 ('HTTP_X_FORWARDED_PROTO', 'https') False"
+    )
+
+
+def test_deploy_check_passes_with_the_production_settings():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(PRODUCTION, DJANGO_SETTINGS_MODULE="factcheck.settings")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (1 silenced)." in result.stdout
 
 
 def test_allowed_hosts_and_database_url_come_from_the_environment():
@@ -117,7 +155,7 @@ def test_allowed_hosts_and_database_url_come_from_the_environment():
 
 def test_default_database_is_the_tuned_sqlite_file_in_the_project():
     result = settings_in_fresh_process(
-        {"DJANGO_SECRET_KEY": "k" * 50},
+        PRODUCTION,
         "settings.DATABASES['default']['NAME'], "
         "settings.DATABASES['default']['OPTIONS']['transaction_mode']",
     )

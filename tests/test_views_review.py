@@ -799,3 +799,10 @@ def test_history_names_people_not_ids(reviewer_client, fact, source):
     rows = page(reviewer_client.get(review_url(fact, "history/"))).select(".history tbody tr")
     removal = " ".join(rows[0].get_text(" ").split())
     assert "removed by : “” → “rita”" in removal
+
+
+def test_an_oversized_request_is_refused_with_a_clear_error(reviewer_client, fact):
+    response = reviewer_client.post(review_url(fact, "notes/"), {"body": "x" * 300_000})
+    assert response.status_code == 400
+    assert "too large" in page(response).select_one("main").get_text()
+    assert not fact.notes.exists()

@@ -1,0 +1,237 @@
+"""Drive a running factcheck server with readers and reviewers at once.
+
+Used for the concurrency proof (tests/test_production.py), the mixed-load
+figures in docs/load.md and the benchmarks. It speaks plain HTTP to a server on
+this machine and says it is behind a TLS proxy (X-Forwarded-Proto: https), as
+production would be; it never targets anything but the URL it is given.
+"""
+
+import http.client
+import json
+import random
+import re
+import statistics
+import threading
+import time
+from urllib.parse import urlencode, urlsplit
+
+from django.core.management.base import BaseCommand, CommandError
+
+VERSION = re.compile(r'name="version" value="(\d+)"')
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+CURRENT_STATUS = re.compile(r'<h2 id="claim-overview-heading">Status: ([^<]+)</h2>')
+# Open prediction statuses a writer moves between (never to a final one).
+WRITER_STATUSES = {"Pending": "on_track", "On track": "off_track", "Off track": "pending"}
+
+
+class Session:
+    """One client with its own cookies, as one browser would be."""
+
+    def __init__(self, base_url):
+        parts = urlsplit(base_url)
+        self.host, self.port = parts.hostname, parts.port or 80
+        self.origin = f"https://{parts.netloc}"
+        self.cookies = {}
+
+    def request(self, method, path, form=None, headers=None):
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        all_headers = {
+            "X-Forwarded-Proto": "https",
+            "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+            **(headers or {}),
+        }
+        body = None
+        if form is not None:
+            body = urlencode(form)
+            all_headers.update(
+                {
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "Origin": self.origin,
+                    "Referer": self.origin + path,
+                    "X-CSRFToken": self.cookies.get("csrftoken", ""),
+                }
+            )
+        started = time.perf_counter()
+        try:
+            connection.request(method, path, body=body, headers=all_headers)
+            response = connection.getresponse()
+            text = response.read().decode("utf-8", "replace")
+        finally:
+            connection.close()
+        elapsed = time.perf_counter() - started
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name] = rest.split(";", 1)[0]
+        return response.status, text, elapsed, dict(response.getheaders())
+
+    def log_in(self, username, password):
+        status, page, _, _ = self.request("GET", "/accounts/login/")
+        token = CSRF.search(page).group(1)
+        status, _, _, headers = self.request(
+            "POST",
+            "/accounts/login/",
+            {"csrfmiddlewaretoken": token, "username": username, "password": password},
+        )
+        if status != 302:
+            raise RuntimeError(f"login as {username} failed with HTTP {status}")
+
+    def review_form(self, slug):
+        """(version, CSRF token, current status label) from the review page."""
+        status, page, _, _ = self.request("GET", f"/review/claims/{slug}/")
+        if status != 200:
+            raise RuntimeError(f"review page of {slug}: HTTP {status}")
+        return (
+            int(VERSION.search(page).group(1)),
+            CSRF.search(page).group(1),
+            CURRENT_STATUS.search(page).group(1),
+        )
+
+    def change_status(self, slug, version, token, to_status, rationale):
+        return self.request(
+            "POST",
+            f"/review/claims/{slug}/status/",
+            {
+                "csrfmiddlewaretoken": token,
+                "version": version,
+                "to_status": to_status,
+                "rationale": rationale,
+                "summary": "",
+                "next_review_on": "",
+            },
+        )
+
+
+def timeline_rows(session):
+    """Status changes across the site, counted from the public JSON export."""
+    status, text, _, _ = session.request("GET", "/exports/claims.json")
+    claims = json.loads(text)["claims"]
+    return sum(1 for c in claims for e in c["timeline"] if e["type"] == "status_change")
+
+
+def percentile(values, fraction):
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+class Command(BaseCommand):
+    help = (
+        "Mixed load against a running server: readers fetch public pages while "
+        "reviewers change prediction statuses. Reports throughput, latency, conflicts "
+        "and errors, and checks the timeline gained one row per successful change."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+        parser.add_argument("--username", required=True)
+        parser.add_argument("--password", required=True)
+        parser.add_argument("--readers", type=int, default=8)
+        parser.add_argument("--writers", type=int, default=8)
+        parser.add_argument("--seconds", type=float, default=20)
+        parser.add_argument(
+            "--claims", nargs="+", required=True, help="Slugs of predictions to write to."
+        )
+        parser.add_argument("--json", action="store_true", help="Print the result as JSON.")
+
+    def handle(self, *args, **options):
+        result = run_mixed_load(
+            **{
+                k: options[k]
+                for k in (
+                    "base_url",
+                    "username",
+                    "password",
+                    "readers",
+                    "writers",
+                    "seconds",
+                    "claims",
+                )
+            }
+        )
+        if options["json"]:
+            self.stdout.write(json.dumps(result, indent=1))
+        else:
+            for key, value in result.items():
+                self.stdout.write(f"{key}: {value}")
+        if result["errors"] or result["locked"] or not result["timeline_matches"]:
+            raise CommandError("The load produced errors or an inconsistent timeline.")
+
+
+def run_mixed_load(*, base_url, username, password, readers, writers, seconds, claims):
+    probe = Session(base_url)
+    read_paths = ["/", "/claims/", "/claims/?kind=prediction", "/methodology/"] + [
+        f"/claims/{slug}/" for slug in claims
+    ]
+    before = timeline_rows(probe)
+    lock = threading.Lock()
+    outcome = {"reads": [], "writes": [], "saved": 0, "conflicts": 0, "errors": 0, "locked": 0}
+    deadline = time.monotonic() + seconds
+
+    def record(kind, status, text, elapsed):
+        with lock:
+            outcome[kind].append(elapsed)
+            if status >= 500:
+                outcome["errors"] += 1
+            if "database is locked" in text:
+                outcome["locked"] += 1
+
+    def reader():
+        session = Session(base_url)
+        while time.monotonic() < deadline:
+            status, text, elapsed, _ = session.request("GET", random.choice(read_paths))
+            record("reads", status, text, elapsed)
+
+    def writer(number):
+        session = Session(base_url)
+        session.log_in(username, password)
+        while time.monotonic() < deadline:
+            slug = random.choice(claims)
+            version, token, label = session.review_form(slug)
+            to_status = WRITER_STATUSES.get(label, "pending")
+            status, text, elapsed, _ = session.change_status(
+                slug, version, token, to_status, f"Load test writer {number}."
+            )
+            record("writes", status, text, elapsed)
+            with lock:
+                if status == 302:
+                    outcome["saved"] += 1
+                elif status == 409:
+                    outcome["conflicts"] += 1
+
+    threads = [threading.Thread(target=reader) for _ in range(readers)]
+    threads += [threading.Thread(target=writer, args=(n,)) for n in range(writers)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    duration = time.monotonic() - started
+    after = timeline_rows(probe)
+
+    def millis(values, fraction):
+        value = percentile(values, fraction)
+        return None if value is None else round(value * 1000, 1)
+
+    reads, writes = outcome["reads"], outcome["writes"]
+    return {
+        "seconds": round(duration, 1),
+        "readers": readers,
+        "writers": writers,
+        "reads": len(reads),
+        "reads_per_second": round(len(reads) / duration, 1),
+        "read_p50_ms": millis(reads, 0.5),
+        "read_p99_ms": millis(reads, 0.99),
+        "writes": len(writes),
+        "writes_per_second": round(len(writes) / duration, 1),
+        "write_p50_ms": millis(writes, 0.5),
+        "write_p99_ms": millis(writes, 0.99),
+        "saved": outcome["saved"],
+        "conflicts": outcome["conflicts"],
+        "errors": outcome["errors"],
+        "locked": outcome["locked"],
+        "new_timeline_rows": after - before,
+        "timeline_matches": after - before == outcome["saved"],
+        "read_mean_ms": round(statistics.fmean(reads) * 1000, 1) if reads else None,
+    }

@@ -1,0 +1,201 @@
+"""The app as production runs it: gunicorn with several workers, whitenoise,
+DEBUG off, behind a TLS proxy (requests say X-Forwarded-Proto: https)."""
+
+import os
+import re
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from factcheck.management.commands.loadtest import Session, run_mixed_load
+
+PASSWORD = "load-test-password-123"
+PREDICTIONS = [
+    "russians-may-settle-if-war-lasts-over-two-years",
+    "further-waves-of-migration-from-russia",
+    "russia-destabilization-in-2022-2023",
+]
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """gunicorn, 4 workers, production settings, its own seeded SQLite database."""
+    home = tmp_path_factory.mktemp("production")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="factcheck.settings",
+        DJANGO_SECRET_KEY="production-test-" + "s" * 40,
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        DJANGO_STATIC_ROOT=str(home / "static"),
+        DATABASE_URL=f"sqlite:///{home / 'db.sqlite3'}",
+    )
+
+    def manage(*args, stdin=None):
+        subprocess.run(
+            [sys.executable, "manage.py", *args],
+            env=env,
+            cwd=settings.BASE_DIR,
+            check=True,
+            capture_output=True,
+            text=True,
+            input=stdin,
+        )
+
+    manage("migrate", "--no-input")
+    manage("seed_claims")
+    manage("createreviewer", "loader", "--password-stdin", stdin=PASSWORD + "\n")
+    manage("collectstatic", "--no-input")
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    process = subprocess.Popen(
+        [
+            str(gunicorn),
+            "factcheck.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "4",
+            "--no-control-socket",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=settings.BASE_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        pytest.fail("gunicorn did not start: " + process.stdout.read().decode())
+    yield {"url": base_url, "db": home / "db.sqlite3"}
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_security_headers_on_every_kind_of_page(server):
+    session = Session(server["url"])
+    for path in [
+        "/",
+        "/claims/",
+        "/claims/russia-destabilization-in-2022-2023/",
+        "/accounts/login/",
+        "/feed/",
+    ]:
+        status, _, _, headers = session.request("GET", path)
+        assert status == 200, path
+        csp = headers["Content-Security-Policy"]
+        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+        assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+        assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+        assert headers["Referrer-Policy"] == "same-origin"
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["X-Frame-Options"] == "DENY"
+
+
+def test_cookies_are_secure_httponly_and_samesite(server):
+    connection_headers = []
+    session = Session(server["url"])
+    original = session.request
+
+    def capture(*args, **kwargs):
+        result = original(*args, **kwargs)
+        connection_headers.append(result[3])
+        return result
+
+    session.request = capture
+    session.log_in("loader", PASSWORD)
+    cookies = [h["Set-Cookie"] for h in connection_headers if "Set-Cookie" in h]
+    csrf = next(c for c in cookies if c.startswith("csrftoken="))
+    session_cookie = next(c for c in cookies if c.startswith("sessionid="))
+    for cookie in (csrf, session_cookie):
+        assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_plain_http_is_redirected_to_https(server):
+    session = Session(server["url"])
+    status, _, _, headers = session.request(
+        "GET", "/claims/", headers={"X-Forwarded-Proto": "http"}
+    )
+    assert status == 301
+    assert headers["Location"].startswith("https://127.0.0.1:")
+
+
+def test_static_files_are_hashed_compressed_and_cached_for_long(server):
+    session = Session(server["url"])
+    _, page, _, _ = session.request("GET", "/")
+    stylesheet = re.search(r'href="(/static/factcheck/site\.[0-9a-f]{12}\.css)"', page).group(1)
+    status, _, _, headers = session.request("GET", stylesheet, headers={"Accept-Encoding": "gzip"})
+    assert status == 200
+    assert headers.get("Content-Encoding") == "gzip"
+    assert (
+        "max-age=315360000" in headers["Cache-Control"] and "immutable" in headers["Cache-Control"]
+    )
+
+
+def test_concurrent_status_changes_from_one_version_let_exactly_one_through(server):
+    slug = "further-waves-of-migration-from-russia"
+    sessions = [Session(server["url"]) for _ in range(4)]
+    for session in sessions:
+        session.log_in("loader", PASSWORD)
+    version, token, _ = sessions[0].review_form(slug)
+    forms = [(s, *s.review_form(slug)[:2]) for s in sessions]
+    assert all(v == version for _, v, _ in forms)
+    database = sqlite3.connect(server["db"])
+    rows_before = database.execute("SELECT COUNT(*) FROM factcheck_statuschange").fetchone()[0]
+
+    barrier = threading.Barrier(20)
+    statuses = []
+
+    def attempt(number):
+        session, version, token = forms[number % len(forms)]
+        barrier.wait()
+        status, text, _, _ = session.change_status(
+            slug, version, token, "pending", f"Attempt {number}."
+        )
+        statuses.append((status, "database is locked" in text))
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(s for s, _ in statuses) == [302] + [409] * 19
+    assert not any(locked for _, locked in statuses)
+    rows_after = database.execute("SELECT COUNT(*) FROM factcheck_statuschange").fetchone()[0]
+    assert rows_after - rows_before == 1
+
+
+def test_mixed_load_has_no_errors_and_a_consistent_timeline(server):
+    result = run_mixed_load(
+        base_url=server["url"],
+        username="loader",
+        password=PASSWORD,
+        readers=4,
+        writers=4,
+        seconds=5,
+        claims=PREDICTIONS,
+    )
+    assert result["errors"] == 0 and result["locked"] == 0
+    assert result["saved"] > 0 and result["reads"] > 0
+    assert result["new_timeline_rows"] == result["saved"]
