@@ -8,7 +8,7 @@ PYTHON := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 HOST_PORT ?= 127.0.0.1:8000
 
-.PHONY: run test lint validators clean
+.PHONY: run serve test lint validators clean
 
 # The newest Python >= 3.12 among the usual names and pyenv's versions
 # (pyenv's own shims for 3.12/3.13 may be inactive, so ask each candidate).
@@ -46,6 +46,15 @@ run: $(INSTALLED)
 	@echo "printed above the first time (make run prints it once, when it creates the account)."
 	@echo
 	$(PYTHON) manage.py runserver $(HOST_PORT)
+
+# Production: gunicorn + whitenoise, DEBUG off. Needs DJANGO_SECRET_KEY and
+# DJANGO_ALLOWED_HOSTS in the environment (the settings say so if either is missing).
+WORKERS ?= 3
+serve: $(INSTALLED)
+	$(PYTHON) manage.py migrate --no-input
+	$(PYTHON) manage.py collectstatic --no-input -v 0
+	$(VENV)/bin/gunicorn factcheck.wsgi --bind $(HOST_PORT) --workers $(WORKERS) \
+	  --no-control-socket --access-logfile - --forwarded-allow-ips '*'
 
 PYTEST_ARGS ?=
 test: $(INSTALLED)

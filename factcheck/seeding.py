@@ -109,6 +109,8 @@ def _check_table(problems, where, table, spec):
             continue
         if value is not None and not isinstance(value, str):
             problems.add(where, name, "must be text in quotes")
+        elif value and "\x00" in value:
+            problems.add(where, name, "contains a NUL character")
         elif required and not (value or "").strip():
             problems.add(where, name, "is missing")
     return True

@@ -182,10 +182,11 @@ def conflict(request, claim, panel, form):
     not touch takes the other reviewer's value, so saving again, after reading
     the other change, cannot undo it by accident."""
     current = Claim.objects.get(pk=claim.pk)
+    posted = form.data.get("version", "")
     started = (
-        Claim.history.filter(id=claim.pk, version=form.data.get("version") or 0)
-        .order_by("-history_id")
-        .first()
+        Claim.history.filter(id=claim.pk, version=int(posted)).order_by("-history_id").first()
+        if posted.isdigit()
+        else None
     )
     data = form.data.copy()
     data["version"] = str(current.version)
