@@ -54,7 +54,7 @@ serve: $(INSTALLED)
 	$(PYTHON) manage.py migrate --no-input
 	$(PYTHON) manage.py collectstatic --no-input -v 0
 	$(VENV)/bin/gunicorn factcheck.wsgi --bind $(HOST_PORT) --workers $(WORKERS) \
-	  --no-control-socket --access-logfile - --forwarded-allow-ips '*'
+	  --no-control-socket --access-logfile -
 
 PYTEST_ARGS ?=
 test: $(INSTALLED)
