@@ -303,6 +303,11 @@ def review_claim_fields(request, slug):
     )
 
 
+def sources_saved(request, claim, message):
+    # The timeline shows corrections, which a source change may have added.
+    return saved(request, claim, "claim-sources", message, also=["claim-timeline"])
+
+
 @require_POST
 @reviewer_required
 def review_source_add(request, slug):
@@ -311,13 +316,7 @@ def review_source_add(request, slug):
     if not form.is_valid():
         return respond(request, slug, "claim-sources", source_form=form)
     source = services.add_source(claim=claim, by=request.user, **form.cleaned_data)
-    return saved(
-        request,
-        claim,
-        "claim-sources",
-        f"Added the source “{source.title}”.",
-        also=["claim-timeline"],
-    )
+    return sources_saved(request, claim, f"Added the source “{source.title}”.")
 
 
 def _claim_source(slug, source_id):
@@ -356,13 +355,7 @@ def review_source_edit(request, slug, source_id):
         return respond(request, slug, "claim-sources", source_edit=(source.pk, form))
     changes = {name: form.cleaned_data[name] for name in form.changed_data if name != "revision"}
     services.edit_source(source=source, by=request.user, changes=changes)
-    return saved(
-        request,
-        claim,
-        "claim-sources",
-        f"Saved the source “{source.title}”.",
-        also=["claim-timeline"],
-    )
+    return sources_saved(request, claim, f"Saved the source “{source.title}”.")
 
 
 @require_POST
@@ -370,12 +363,10 @@ def review_source_edit(request, slug, source_id):
 def review_source_remove(request, slug, source_id):
     claim, source = _claim_source(slug, source_id)
     services.remove_source(source=source, by=request.user)
-    return saved(
+    return sources_saved(
         request,
         claim,
-        "claim-sources",
         f"Removed the source “{source.title}”. It is kept below and can be restored.",
-        also=["claim-timeline"],
     )
 
 
@@ -384,13 +375,7 @@ def review_source_remove(request, slug, source_id):
 def review_source_restore(request, slug, source_id):
     claim, source = _claim_source(slug, source_id)
     services.restore_source(source=source, by=request.user)
-    return saved(
-        request,
-        claim,
-        "claim-sources",
-        f"Restored the source “{source.title}”.",
-        also=["claim-timeline"],
-    )
+    return sources_saved(request, claim, f"Restored the source “{source.title}”.")
 
 
 @require_POST
