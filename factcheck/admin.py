@@ -7,7 +7,7 @@ from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
-from .models import Article, Claim, Person, ReviewerNote, Source, StatusChange
+from .models import Article, Claim, Correction, Person, ReviewerNote, Source, StatusChange
 from .statuses import statuses_for
 
 
@@ -138,6 +138,20 @@ class StatusChangeInline(admin.TabularInline):
         return False
 
 
+class CorrectionInline(admin.TabularInline):
+    model = Correction
+    fields = ["made_at", "description", "made_by"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 class SourceInline(admin.TabularInline):
     """Sources are listed here and edited on their own admin page, where every
     change goes through the services (and becomes a correction after a verdict)."""
@@ -188,7 +202,7 @@ class ClaimAdmin(AuditedAdmin):
     ]
     history_list_display = ["status", "version"]
 
-    inlines = [StatusChangeInline, SourceInline, ReviewerNoteInline]
+    inlines = [StatusChangeInline, CorrectionInline, SourceInline, ReviewerNoteInline]
 
     @admin.display(description="statement", ordering="statement")
     def short_statement(self, claim):
@@ -351,3 +365,15 @@ class StatusChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Correction)
+class CorrectionAdmin(StatusChangeAdmin):
+    """Corrections are written by the services when public text changes after a
+    verdict; like the timeline, they are view-only."""
+
+    list_display = ["claim", "description", "made_by", "made_at"]
+    list_filter = ["made_at"]
+    search_fields = ["claim__statement", "description"]
+    list_select_related = ["claim", "made_by"]
+    date_hierarchy = "made_at"

@@ -5,7 +5,7 @@ from factcheck.models import Claim, StatusChange
 
 pytestmark = pytest.mark.django_db
 
-INLINES = ["status_changes", "sources", "notes"]
+INLINES = ["status_changes", "corrections", "sources", "notes"]
 
 
 @pytest.fixture
@@ -248,3 +248,15 @@ def test_an_edit_and_a_status_change_both_check_the_version_the_editor_started_f
     assert not StatusChange.objects.filter(changed_by=admin_client.user).exists()
     messages = [m.message for m in response.wsgi_request._messages]
     assert any("Nothing was saved" in m for m in messages)
+
+
+def test_corrections_are_listed_and_view_only(admin_client, fact, reviewer):
+    from factcheck.services import change_claim_status, edit_claim
+
+    change_claim_status(
+        claim=fact, to_status="accurate", rationale="Yes.", by=reviewer, expected_version=1
+    )
+    edit_claim(claim=fact, changes={"summary": "Revised."}, by=reviewer, expected_version=2)
+    page = admin_client.get("/admin/factcheck/correction/").content.decode()
+    assert "Revised the summary." in page
+    assert admin_client.get("/admin/factcheck/correction/add/").status_code == 403
