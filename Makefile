@@ -8,7 +8,7 @@ PYTHON := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 HOST_PORT ?= 127.0.0.1:8000
 
-.PHONY: run serve test lint validators clean
+.PHONY: run serve test bench lint validators clean
 
 # The newest Python >= 3.12 among the usual names and pyenv's versions
 # (pyenv's own shims for 3.12/3.13 may be inactive, so ask each candidate).
@@ -63,6 +63,11 @@ test: $(INSTALLED)
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
 	DJANGO_DEBUG=1 $(PYTHON) manage.py makemigrations --check --dry-run
+
+# Public pages against Django's ceiling at 100 / 10,000 / 100,000 claims
+# (needs wrk: apt-get install wrk). Writes docs/benchmarks.md.
+bench: $(INSTALLED)
+	DJANGO_DEBUG=1 $(PYTHON) manage.py bench
 
 # The Nu Html Checker, for tests/test_html_validity.py (needs npm and Java).
 VNU_VERSION := 26.9.27

@@ -4,6 +4,7 @@ DJANGO_DEBUG          "1"/"true" turns debug on (off by default).
 DJANGO_SECRET_KEY     required unless debug is on.
 DJANGO_ALLOWED_HOSTS  comma-separated host names (required unless debug is on).
 DJANGO_STATIC_ROOT    where collectstatic puts files (default: staticfiles/).
+DJANGO_TRUSTED_PROXY_COUNT  proxies in front that append to X-Forwarded-For (login throttling).
 DATABASE_URL          any dj-database-url URL; default: SQLite file db.sqlite3 in the project.
 """
 
@@ -129,6 +130,10 @@ def sqlite_database(path):
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": path,
+        # Keep connections between requests: opening one (and its pragmas) costs
+        # more than most pages' queries.
+        "CONN_MAX_AGE": 600,
+        "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {
             # BEGIN IMMEDIATE takes the write lock up front, so a second writer waits
             # (up to the timeout) instead of failing with "database is locked".
@@ -141,7 +146,9 @@ def sqlite_database(path):
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL and not DATABASE_URL.startswith("sqlite"):
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)
+    }
 elif DATABASE_URL:
     DATABASES = {"default": sqlite_database(dj_database_url.parse(DATABASE_URL)["NAME"])}
 else:
@@ -226,6 +233,13 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+# Behind N trusted proxies, the client's address is in X-Forwarded-For; without
+# this, every visitor would share the proxy's address for the lockout count.
+# django-ipware counts the proxies *listed* in the header: the nearest one is
+# the connection itself. A header that does not fit is ignored (no spoofing).
+if PROXY_COUNT := int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0") or 0):
+    AXES_IPWARE_PROXY_COUNT = PROXY_COUNT - 1
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 # The audit trail is append-only: nobody restores an old claim row around the
 # status-change function (see factcheck.services).

@@ -160,3 +160,11 @@ def test_default_database_is_the_tuned_sqlite_file_in_the_project():
         "settings.DATABASES['default']['OPTIONS']['transaction_mode']",
     )
     assert result.stdout.strip() == f"{settings.BASE_DIR / 'db.sqlite3'} IMMEDIATE"
+
+
+def test_a_trusted_proxy_count_makes_throttling_read_x_forwarded_for():
+    result = settings_in_fresh_process(
+        {**PRODUCTION, "DJANGO_TRUSTED_PROXY_COUNT": "1"},
+        "settings.AXES_IPWARE_PROXY_COUNT, settings.AXES_IPWARE_META_PRECEDENCE_ORDER",
+    )
+    assert result.stdout.strip() == "0 ['HTTP_X_FORWARDED_FOR', 'REMOTE_ADDR']"

@@ -806,3 +806,21 @@ def test_an_oversized_request_is_refused_with_a_clear_error(reviewer_client, fac
     assert response.status_code == 400
     assert "too large" in page(response).select_one("main").get_text()
     assert not fact.notes.exists()
+
+
+def test_behind_a_proxy_the_lockout_counts_the_clients_address(settings, reviewer):
+    settings.AXES_IPWARE_PROXY_COUNT = 0  # as DJANGO_TRUSTED_PROXY_COUNT=1 sets it
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+
+    def attempt(password, client_address):
+        return Client().post(
+            "/accounts/login/",
+            {"username": "rita", "password": password},
+            REMOTE_ADDR="10.9.9.9",
+            HTTP_X_FORWARDED_FOR=client_address,
+        )
+
+    for _ in range(5):
+        attempt("wrong password", "81.2.69.160")
+    assert attempt("correct horse battery", "81.2.69.160").status_code == 429
+    assert attempt("correct horse battery", "81.2.69.161").status_code == 302

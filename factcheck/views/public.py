@@ -30,6 +30,7 @@ from ..publishing import (
 from ..statuses import ALL_STATUS_CHOICES, Kind, PredictionStatus, statuses_for
 
 CLAIMS_PER_PAGE = 20
+HOME_ARTICLES = 20  # the newest; every claim stays reachable from the claim list
 
 
 def conditional_on(fingerprint):

@@ -1,0 +1,114 @@
+"""Synthetic data for the benchmarks, written with bulk inserts.
+
+Per 20 claims: one article (its text holds their quotes), two speakers; per
+claim: two sources and two status changes (from unreviewed, through an open
+status, to where it now stands).
+"""
+
+import datetime
+import random
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from factcheck.models import Article, Claim, Person, Source, StatusChange
+from factcheck.statuses import Kind, statuses_for
+
+CLAIMS_PER_ARTICLE = 20
+BATCH = 2000
+
+
+@transaction.atomic
+def build(size, seed=7):
+    rng = random.Random(seed)
+    user = get_user_model().objects.create_user("bench", password="bench-password-123")
+    now = timezone.now()
+    people = Person.objects.bulk_create(
+        [Person(name=f"Speaker {i}", slug=f"speaker-{i}") for i in range(max(1, size // 10))],
+        batch_size=BATCH,
+    )
+    articles, claims = [], []
+    for a in range(max(1, size // CLAIMS_PER_ARTICLE)):
+        sentences = [
+            f"Sentence {i} of article {a} says something checkable about permits."
+            for i in range(CLAIMS_PER_ARTICLE)
+        ]
+        articles.append(
+            Article(
+                title=f"Article {a}",
+                publisher=rng.choice(["Vlast", "Example Times", "Daily Record"]),
+                url=f"https://news.example.com/{a}",
+                published_on=datetime.date(2020, 1, 1) + datetime.timedelta(days=a % 2000),
+                text=" ".join(sentences),
+                slug=f"article-{a}",
+            )
+        )
+    Article.objects.bulk_create(articles, batch_size=BATCH)
+    for a, article in enumerate(articles):
+        position = 0
+        for i in range(CLAIMS_PER_ARTICLE):
+            if len(claims) == size:
+                break
+            quote = f"Sentence {i} of article {a} says something checkable about permits."
+            start = article.text.index(quote, position)
+            position = start + len(quote)
+            kind = Kind.PREDICTION if rng.random() < 0.4 else Kind.FACT
+            choices = statuses_for(kind)
+            status = rng.choice(choices[2:])  # past unreviewed and the first open status
+            claims.append(
+                Claim(
+                    article=article,
+                    speaker=rng.choice(people) if rng.random() < 0.7 else None,
+                    kind=kind,
+                    quote=quote,
+                    quote_start=start,
+                    quote_end=position,
+                    statement=f"Claim {len(claims)}: {quote}",
+                    status=status.value,
+                    summary=f"Summary of claim {len(claims)}.",
+                    resolution_criteria="Criteria." if kind == Kind.PREDICTION else "",
+                    resolve_by=(
+                        datetime.date(2025, 1, 1) + datetime.timedelta(days=rng.randrange(900))
+                        if kind == Kind.PREDICTION
+                        else None
+                    ),
+                    slug=f"claim-{len(claims)}",
+                    version=3,
+                    public_updated_at=now - datetime.timedelta(minutes=rng.randrange(500_000)),
+                )
+            )
+    Claim.objects.bulk_create(claims, batch_size=BATCH)
+    sources, changes = [], []
+    for claim in claims:
+        for j, stance in enumerate(("supports", "context")):
+            sources.append(
+                Source(
+                    claim=claim,
+                    url=f"https://source.example.org/{claim.slug}/{j}",
+                    title=f"Source {j} for {claim.slug}",
+                    publisher="Statistics Office",
+                    stance=stance,
+                    note="What it shows.",
+                    added_by=user,
+                )
+            )
+        middle = statuses_for(claim.kind)[1].value
+        steps = [("unreviewed", middle)]
+        if claim.status != middle:
+            steps.append((middle, claim.status))
+        for version, (from_status, to_status) in enumerate(steps, start=2):
+            changes.append(
+                StatusChange(
+                    claim=claim,
+                    from_status=from_status,
+                    to_status=to_status,
+                    rationale="Because of the evidence.",
+                    changed_by=user,
+                    changed_at=claim.public_updated_at - datetime.timedelta(days=3 - version),
+                    claim_version=version,
+                )
+            )
+    Source.objects.bulk_create(sources, batch_size=BATCH)
+    StatusChange.objects.bulk_create(changes, batch_size=BATCH)
+    return {"claims": len(claims), "sources": len(sources), "status_changes": len(changes)}

@@ -1,0 +1,258 @@
+"""Benchmark the public pages against Django's own ceiling (a bare view through
+the same production middleware), at 100, 10,000 and 100,000 claims.
+
+For each size: build a synthetic SQLite database apart from the development one
+(.cache/bench/), count the queries each page runs, start gunicorn in production
+mode on the loopback (on its own core where the machine has two), and drive it
+with wrk (on the other core), alternating rounds between endpoints. Writes the
+figures, with a description of the machine, to docs/benchmarks.md.
+"""
+
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+ENDPOINTS = [
+    ("bare view (ceiling)", "/bench/ok/", False),
+    ("claim page", "/claims/{claim}/", False),
+    ("claim page, 304", "/claims/{claim}/", True),
+    ("claim list", "/claims/", False),
+    ("claim list, status filter", "/claims/?status=accurate", False),
+    ("claim list, search", "/claims/?q=article+{article}+says", False),
+    ("home", "/", False),
+    ("Atom feed", "/feed/", False),
+]
+QUERY_PAGES = [name for name, _, conditional in ENDPOINTS[1:] if not conditional]
+
+
+class Command(BaseCommand):
+    help = __doc__
+
+    def add_arguments(self, parser):
+        parser.add_argument("--sizes", nargs="+", type=int, default=[100, 10_000, 100_000])
+        parser.add_argument("--seconds", type=int, default=5, help="Length of one wrk round.")
+        parser.add_argument("--rounds", type=int, default=2)
+        parser.add_argument("--connections", type=int, default=8)
+        parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument("--output", default=str(settings.BASE_DIR / "docs/benchmarks.md"))
+        # Internal steps, run in a subprocess against one benchmark database.
+        parser.add_argument("--build", type=int, help=argparse_hidden())
+        parser.add_argument("--count-queries", action="store_true", help=argparse_hidden())
+
+    def handle(self, *args, **options):
+        if options["build"]:
+            from factcheck.benchmark.data import build
+
+            self.stdout.write(json.dumps(build(options["build"])))
+            return
+        if options["count_queries"]:
+            self.stdout.write(json.dumps(count_queries()))
+            return
+        if not shutil.which("wrk"):
+            raise CommandError("wrk is needed: apt-get install wrk")
+        results = {}
+        for size in options["sizes"]:
+            self.stderr.write(f"== {size} claims")
+            results[size] = self.run_size(size, options)
+        report = render_report(results, options)
+        Path(options["output"]).write_text(report, encoding="utf-8")
+        self.stdout.write(report)
+
+    def run_size(self, size, options):
+        folder = settings.BASE_DIR / ".cache/bench"
+        folder.mkdir(parents=True, exist_ok=True)
+        database = folder / f"db-{size}.sqlite3"
+        env = bench_env(database, folder)
+        if not database.exists():
+            started = time.monotonic()
+            manage(env, "migrate", "--no-input", "-v", "0")
+            counts = json.loads(manage(env, "bench", "--build", str(size)))
+            self.stderr.write(f"   built {counts} in {time.monotonic() - started:.1f} s")
+        manage(env, "collectstatic", "--no-input", "-v", "0")
+        queries = json.loads(manage(env, "bench", "--count-queries"))
+        port = free_port()
+        pin = ["taskset", "-c", "1"] if os.cpu_count() > 1 and shutil.which("taskset") else []
+        server = subprocess.Popen(
+            [
+                *pin,
+                str(Path(sys.executable).with_name("gunicorn")),
+                "factcheck.wsgi",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(options["workers"]),
+                "--no-control-socket",
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            cwd=settings.BASE_DIR,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_for(port)
+            claim, article = f"claim-{size // 2}", (size // 2) // 20
+            etag = fetch_etag(base + f"/claims/{claim}/")
+            figures = {}
+            for _ in range(options["rounds"]):
+                for name, path, conditional in ENDPOINTS:
+                    url = base + path.format(claim=claim, article=article)
+                    headers = {"X-Forwarded-Proto": "https"}
+                    if conditional:
+                        headers["If-None-Match"] = etag
+                    figures.setdefault(name, []).append(
+                        wrk(url, headers, options["seconds"], options["connections"])
+                    )
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # workers still busy with a slow page
+                server.kill()
+                server.wait()
+        return {"figures": figures, "queries": queries}
+
+
+def argparse_hidden():
+    import argparse
+
+    return argparse.SUPPRESS
+
+
+def bench_env(database, folder):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="factcheck.benchmark.settings",
+        DJANGO_SECRET_KEY="benchmark-only-" + "b" * 40,
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,testserver",
+        DJANGO_STATIC_ROOT=str(folder / "static"),
+        DATABASE_URL=f"sqlite:///{database}",
+    )
+    return env
+
+
+def manage(env, *args):
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        env=env,
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode:
+        raise CommandError(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
+    return result.stdout
+
+
+def count_queries():
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from factcheck.models import Claim
+
+    size = Claim.objects.count()
+    claim, article = f"claim-{size // 2}", (size // 2) // 20
+    client = Client(headers={"X-Forwarded-Proto": "https"})
+    counts = {}
+    for name, path, conditional in ENDPOINTS[1:]:
+        if conditional:
+            continue
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path.format(claim=claim, article=article))
+        assert response.status_code == 200, (path, response.status_code)
+        counts[name] = len(queries)
+    return counts
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(port):
+    for _ in range(100):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise CommandError("gunicorn did not start")
+
+
+def fetch_etag(url):
+    request = urllib.request.Request(url, headers={"X-Forwarded-Proto": "https"})
+    with urllib.request.urlopen(request) as response:
+        return response.headers["ETag"]
+
+
+def wrk(url, headers, seconds, connections):
+    pin = ["taskset", "-c", "0"] if os.cpu_count() > 1 and shutil.which("taskset") else []
+    command = [*pin, "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50": to_ms(re.search(r"50%\s+([\d.]+\w+)", output).group(1)),
+        "p99": to_ms(re.search(r"99%\s+([\d.]+\w+)", output).group(1)),
+        "errors": int(errors.group(1)) if errors else 0,
+    }
+
+
+def to_ms(text):
+    number, unit = re.match(r"([\d.]+)(\w+)", text).groups()
+    return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[unit]
+
+
+def render_report(results, options):
+    lines = [
+        "# Benchmarks: the public pages against Django's ceiling",
+        "",
+        "Made by `make bench` (`manage.py bench`). gunicorn in production mode "
+        f"({options['workers']} sync workers) serves a synthetic SQLite database; wrk "
+        f"drives it with {options['connections']} connections, {options['rounds']} rounds of "
+        f"{options['seconds']} s per endpoint, alternating endpoints. Where the machine has "
+        "two cores, the server runs on one and wrk on the other. The ratio is each "
+        "endpoint's requests per second over the bare view's in the same run.",
+        "",
+        f"Machine: {platform.platform()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, {time.strftime('%Y-%m-%d')}.",
+        "",
+    ]
+    for size, result in results.items():
+        figures = result["figures"]
+        bare = median([r["rps"] for r in figures["bare view (ceiling)"]])
+        lines += [
+            f"## {size:,} claims",
+            "",
+            "| endpoint | req/s | p50 ms | p99 ms | ratio to bare | queries | errors |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for name, runs in figures.items():
+            rps = median([r["rps"] for r in runs])
+            lines.append(
+                f"| {name} | {rps:,.0f} | {median([r['p50'] for r in runs]):.2f} | "
+                f"{median([r['p99'] for r in runs]):.2f} | {rps / bare:.2f}× | "
+                f"{result['queries'].get(name, '—')} | {sum(r['errors'] for r in runs)} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def median(values):
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2]
