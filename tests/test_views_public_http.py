@@ -70,8 +70,8 @@ def build_site(reviewer, size):
 
 PAGES = {
     "home": (lambda article, claims: "/", 6),
-    "claim list": (lambda article, claims: "/claims/", 7),
-    "claim list filtered": (lambda article, claims: "/claims/?kind=prediction&q=Prediction", 7),
+    "claim list": (lambda article, claims: "/claims/", 5),
+    "claim list filtered": (lambda article, claims: "/claims/?kind=prediction&q=Prediction", 5),
     "article": (lambda article, claims: article.get_absolute_url(), 6),
     "claim": (lambda article, claims: claims[-1].get_absolute_url(), 5),
     "speaker": (lambda article, claims: claims[-1].speaker.get_absolute_url(), 6),

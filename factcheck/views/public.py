@@ -8,7 +8,7 @@ import json
 
 from django import forms
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Max
+from django.db.models import Count, F, Max, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -96,11 +96,16 @@ def home_fingerprint(request):
 @conditional_on(home_fingerprint)
 def home(request):
     articles = list(
-        Article.objects.annotate(claim_count=Count("claims")).order_by("-published_on", "title")
+        Article.objects.defer("text")
+        .annotate(claim_count=Count("claims"))
+        .order_by("-published_on", "title")[:HOME_ARTICLES]
     )
     counts = {}
     rows = (
-        Claim.objects.order_by().values_list("article_id", "kind", "status").annotate(n=Count("id"))
+        Claim.objects.filter(article__in=[article.pk for article in articles])
+        .order_by()
+        .values_list("article_id", "kind", "status")
+        .annotate(n=Count("id"))
     )
     for article_id, kind, status, n in rows:
         counts.setdefault(article_id, {})[(kind, status)] = n
@@ -157,11 +162,13 @@ class ClaimFilterForm(forms.Form):
     )
     status = forms.ChoiceField(choices=[("", "Any status"), *ALL_STATUS_CHOICES], required=False)
     kind = forms.ChoiceField(choices=[("", "Facts and predictions"), *Kind.choices], required=False)
-    speaker = forms.ModelChoiceField(
-        Person.objects.all(), to_field_name="slug", required=False, empty_label="Anyone"
+    # Text, not menus: a menu of every speaker or article stops working (and
+    # costs more than the page) long before 100,000 claims.
+    speaker = forms.CharField(
+        label="Speaker", required=False, max_length=200, help_text="A name, or part of one."
     )
-    article = forms.ModelChoiceField(
-        Article.objects.all(), to_field_name="slug", required=False, empty_label="Any article"
+    article = forms.CharField(
+        label="Article", required=False, max_length=300, help_text="A title, or part of one."
     )
     sort = forms.ChoiceField(
         label="Sort by",
@@ -174,9 +181,16 @@ class ClaimFilterForm(forms.Form):
         data = self.cleaned_data if self.is_bound else {}
         if data.get("q"):
             claims = claims.search(data["q"])
-        for name in ("status", "kind", "speaker", "article"):
+        for name in ("status", "kind"):
             if data.get(name):
                 claims = claims.filter(**{name: data[name]})
+        # A slug (as links from speaker and article pages carry) or part of a name.
+        if data.get("speaker"):
+            text = data["speaker"]
+            claims = claims.filter(Q(speaker__slug=text) | Q(speaker__name__icontains=text))
+        if data.get("article"):
+            text = data["article"]
+            claims = claims.filter(Q(article__slug=text) | Q(article__title__icontains=text))
         if data.get("sort") == "resolve_by":
             return claims.order_by(F("resolve_by").asc(nulls_last=True), "-public_updated_at", "id")
         return claims.order_by("-public_updated_at", "-id")
@@ -192,7 +206,8 @@ def claim_list_fingerprint(request):
 def claim_list(request):
     form = ClaimFilterForm(request.GET)
     form.is_valid()
-    claims = form.filter(Claim.objects.select_related("article", "speaker"))
+    # The article's full text is not shown in a list: leave it out of every row.
+    claims = form.filter(Claim.objects.select_related("article", "speaker").defer("article__text"))
     page = Paginator(claims, CLAIMS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -61,7 +61,7 @@ def reviewer_required(view):
 def review_queue(request):
     form = ClaimFilterForm(request.GET)
     form.is_valid()
-    claims = form.filter(Claim.objects.select_related("article", "speaker"))
+    claims = form.filter(Claim.objects.select_related("article", "speaker").defer("article__text"))
     today = timezone.localdate()
     sections = [
         ("unreviewed", "Awaiting first review", claims.awaiting_first_review()),
