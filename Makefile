@@ -42,8 +42,9 @@ run: $(INSTALLED)
 	$(PYTHON) manage.py createreviewer reviewer --staff --if-missing
 	@echo
 	@echo "Serving the site at http://$(HOST_PORT)/ (Ctrl-C stops it)."
-	@echo "Reviewers log in at http://$(HOST_PORT)/admin/ as “reviewer”, with the password"
+	@echo "Reviewers log in at http://$(HOST_PORT)/accounts/login/ as “reviewer”, with the password"
 	@echo "printed above the first time (make run prints it once, when it creates the account)."
+	@echo "Then: the review queue at /review/, the Django admin at /admin/."
 	@echo
 	$(PYTHON) manage.py runserver $(HOST_PORT)
 
