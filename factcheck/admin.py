@@ -124,32 +124,30 @@ class ClaimAdminForm(forms.ModelForm):
         return cleaned
 
 
-class StatusChangeInline(admin.TabularInline):
+class ViewOnlyInline(admin.TabularInline):
+    """Rows written only by the services: shown beside the claim, never edited."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class StatusChangeInline(ViewOnlyInline):
     model = StatusChange
     fields = ["changed_at", "from_status", "to_status", "rationale", "changed_by"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
-class CorrectionInline(admin.TabularInline):
+class CorrectionInline(ViewOnlyInline):
     model = Correction
     fields = ["made_at", "description", "made_by"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class SourceInline(admin.TabularInline):
