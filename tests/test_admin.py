@@ -260,3 +260,18 @@ def test_corrections_are_listed_and_view_only(admin_client, fact, reviewer):
     page = admin_client.get("/admin/factcheck/correction/").content.decode()
     assert "Revised the summary." in page
     assert admin_client.get("/admin/factcheck/correction/add/").status_code == 403
+
+
+def test_the_claim_page_in_the_admin_shows_its_timeline_read_only(admin_client, fact, reviewer):
+    from factcheck.services import change_claim_status
+
+    change_claim_status(
+        claim=fact,
+        to_status="in_review",
+        rationale="Looking into it.",
+        by=reviewer,
+        expected_version=1,
+    )
+    page = admin_client.get(f"/admin/factcheck/claim/{fact.pk}/change/").content.decode()
+    assert "Looking into it." in page
+    assert 'name="status_changes-0-rationale"' not in page  # shown, not editable
