@@ -25,7 +25,7 @@ class LatestStatusChangesFeed(Feed):
         return settings.FACTCHECK_ORGANISATION
 
     def items(self):
-        return StatusChange.objects.select_related("claim").order_by("-changed_at", "-id")[:50]
+        return StatusChange.objects.newest_first()[:50]
 
     def item_title(self, change):
         return f"{change.to_info.label}: {change.claim.statement}"

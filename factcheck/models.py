@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
-from django.db.models import Count, F, Max, Q
+from django.db.models import F, Q
 from django.db.models.functions import Length
 from django.urls import reverse
 from django.utils import timezone
@@ -97,11 +97,6 @@ class ClaimQuerySet(models.QuerySet):
         """Claims whose quote or statement contains ``text`` (case-insensitive)."""
         return self.filter(Q(quote__icontains=text) | Q(statement__icontains=text))
 
-    def status_counts(self):
-        """{(kind, status): number of claims}, in one query."""
-        rows = self.order_by().values_list("kind", "status").annotate(count=Count("id"))
-        return {(kind, status): count for kind, status, count in rows}
-
     def with_public_detail(self):
         """Everything a public claim page or export shows, in a fixed number of queries."""
         return self.select_related("article", "speaker").prefetch_related(
@@ -126,10 +121,6 @@ class ClaimQuerySet(models.QuerySet):
         by_others |= Q(pk__in=_edited_by_others(Source, "claim_id", user, since))
         by_others |= Q(pk__in=_edited_by_others(ReviewerNote, "claim_id", user, since))
         return self.filter(by_others)
-
-    def fingerprint(self):
-        """(count, latest public change) of these claims: what list ETags are made of."""
-        return self.order_by().aggregate(count=Count("id"), latest=Max("public_updated_at"))
 
 
 def _edited_by_others(model, claim_field, user, since):
@@ -283,6 +274,11 @@ class Claim(models.Model):
             raise ValidationError(errors)
 
 
+class StatusChangeQuerySet(models.QuerySet):
+    def newest_first(self):
+        return self.select_related("claim").order_by("-changed_at", "-id")
+
+
 class StatusChange(models.Model):
     """One step of a claim's public timeline. Append-only: written by
     services.change_claim_status and never edited."""
@@ -297,6 +293,8 @@ class StatusChange(models.Model):
     changed_at = models.DateTimeField(default=timezone.now)
     # The claim's version after this change; one change per version.
     claim_version = models.PositiveIntegerField()
+
+    objects = StatusChangeQuerySet.as_manager()
 
     class Meta:
         ordering = ["changed_at", "id"]

@@ -3,17 +3,17 @@ DEBUG off, behind a TLS proxy (requests say X-Forwarded-Proto: https)."""
 
 import os
 import re
-import socket
 import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.management import CommandError
 
+from factcheck.management.commands.bench import free_port, wait_for
 from factcheck.management.commands.loadtest import Session, run_mixed_load
 
 PASSWORD = "load-test-password-123"
@@ -22,12 +22,6 @@ PREDICTIONS = [
     "further-waves-of-migration-from-russia",
     "russia-destabilization-in-2022-2023",
 ]
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -78,13 +72,9 @@ def server(tmp_path_factory):
         stderr=subprocess.STDOUT,
     )
     base_url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                break
-        except OSError:
-            time.sleep(0.1)
-    else:
+    try:
+        wait_for(port)
+    except CommandError:
         process.kill()
         pytest.fail("gunicorn did not start: " + process.stdout.read().decode())
     yield {"url": base_url, "db": home / "db.sqlite3"}

@@ -5,6 +5,7 @@ conditional requests with 304 before rendering anything."""
 import csv
 import hashlib
 import json
+from collections import Counter
 
 from django import forms
 from django.core.paginator import Paginator
@@ -69,7 +70,7 @@ def is_fragment_request(request):
     return bool(request.htmx) and not request.htmx.history_restore_request
 
 
-def site_fingerprint():
+def site_fingerprint(request):
     """What every list-like page depends on: claims, articles and people, each
     counted and with its latest change (three small aggregate queries)."""
     parts = [
@@ -81,19 +82,11 @@ def site_fingerprint():
     return repr([(part["n"], part["at"]) for part in parts]), latest
 
 
-def absolute_url_maker(request):
-    return request.build_absolute_uri
-
-
 # --- Home -----------------------------------------------------------------------
 
 
-def home_fingerprint(request):
-    return site_fingerprint()
-
-
 @require_safe
-@conditional_on(home_fingerprint)
+@conditional_on(site_fingerprint)
 def home(request):
     articles = list(
         Article.objects.defer("text").order_by("-published_on", "title")[:HOME_ARTICLES]
@@ -110,9 +103,7 @@ def home(request):
     for article in articles:
         article.breakdown = status_breakdown(counts.get(article.pk, {}))
         article.claim_count = sum(counts.get(article.pk, {}).values())
-    latest_changes = StatusChange.objects.select_related("claim").order_by("-changed_at", "-id")[
-        :10
-    ]
+    latest_changes = StatusChange.objects.newest_first()[:10]
     return render(
         request,
         "factcheck/home.html",
@@ -126,7 +117,7 @@ def home(request):
 def article_fingerprint(request, slug):
     if not Article.objects.filter(slug=slug).exists():
         return None
-    return site_fingerprint()
+    return site_fingerprint(request)
 
 
 @require_safe
@@ -134,9 +125,7 @@ def article_fingerprint(request, slug):
 def article_detail(request, slug):
     article = get_object_or_404(Article, slug=slug)
     claims = list(article.claims.select_related("speaker"))
-    counts = {}
-    for claim in claims:
-        counts[(claim.kind, claim.status)] = counts.get((claim.kind, claim.status), 0) + 1
+    counts = Counter((claim.kind, claim.status) for claim in claims)
     return render(
         request,
         "factcheck/article_detail.html",
@@ -195,13 +184,9 @@ class ClaimFilterForm(forms.Form):
         return claims.order_by("-public_updated_at", "-id")
 
 
-def claim_list_fingerprint(request):
-    return site_fingerprint()
-
-
 @require_safe
 @vary_on_headers("HX-Request")
-@conditional_on(claim_list_fingerprint)
+@conditional_on(site_fingerprint)
 def claim_list(request):
     form = ClaimFilterForm(request.GET)
     form.is_valid()
@@ -243,7 +228,7 @@ def claim_detail(request, slug):
     claim = get_object_or_404(Claim.objects.with_public_detail(), slug=slug)
     before, quote, after = paragraph_around(claim.article.text, claim.quote_start, claim.quote_end)
     timeline = public_timeline(claim)
-    review = claim_review(claim, absolute_url_maker(request))
+    review = claim_review(claim, request.build_absolute_uri)
     last_change = next((e.change for e in reversed(timeline) if e.change), None)
     return render(
         request,
@@ -285,7 +270,7 @@ PREDICTION_OUTCOMES = [
 def person_fingerprint(request, slug):
     if not Person.objects.filter(slug=slug).exists():
         return None
-    return site_fingerprint()
+    return site_fingerprint(request)
 
 
 @require_safe
@@ -335,14 +320,10 @@ def methodology(request):
 # --- Exports --------------------------------------------------------------------
 
 
-def export_fingerprint(request):
-    return site_fingerprint()
-
-
 @require_safe
-@conditional_on(export_fingerprint)
+@conditional_on(site_fingerprint)
 def export_json(request):
-    absolute = absolute_url_maker(request)
+    absolute = request.build_absolute_uri
     claims = Claim.objects.with_public_detail()
     data = {
         "generated_at": timezone.now().isoformat(),
@@ -386,9 +367,9 @@ def spreadsheet_safe(value):
 
 
 @require_safe
-@conditional_on(export_fingerprint)
+@conditional_on(site_fingerprint)
 def export_csv(request):
-    absolute = absolute_url_maker(request)
+    absolute = request.build_absolute_uri
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="claims.csv"'
     writer = csv.DictWriter(response, fieldnames=CSV_COLUMNS)

@@ -191,14 +191,7 @@ def conflict(request, claim, panel, form):
     data = form.data.copy()
     data["version"] = str(current.version)
     both = []
-    for name in (
-        "statement",
-        "summary",
-        "condition",
-        "resolution_criteria",
-        "resolve_by",
-        "next_review_on",
-    ):
+    for name in services.EDITABLE_CLAIM_FIELDS:
         if name not in form.fields:
             continue
         try:
