@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Claim, Correction, ReviewerNote, Source, StatusChange
+from .pagecache import pages_changed
 from .statuses import STATUS_TABLE, status_info, statuses_for
 
 # "Leave this field as it is" (None would mean "clear it").
@@ -72,6 +73,7 @@ def _conditional_update(claim, expected_version, *, public, **values):
     if updated != 1:
         current_version = Claim.objects.filter(pk=claim.pk).values_list("version", flat=True).get()
         raise StaleClaimError(claim, expected_version, current_version)
+    pages_changed()  # an UPDATE sends no signal
     claim.refresh_from_db()
 
 
@@ -186,6 +188,7 @@ def _record_correction(claim, by, description):
 
 def _touch_public(claim):
     Claim.objects.filter(pk=claim.pk).update(public_updated_at=timezone.now())
+    pages_changed()  # an UPDATE sends no signal
 
 
 @transaction.atomic

@@ -6,6 +6,8 @@ DJANGO_ALLOWED_HOSTS  comma-separated host names (required unless debug is on).
 DJANGO_STATIC_ROOT    where collectstatic puts files (default: staticfiles/).
 DJANGO_TRUSTED_PROXY_COUNT  proxies in front that append to X-Forwarded-For (login throttling).
 DATABASE_URL          any dj-database-url URL; default: SQLite file db.sqlite3 in the project.
+DJANGO_CACHE_DIR      where the public pages are cached (default: .cache/pages/ in the project).
+CACHE_URL             redis://… to share that cache between machines instead.
 """
 
 import datetime
@@ -210,13 +212,24 @@ SILENCED_SYSTEM_CHECKS = [
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 
-# Shared cache for several app servers, e.g. CACHE_URL=redis://cache:6379/0
-# (needs the redis package); otherwise each process keeps its own.
+# The public pages are cached (factcheck.pagecache), and every app-server
+# process must see the same cache, or one process would keep serving a page
+# another had just changed: files on one machine; Redis
+# (CACHE_URL=redis://cache:6379/0, needs the redis package) across several.
 if os.environ.get("CACHE_URL"):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ["CACHE_URL"],
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("DJANGO_CACHE_DIR", BASE_DIR / ".cache/pages"),
+            # Each write lists the folder once it is this full, so keep it modest.
+            "OPTIONS": {"MAX_ENTRIES": 5000},
         }
     }
 

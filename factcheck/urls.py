@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from .feeds import ClaimChangesFeed, LatestStatusChangesFeed
+from .pagecache import public_page
 from .views import public, review
 
 public_patterns = [
@@ -10,10 +11,10 @@ public_patterns = [
     path("articles/<slug:slug>/", public.article_detail, name="article_detail"),
     path("claims/", public.claim_list, name="claim_list"),
     path("claims/<slug:slug>/", public.claim_detail, name="claim_detail"),
-    path("claims/<slug:slug>/feed/", ClaimChangesFeed(), name="claim_feed"),
+    path("claims/<slug:slug>/feed/", public_page()(ClaimChangesFeed()), name="claim_feed"),
     path("speakers/<slug:slug>/", public.person_detail, name="person_detail"),
     path("methodology/", public.methodology, name="methodology"),
-    path("feed/", LatestStatusChangesFeed(), name="status_changes_feed"),
+    path("feed/", public_page()(LatestStatusChangesFeed()), name="status_changes_feed"),
     path("exports/claims.json", public.export_json, name="export_json"),
     path("exports/claims.csv", public.export_csv, name="export_csv"),
 ]

@@ -4,8 +4,10 @@ import os
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 
 from factcheck.models import Article, Claim, Person
+from factcheck.pagecache import recent_pages
 from factcheck.reviewers import reviewers_group
 from factcheck.statuses import Kind
 
@@ -20,6 +22,14 @@ ARTICLE_TEXT = (
 )
 
 _sequence = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def empty_page_cache():
+    """Each test starts with no cached pages (its database rows are rolled back
+    without a signal, and their ids are reused)."""
+    cache.clear()
+    recent_pages.clear()
 
 
 @pytest.fixture

@@ -35,6 +35,7 @@ def server(tmp_path_factory):
         DJANGO_SECRET_KEY="production-test-" + "s" * 40,
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         DJANGO_STATIC_ROOT=str(home / "static"),
+        DJANGO_CACHE_DIR=str(home / "cache"),
         DATABASE_URL=f"sqlite:///{home / 'db.sqlite3'}",
     )
 
@@ -189,3 +190,22 @@ def test_mixed_load_has_no_errors_and_a_consistent_timeline(server):
     assert result["errors"] == 0 and result["locked"] == 0
     assert result["saved"] > 0 and result["reads"] > 0
     assert result["new_timeline_rows"] == result["saved"]
+
+
+def test_every_worker_shows_a_status_change_at_once(server):
+    """4 processes each keep cached pages; one saves, none may serve the old page."""
+    slug = "russians-may-settle-if-war-lasts-over-two-years"
+    reader = Session(server["url"])
+    for _ in range(12):  # enough fresh connections to reach every worker
+        status, page, _, _ = reader.request("GET", f"/claims/{slug}/")
+        assert status == 200
+    reviewer = Session(server["url"])
+    reviewer.log_in("loader", PASSWORD)
+    version, token, current = reviewer.review_form(slug)
+    to_status = "off_track" if current != "Off track" else "on_track"
+    rationale = f"Cache check from version {version}."
+    status, _, _, _ = reviewer.change_status(slug, version, token, to_status, rationale)
+    assert status == 302
+    for _ in range(12):
+        status, page, _, _ = reader.request("GET", f"/claims/{slug}/")
+        assert rationale in page

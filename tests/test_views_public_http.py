@@ -68,17 +68,18 @@ def build_site(reviewer, size):
     return article, claims
 
 
+# Queries on a cache miss; a hit runs none.
 PAGES = {
-    "home": (lambda article, claims: "/", 6),
-    "claim list": (lambda article, claims: "/claims/", 5),
-    "claim list filtered": (lambda article, claims: "/claims/?kind=prediction&q=Prediction", 5),
-    "article": (lambda article, claims: article.get_absolute_url(), 6),
-    "claim": (lambda article, claims: claims[-1].get_absolute_url(), 5),
-    "speaker": (lambda article, claims: claims[-1].speaker.get_absolute_url(), 6),
+    "home": (lambda article, claims: "/", 3),
+    "claim list": (lambda article, claims: "/claims/", 2),
+    "claim list filtered": (lambda article, claims: "/claims/?kind=prediction&q=Prediction", 2),
+    "article": (lambda article, claims: article.get_absolute_url(), 2),
+    "claim": (lambda article, claims: claims[-1].get_absolute_url(), 4),
+    "speaker": (lambda article, claims: claims[-1].speaker.get_absolute_url(), 2),
     "site feed": (lambda article, claims: "/feed/", 1),
     "claim feed": (lambda article, claims: f"{claims[-1].get_absolute_url()}feed/", 4),
-    "json export": (lambda article, claims: "/exports/claims.json", 7),
-    "csv export": (lambda article, claims: "/exports/claims.csv", 7),
+    "json export": (lambda article, claims: "/exports/claims.json", 4),
+    "csv export": (lambda article, claims: "/exports/claims.csv", 4),
 }
 
 
@@ -93,15 +94,20 @@ def test_query_count_does_not_grow_with_the_data(
     with django_assert_num_queries(queries):
         response = client.get(url)
     assert response.status_code == 200
+    with django_assert_num_queries(0):
+        again = client.get(url)
+    assert again.status_code == 200
+    assert again.content == response.content
+    assert again["ETag"] == response["ETag"]
 
 
 class TestConditionalRequests:
-    def test_claim_page_answers_304_from_one_query_without_rendering(
+    def test_claim_page_answers_304_without_a_query(
         self, client, prediction, django_assert_num_queries
     ):
         first = client.get(prediction.get_absolute_url())
         assert first["ETag"] and first["Last-Modified"]
-        with django_assert_num_queries(1):
+        with django_assert_num_queries(0):
             again = client.get(
                 prediction.get_absolute_url(), headers={"If-None-Match": first["ETag"]}
             )

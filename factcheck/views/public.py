@@ -1,23 +1,23 @@
 """Pages anyone can read. They carry nothing specific to the visitor (no CSRF
-token, no user menu), so one cached copy serves everyone, and they answer
-conditional requests with 304 before rendering anything."""
+token, no user menu), so one cached copy (``public_page``) serves everyone,
+and conditional requests get a 304 without a query."""
 
 import csv
-import hashlib
 import json
 from collections import Counter
+from urllib.parse import urlencode
 
 from django import forms
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, F, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from django.views.decorators.cache import cache_control
-from django.views.decorators.http import condition, require_safe
+from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from ..models import Article, Claim, Person, StatusChange
+from ..pagecache import is_fragment_request, public_page
 from ..publishing import (
     claim_record,
     claim_review,
@@ -34,59 +34,11 @@ CLAIMS_PER_PAGE = 20
 HOME_ARTICLES = 20  # the newest; every claim stays reachable from the claim list
 
 
-def conditional_on(fingerprint):
-    """ETag and Last-Modified from ``fingerprint(request, **kwargs)``, which returns
-    (key, last_modified), or None when there is nothing to show (no ETag, so the
-    view can answer 404). The ETag also tells a full page from an htmx fragment,
-    and today's date from yesterday's (pages flag predictions that fall due).
-    Browsers are told to revalidate every time, which costs them a 304."""
-
-    def cached_fingerprint(request, **kwargs):
-        if not hasattr(request, "_fingerprint"):
-            request._fingerprint = fingerprint(request, **kwargs)
-        return request._fingerprint
-
-    def etag(request, *args, **kwargs):
-        found = cached_fingerprint(request, **kwargs)
-        if found is None:
-            return None
-        variant = "fragment" if is_fragment_request(request) else "page"
-        key = f"{found[0]}|{variant}|{timezone.localdate().isoformat()}"
-        return hashlib.sha256(key.encode()).hexdigest()[:32]
-
-    def last_modified(request, *args, **kwargs):
-        found = cached_fingerprint(request, **kwargs)
-        return found[1] if found else None
-
-    def decorator(view):
-        view = condition(etag_func=etag, last_modified_func=last_modified)(view)
-        return cache_control(no_cache=True)(view)
-
-    return decorator
-
-
-def is_fragment_request(request):
-    # htmx's history restore (on a cache miss) needs the whole page back.
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
-def site_fingerprint(request):
-    """What every list-like page depends on: claims, articles and people, each
-    counted and with its latest change (three small aggregate queries)."""
-    parts = [
-        Claim.objects.order_by().aggregate(n=Count("id"), at=Max("public_updated_at")),
-        Article.objects.order_by().aggregate(n=Count("id"), at=Max("updated_at")),
-        Person.objects.order_by().aggregate(n=Count("id"), at=Max("updated_at")),
-    ]
-    latest = max((part["at"] for part in parts if part["at"]), default=None)
-    return repr([(part["n"], part["at"]) for part in parts]), latest
-
-
 # --- Home -----------------------------------------------------------------------
 
 
 @require_safe
-@conditional_on(site_fingerprint)
+@public_page()
 def home(request):
     articles = list(
         Article.objects.defer("text").order_by("-published_on", "title")[:HOME_ARTICLES]
@@ -114,14 +66,8 @@ def home(request):
 # --- Articles -------------------------------------------------------------------
 
 
-def article_fingerprint(request, slug):
-    if not Article.objects.filter(slug=slug).exists():
-        return None
-    return site_fingerprint(request)
-
-
 @require_safe
-@conditional_on(article_fingerprint)
+@public_page()
 def article_detail(request, slug):
     article = get_object_or_404(Article, slug=slug)
     claims = list(article.claims.select_related("speaker"))
@@ -185,45 +131,32 @@ class ClaimFilterForm(forms.Form):
 
 
 @require_safe
+@public_page(params=[*ClaimFilterForm.base_fields, "page"])
 @vary_on_headers("HX-Request")
-@conditional_on(site_fingerprint)
 def claim_list(request):
     form = ClaimFilterForm(request.GET)
     form.is_valid()
     # The article's full text is not shown in a list: leave it out of every row.
     claims = form.filter(Claim.objects.select_related("article", "speaker").defer("article__text"))
     page = Paginator(claims, CLAIMS_PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    # Only the filters go into the page links: the cached page is shared by
+    # everyone whose filters match, whatever else their URL carried.
+    query = urlencode([(name, form.data[name]) for name in form.fields if form.data.get(name)])
     template = "factcheck/claim_list.html"
     if is_fragment_request(request):
         template += "#claim-results"
     return render(
         request,
         template,
-        {"form": form, "page": page, "query": query.urlencode(), "today": timezone.localdate()},
+        {"form": form, "page": page, "query": query, "today": timezone.localdate()},
     )
 
 
 # --- Claim page -----------------------------------------------------------------
 
 
-def claim_fingerprint(request, slug):
-    # The claim page also shows its article and speaker, which change on their own.
-    row = (
-        Claim.objects.filter(slug=slug)
-        .values_list(
-            "pk", "version", "public_updated_at", "article__updated_at", "speaker__updated_at"
-        )
-        .first()
-    )
-    if row is None:
-        return None
-    return f"claim:{row!r}", max(at for at in row[2:] if at)
-
-
 @require_safe
-@conditional_on(claim_fingerprint)
+@public_page()
 def claim_detail(request, slug):
     claim = get_object_or_404(Claim.objects.with_public_detail(), slug=slug)
     before, quote, after = paragraph_around(claim.article.text, claim.quote_start, claim.quote_end)
@@ -267,14 +200,8 @@ PREDICTION_OUTCOMES = [
 ]
 
 
-def person_fingerprint(request, slug):
-    if not Person.objects.filter(slug=slug).exists():
-        return None
-    return site_fingerprint(request)
-
-
 @require_safe
-@conditional_on(person_fingerprint)
+@public_page()
 def person_detail(request, slug):
     person = get_object_or_404(Person, slug=slug)
     claims = list(
@@ -306,6 +233,7 @@ def person_detail(request, slug):
 
 
 @require_safe
+@public_page()
 def methodology(request):
     return render(
         request,
@@ -321,7 +249,7 @@ def methodology(request):
 
 
 @require_safe
-@conditional_on(site_fingerprint)
+@public_page()
 def export_json(request):
     absolute = request.build_absolute_uri
     claims = Claim.objects.with_public_detail()
@@ -367,7 +295,7 @@ def spreadsheet_safe(value):
 
 
 @require_safe
-@conditional_on(site_fingerprint)
+@public_page()
 def export_csv(request):
     absolute = request.build_absolute_uri
     response = HttpResponse(content_type="text/csv; charset=utf-8")

@@ -25,9 +25,10 @@ from django.views.decorators.vary import vary_on_headers
 from .. import services
 from ..forms import ClaimFieldsForm, NoteForm, SourceEditForm, SourceForm, StatusChangeForm
 from ..models import Claim, ReviewerNote, Source
+from ..pagecache import is_fragment_request
 from ..publishing import paragraph_around, public_timeline
 from ..statuses import status_info
-from .public import ClaimFilterForm, is_fragment_request
+from .public import ClaimFilterForm
 
 QUEUE_SECTION_LIMIT = 50
 RECENT_CHANGES_WINDOW = datetime.timedelta(days=14)

@@ -1,0 +1,206 @@
+"""One cache of the public pages, shared by every app-server process.
+
+Pages are stored under the site's current *generation*: a token replaced by
+every write a reader could see (model save/delete signals, and the services'
+conditional UPDATEs, which send none). So a change is visible at once, while a
+hit, or a conditional request answered 304, runs no query and renders nothing:
+it costs a read of the generation, then the page (its ETag beside it) from
+this process's memory, or failing that from the shared cache.
+
+Django's cache middleware cannot do this: its keys have no generation, so a
+change would wait for the timeout, and it would rewrite our Cache-Control.
+"""
+
+import functools
+import hashlib
+import secrets
+import threading
+from collections import OrderedDict
+from functools import wraps
+from pathlib import Path
+from typing import NamedTuple
+from urllib.parse import urlencode
+
+import django
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date, quote_etag
+
+GENERATION_KEY = "pages:generation"
+# Old generations' pages are never read again; they go when they expire or are
+# culled. An hour also bounds how long an edit made outside Django stays unseen.
+PAGE_TIMEOUT = 60 * 60
+
+
+# Pages each process also keeps in memory (at most some tens of kilobytes each).
+PAGES_IN_MEMORY = 256
+
+
+class Generation(NamedTuple):
+    token: str
+    started_at: float  # a Unix time: nothing shown has changed since
+
+
+class CachedPage(NamedTuple):
+    etag: str
+    last_modified: int
+    content: bytes
+    headers: dict  # as the view set them, plus ETag, Last-Modified, Cache-Control
+
+
+class RecentPages:
+    """The pages this process served last. Their keys hold the generation, so a
+    copy here is never stale, only unused; it saves reading and unpickling."""
+
+    def __init__(self, size):
+        self.size = size
+        self.pages = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            page = self.pages.get(key)
+            if page is not None:
+                self.pages.move_to_end(key)
+            return page
+
+    def put(self, key, page):
+        with self.lock:
+            self.pages[key] = page
+            self.pages.move_to_end(key)
+            while len(self.pages) > self.size:
+                self.pages.popitem(last=False)
+
+    def clear(self):
+        with self.lock:
+            self.pages.clear()
+
+
+recent_pages = RecentPages(PAGES_IN_MEMORY)
+
+
+def current_generation():
+    found = cache.get(GENERATION_KEY)
+    if found is None:
+        # First request after a start or a cache clear; add() lets one process win.
+        cache.add(GENERATION_KEY, _new_generation(), None)
+        found = cache.get(GENERATION_KEY) or _new_generation()
+    return found
+
+
+def _new_generation():
+    return Generation(secrets.token_hex(8), timezone.now().timestamp())
+
+
+def _start_generation():
+    cache.set(GENERATION_KEY, _new_generation(), None)
+
+
+def pages_changed():
+    """Call after any write the public can see: every cached page is dropped."""
+    _start_generation()
+    # A reader between now and the commit may store the old page under the new
+    # generation; starting another once the data is committed drops it again.
+    transaction.on_commit(_start_generation)
+
+
+def is_fragment_request(request):
+    # htmx's history restore (on a cache miss) needs the whole page back.
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def public_page(*, params=()):
+    """Serve the decorated view from the shared cache, with an ETag and
+    Last-Modified, answering conditional requests with 304.
+
+    ``params`` are the query parameters the view reads; any others (tracking
+    tags, junk) share the same cached page instead of making new ones. The key
+    also holds today's date (pages flag predictions that fall due) and whether
+    htmx asked for a fragment. Only 200 responses are stored. Browsers are told
+    to revalidate each time, which costs them a 304.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def cached_view(request, *args, **kwargs):
+            generation = current_generation()
+            key = _page_key(request, generation, params)
+            page = recent_pages.get(key) or cache.get(key)
+            if page is None:
+                response = view(request, *args, **kwargs)
+                if response.status_code != 200 or response.streaming or response.cookies:
+                    return response
+                page = _to_cache(response, key, generation)
+                cache.set(key, page, PAGE_TIMEOUT)
+            recent_pages.put(key, page)
+            return _respond(request, page)
+
+        return cached_view
+
+    return decorator
+
+
+def _page_key(request, generation, params):
+    query = urlencode(sorted((name, request.GET[name]) for name in params if name in request.GET))
+    variant = "fragment" if is_fragment_request(request) else "page"
+    day = timezone.localdate().isoformat()
+    what = f"{release()}:{generation.token}:{day}:{variant}:{request.path}?{query}"
+    # Short keys are quicker to check and to file; the ETag is the same digest.
+    return "page:" + hashlib.sha256(what.encode()).hexdigest()[:32]
+
+
+@functools.cache
+def release():
+    """A digest of the code, templates and static manifest this process serves,
+    so pages rendered before a deploy (old markup, old asset names) are not
+    served after it. The same on every machine running the same release."""
+    digest = hashlib.sha256(django.get_version().encode())
+    base = Path(settings.BASE_DIR)
+    files = [
+        *sorted((base / "factcheck").rglob("*.py")),
+        *sorted((base / "templates").rglob("*.html")),
+        Path(settings.STATIC_ROOT) / "staticfiles.json",
+    ]
+    for path in files:
+        if path.is_file():
+            digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _to_cache(response, key, generation):
+    etag = quote_etag(key.removeprefix("page:"))
+    # Whether a prediction is overdue changes at midnight even if nothing is saved.
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    last_modified = int(max(generation.started_at, midnight.timestamp()))
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(last_modified)
+    patch_cache_control(response, no_cache=True)
+    return CachedPage(etag, last_modified, response.content, dict(response.headers))
+
+
+def _respond(request, page):
+    response = HttpResponse(page.content, headers=page.headers)
+    if "If-None-Match" in request.headers or "If-Modified-Since" in request.headers:
+        return get_conditional_response(
+            request, etag=page.etag, last_modified=page.last_modified, response=response
+        )
+    return response
+
+
+def _saved_or_deleted(sender, **kwargs):
+    pages_changed()
+
+
+def connect_signals():
+    """Every model shown on a public page drops the cache when saved or deleted."""
+    from .models import Article, Claim, Correction, Person, Source, StatusChange
+
+    for model in (Article, Person, Claim, StatusChange, Source, Correction):
+        uid = f"pagecache-{model._meta.label}"
+        post_save.connect(_saved_or_deleted, sender=model, dispatch_uid=uid + "-save")
+        post_delete.connect(_saved_or_deleted, sender=model, dispatch_uid=uid + "-delete")

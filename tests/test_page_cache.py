@@ -1,0 +1,118 @@
+"""The shared cache of public pages: a change is visible at once, everywhere."""
+
+import pytest
+from django.db import transaction
+
+from factcheck import pagecache
+from factcheck.services import add_source, change_claim_status, edit_claim
+
+pytestmark = pytest.mark.django_db
+
+
+def move_to_pending(claim, reviewer):
+    change_claim_status(
+        claim=claim,
+        to_status="pending",
+        rationale="Waiting for the 2025 figures.",
+        by=reviewer,
+        expected_version=claim.version,
+    )
+
+
+def test_a_status_change_shows_at_once_on_every_page_that_shows_the_claim(
+    client, prediction, reviewer
+):
+    urls = [
+        "/",
+        "/claims/",
+        "/claims/?kind=prediction",
+        prediction.get_absolute_url(),
+        prediction.article.get_absolute_url(),
+        prediction.speaker.get_absolute_url(),
+        "/feed/",
+        f"{prediction.get_absolute_url()}feed/",
+        "/exports/claims.json",
+    ]
+    before = {url: client.get(url).content.decode() for url in urls}
+    assert "Waiting for the 2025 figures." not in before["/feed/"]
+    move_to_pending(prediction, reviewer)
+    for url in urls:
+        after = client.get(url).content.decode()
+        assert after != before[url], url
+    assert "Waiting for the 2025 figures." in client.get("/feed/").content.decode()
+    assert "Pending" in client.get(prediction.get_absolute_url()).content.decode()
+
+
+def test_an_edit_and_a_new_source_show_at_once(client, prediction, reviewer):
+    url = prediction.get_absolute_url()
+    client.get(url)
+    edit_claim(
+        claim=prediction,
+        changes={"statement": "Permits will double by the end of 2025."},
+        by=reviewer,
+        expected_version=prediction.version,
+    )
+    assert "Permits will double by the end of 2025." in client.get(url).content.decode()
+    add_source(
+        claim=prediction,
+        by=reviewer,
+        title="Migration service annual report",
+        stance="supports",
+        url="https://example.com/report",
+    )
+    assert "Migration service annual report" in client.get(url).content.decode()
+
+
+def test_a_repeat_visit_is_served_without_a_query(client, prediction, django_assert_num_queries):
+    first = client.get(prediction.get_absolute_url())
+    with django_assert_num_queries(0):
+        again = client.get(prediction.get_absolute_url())
+    assert again.content == first.content
+
+
+def test_other_query_parameters_share_the_page_and_stay_out_of_its_links(
+    client, fact, prediction, django_assert_num_queries
+):
+    first = client.get("/claims/?kind=fact&utm_source=newsletter")
+    assert "utm_source" not in first.content.decode()
+    with django_assert_num_queries(0):
+        again = client.get("/claims/?utm_campaign=x&kind=fact")
+    assert again.content == first.content
+    # A parameter the list does read is a different page.
+    predictions = client.get("/claims/?kind=prediction").content.decode()
+    assert prediction.statement in predictions and fact.statement not in predictions
+
+
+def test_missing_pages_are_not_cached(client, django_assert_num_queries, article):
+    assert client.get("/claims/not-yet/").status_code == 404
+    with django_assert_num_queries(1):
+        assert client.get("/claims/not-yet/").status_code == 404
+
+
+def test_pages_from_an_earlier_release_are_not_reused(
+    client, prediction, monkeypatch, django_assert_num_queries
+):
+    first = client.get(prediction.get_absolute_url())
+    monkeypatch.setattr(pagecache, "release", lambda: "next-release")
+    again = client.get(prediction.get_absolute_url(), headers={"If-None-Match": first["ETag"]})
+    assert again.status_code == 200 and again["ETag"] != first["ETag"]
+
+
+def test_a_commit_starts_another_generation(
+    prediction, reviewer, django_capture_on_commit_callbacks
+):
+    """A reader between a write and its commit may cache what it read (the old
+    page) under the write's generation; the commit must leave that page unused."""
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        move_to_pending(prediction, reviewer)
+        during = pagecache.current_generation()
+    assert pagecache.current_generation() != during
+
+
+def test_a_page_is_rebuilt_when_the_cache_was_emptied(client, prediction, reviewer):
+    from django.core.cache import cache
+
+    first = client.get(prediction.get_absolute_url())
+    cache.clear()  # a restart of the cache server, or its files removed
+    again = client.get(prediction.get_absolute_url(), headers={"If-None-Match": first["ETag"]})
+    assert again.status_code == 200 and again.content == first.content
