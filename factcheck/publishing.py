@@ -103,15 +103,22 @@ class TimelineEntry:
 def public_timeline(claim):
     """Status changes and corrections, oldest first (uses prefetched rows)."""
     entries = [
-        TimelineEntry(change.changed_at, change=change) for change in claim.status_changes.all()
+        TimelineEntry(c.changed_at, change=c) for c in in_order(claim.status_changes, "changed_at")
     ]
-    entries += [TimelineEntry(c.made_at, correction=c) for c in claim.corrections.all()]
-    return sorted(entries, key=lambda entry: entry.at)
+    entries += [
+        TimelineEntry(c.made_at, correction=c) for c in in_order(claim.corrections, "made_at")
+    ]
+    return sorted(entries, key=lambda entry: entry.at)  # stable: changes first on a tie
+
+
+def in_order(related, date_field):
+    """A claim's related rows oldest first, however they were fetched."""
+    return sorted(related.all(), key=lambda row: (getattr(row, date_field), row.pk))
 
 
 def verdict_dates(claim):
     """When the claim's review was first published and last changed (or None)."""
-    changes = list(claim.status_changes.all())
+    changes = in_order(claim.status_changes, "changed_at")
     verdicts = [c for c in changes if STATUS_TABLE[(claim.kind, c.to_status)].has_verdict]
     if not verdicts:
         return None, None
@@ -219,7 +226,7 @@ def claim_record(claim, absolute):
             "stance": source.stance,
             "note": source.note,
         }
-        for source in claim.sources.all()
+        for source in in_order(claim.sources, "added_at")
         if not source.is_removed
     ]
     review = claim_review(claim, absolute)
