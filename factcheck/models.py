@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import models
+from django.db import connections, models
 from django.db.models import F, Prefetch, Q
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
 from django.urls import reverse
 from django.utils import timezone
@@ -47,6 +48,8 @@ class Article(models.Model):
 
     class Meta:
         ordering = ["-published_on", "title"]
+        # The home page lists the newest articles.
+        indexes = [models.Index(fields=["-published_on", "title"], name="article_newest_idx")]
         constraints = [http_url_constraint("url", "article_url_is_http", allow_blank=True)]
 
     def __str__(self):
@@ -92,9 +95,17 @@ class Person(models.Model):
         return reverse("factcheck:person_detail", kwargs={"slug": self.slug})
 
 
+CLAIM_SEARCH_SQL = "SELECT rowid FROM factcheck_claim_search WHERE factcheck_claim_search MATCH %s"
+
+
 class ClaimQuerySet(models.QuerySet):
     def search(self, text):
-        """Claims whose quote or statement contains ``text`` (case-insensitive)."""
+        """Claims whose quote or statement contains ``text`` (case-insensitive),
+        through the trigram indexes of migration 0005 (PostgreSQL's serve this
+        query as it is; SQLite's is a full-text table, which needs 3 characters)."""
+        if connections[self.db].vendor == "sqlite" and len(text) >= 3:
+            phrase = '"' + text.replace('"', '""') + '"'
+            return self.filter(id__in=RawSQL(CLAIM_SEARCH_SQL, [phrase]))
         return self.filter(Q(quote__icontains=text) | Q(statement__icontains=text))
 
     def with_public_detail(self):
@@ -189,12 +200,18 @@ class Claim(models.Model):
     class Meta:
         ordering = ["article_id", "quote_start", "id"]
         indexes = [
-            models.Index(fields=["status"], name="claim_status_idx"),
+            # The claim list, filtered by status or by kind, in its default order.
+            models.Index(
+                fields=["status", "-public_updated_at", "-id"], name="claim_status_recent_idx"
+            ),
+            models.Index(
+                fields=["kind", "-public_updated_at", "-id"], name="claim_kind_recent_idx"
+            ),
             models.Index(fields=["kind", "status"], name="claim_kind_status_idx"),
             models.Index(fields=["resolve_by"], name="claim_resolve_by_idx"),
             models.Index(fields=["next_review_on"], name="claim_next_review_idx"),
             models.Index(fields=["-updated_at"], name="claim_updated_idx"),
-            # The claim list's default order, and every list's ETag (latest change).
+            # The claim list's default order.
             models.Index(fields=["-public_updated_at", "-id"], name="claim_public_updated_idx"),
             models.Index(fields=["article", "quote_start"], name="claim_article_position_idx"),
         ]
