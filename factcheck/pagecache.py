@@ -26,7 +26,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, quote_etag
@@ -129,13 +129,17 @@ def public_page(*, params=()):
         @wraps(view)
         def cached_view(request, *args, **kwargs):
             generation = current_generation()
-            key = _page_key(request, generation, params)
-            page = recent_pages.get(key) or cache.get(key)
+            key = _page_key(request, f"{generation.token}:{_query(request, params)}")
+            page = _cached(key)
             if page is None:
                 response = view(request, *args, **kwargs)
-                if response.status_code != 200 or response.streaming or response.cookies:
+                # A page from cached_by_revision keeps its ETag: unchanged content,
+                # unchanged ETag, even though the generation moved on.
+                page = getattr(response, "cached_page", None) or _to_cache(
+                    response, key, generation
+                )
+                if page is None:
                     return response
-                page = _to_cache(response, key, generation)
                 cache.set(key, page, PAGE_TIMEOUT)
             recent_pages.put(key, page)
             return _respond(request, page)
@@ -145,11 +149,55 @@ def public_page(*, params=()):
     return decorator
 
 
-def _page_key(request, generation, params):
-    query = urlencode(sorted((name, request.GET[name]) for name in params if name in request.GET))
+def cached_by_revision(revision):
+    """A second level under ``public_page`` for pages about one record, for when
+    the generation has moved on because *something else* changed.
+
+    ``revision(request, **kwargs)`` is one small query returning what the page's
+    content depends on (say the claim's version and its article's last edit),
+    or None when there is no such record, which is a 404. The
+    page is stored under that revision, so it is rendered again only when its
+    own record changes.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def revision_cached_view(request, *args, **kwargs):
+            found = revision(request, *args, **kwargs)
+            if found is None:
+                raise Http404
+            key = _page_key(request, f"revision:{found}")
+            page = _cached(key)
+            if page is None:
+                response = view(request, *args, **kwargs)
+                page = _to_cache(response, key, current_generation())
+                if page is None:
+                    return response
+                cache.set(key, page, PAGE_TIMEOUT)
+            recent_pages.put(key, page)
+            response = _respond(request, page)
+            response.cached_page = page
+            return response
+
+        # Itself, since functools.wraps copies attributes onto outer wrappers.
+        revision_cached_view.cached_by_revision = revision_cached_view
+        return revision_cached_view
+
+    return decorator
+
+
+def _cached(key):
+    return recent_pages.get(key) or cache.get(key)
+
+
+def _query(request, params):
+    return urlencode(sorted((name, request.GET[name]) for name in params if name in request.GET))
+
+
+def _page_key(request, state):
     variant = "fragment" if is_fragment_request(request) else "page"
     day = timezone.localdate().isoformat()
-    what = f"{release()}:{generation.token}:{day}:{variant}:{request.path}?{query}"
+    what = f"{release()}:{state}:{day}:{variant}:{request.path}"
     # Short keys are quicker to check and to file; the ETag is the same digest.
     return "page:" + hashlib.sha256(what.encode()).hexdigest()[:32]
 
@@ -173,6 +221,9 @@ def release():
 
 
 def _to_cache(response, key, generation):
+    """The page to store, or None for a response that must not be shared."""
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return None
     etag = quote_etag(key.removeprefix("page:"))
     # Whether a prediction is overdue changes at midnight even if nothing is saved.
     midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)

@@ -109,10 +109,31 @@ def test_a_commit_starts_another_generation(
     assert pagecache.current_generation() != during
 
 
-def test_a_page_is_rebuilt_when_the_cache_was_emptied(client, prediction, reviewer):
+def test_pages_are_rebuilt_when_the_cache_was_emptied(client, prediction):
     from django.core.cache import cache
 
-    first = client.get(prediction.get_absolute_url())
+    home, claim = client.get("/"), client.get(prediction.get_absolute_url())
     cache.clear()  # a restart of the cache server, or its files removed
-    again = client.get(prediction.get_absolute_url(), headers={"If-None-Match": first["ETag"]})
-    assert again.status_code == 200 and again.content == first.content
+    pagecache.recent_pages.clear()  # and of the app server
+    again = client.get("/", headers={"If-None-Match": home["ETag"]})
+    assert again.status_code == 200 and again.content == home.content
+    # A claim page's ETag comes from the claim's own revision: still valid.
+    again = client.get(prediction.get_absolute_url(), headers={"If-None-Match": claim["ETag"]})
+    assert again.status_code == 304
+
+
+def test_a_claim_page_outlives_changes_to_other_claims(
+    client, prediction, fact, reviewer, django_assert_num_queries
+):
+    first = client.get(prediction.get_absolute_url())
+    change_claim_status(  # the site's generation moves on
+        claim=fact, to_status="in_review", rationale="R.", by=reviewer, expected_version=1
+    )
+    with django_assert_num_queries(1):  # its revision; nothing is rendered
+        again = client.get(prediction.get_absolute_url(), headers={"If-None-Match": first["ETag"]})
+    assert again.status_code == 304
+    move_to_pending(prediction, reviewer)
+    changed = client.get(prediction.get_absolute_url(), headers={"If-None-Match": first["ETag"]})
+    assert (
+        changed.status_code == 200 and "Waiting for the 2025 figures." in changed.content.decode()
+    )

@@ -182,8 +182,8 @@ def test_mixed_load_has_no_errors_and_a_consistent_timeline(server):
         base_url=server["url"],
         username="loader",
         password=PASSWORD,
-        readers=4,
-        writers=4,
+        clients=8,
+        write_share=0.3,  # more than in life, to make conflicts likely in 5 s
         seconds=5,
         claims=PREDICTIONS,
     )

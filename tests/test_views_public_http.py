@@ -74,7 +74,8 @@ PAGES = {
     "claim list": (lambda article, claims: "/claims/", 2),
     "claim list filtered": (lambda article, claims: "/claims/?kind=prediction&q=Prediction", 2),
     "article": (lambda article, claims: article.get_absolute_url(), 2),
-    "claim": (lambda article, claims: claims[-1].get_absolute_url(), 4),
+    # Its revision (claim_revision), then the page itself.
+    "claim": (lambda article, claims: claims[-1].get_absolute_url(), 5),
     "speaker": (lambda article, claims: claims[-1].speaker.get_absolute_url(), 2),
     "site feed": (lambda article, claims: "/feed/", 1),
     "claim feed": (lambda article, claims: f"{claims[-1].get_absolute_url()}feed/", 4),

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from ..models import Article, Claim, Person, StatusChange
-from ..pagecache import is_fragment_request, public_page
+from ..pagecache import cached_by_revision, is_fragment_request, public_page
 from ..publishing import (
     claim_record,
     claim_review,
@@ -156,8 +156,23 @@ def claim_list(request):
 # --- Claim page -----------------------------------------------------------------
 
 
+def claim_revision(request, slug):
+    """What a claim page shows changes only with these: the claim's version and
+    public edit time (status, fields, sources, corrections) and its article's
+    and speaker's last edits."""
+    row = (
+        Claim.objects.filter(slug=slug)
+        .values_list(
+            "pk", "version", "public_updated_at", "article__updated_at", "speaker__updated_at"
+        )
+        .first()
+    )
+    return None if row is None else repr(row)
+
+
 @require_safe
 @public_page()
+@cached_by_revision(claim_revision)
 def claim_detail(request, slug):
     claim = get_object_or_404(Claim.objects.with_public_detail(), slug=slug)
     before, quote, after = paragraph_around(claim.article.text, claim.quote_start, claim.quote_end)

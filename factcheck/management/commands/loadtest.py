@@ -118,17 +118,23 @@ def percentile(values, fraction):
 
 class Command(BaseCommand):
     help = (
-        "Mixed load against a running server: readers fetch public pages while "
-        "reviewers change prediction statuses. Reports throughput, latency, conflicts "
-        "and errors, and checks the timeline gained one row per successful change."
+        "Mixed load against a running server: each client reads public pages and, "
+        "for a share of its requests, changes a prediction's status as a logged-in "
+        "reviewer. Reports throughput, latency, conflicts and errors, and checks the "
+        "timeline gained one row per successful change."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--base-url", default="http://127.0.0.1:8000")
         parser.add_argument("--username", required=True)
         parser.add_argument("--password", required=True)
-        parser.add_argument("--readers", type=int, default=8)
-        parser.add_argument("--writers", type=int, default=8)
+        parser.add_argument("--clients", type=int, default=16)
+        parser.add_argument(
+            "--write-share",
+            type=float,
+            default=0.05,
+            help="Share of requests that are status changes (default 0.05: 95%% reads).",
+        )
         parser.add_argument("--seconds", type=float, default=20)
         parser.add_argument(
             "--claims", nargs="+", required=True, help="Slugs of predictions to write to."
@@ -143,8 +149,8 @@ class Command(BaseCommand):
                     "base_url",
                     "username",
                     "password",
-                    "readers",
-                    "writers",
+                    "clients",
+                    "write_share",
                     "seconds",
                     "claims",
                 )
@@ -159,7 +165,10 @@ class Command(BaseCommand):
             raise CommandError("The load produced errors or an inconsistent timeline.")
 
 
-def run_mixed_load(*, base_url, username, password, readers, writers, seconds, claims):
+def run_mixed_load(*, base_url, username, password, clients, write_share, seconds, claims):
+    """``clients`` threads, each a reader (no cookies) who is also a logged-in
+    reviewer: every request is a status change with probability ``write_share``
+    (the review page, then the save), otherwise a public page."""
     probe = Session(base_url)
     read_paths = ["/", "/claims/", "/claims/?kind=prediction", "/methodology/"] + [
         f"/claims/{slug}/" for slug in claims
@@ -167,6 +176,11 @@ def run_mixed_load(*, base_url, username, password, readers, writers, seconds, c
     before = timeline_rows(probe)
     lock = threading.Lock()
     outcome = {"reads": [], "writes": [], "saved": 0, "conflicts": 0, "errors": 0, "locked": 0}
+    reviewers = []
+    for _ in range(clients):
+        reviewer = Session(base_url)
+        reviewer.log_in(username, password)
+        reviewers.append(reviewer)
     deadline = time.monotonic() + seconds
 
     def record(kind, status, text, elapsed):
@@ -177,31 +191,34 @@ def run_mixed_load(*, base_url, username, password, readers, writers, seconds, c
             if "database is locked" in text:
                 outcome["locked"] += 1
 
-    def reader():
-        session = Session(base_url)
-        while time.monotonic() < deadline:
-            status, text, elapsed, _ = session.request("GET", random.choice(read_paths))
-            record("reads", status, text, elapsed)
+    def read(reader):
+        status, text, elapsed, _ = reader.request("GET", random.choice(read_paths))
+        record("reads", status, text, elapsed)
 
-    def writer(number):
-        session = Session(base_url)
-        session.log_in(username, password)
-        while time.monotonic() < deadline:
-            slug = random.choice(claims)
-            version, token, label = session.review_form(slug)
-            to_status = WRITER_STATUSES.get(label, "pending")
-            status, text, elapsed, _ = session.change_status(
-                slug, version, token, to_status, f"Load test writer {number}."
-            )
-            record("writes", status, text, elapsed)
-            with lock:
-                if status == 302:
-                    outcome["saved"] += 1
-                elif status == 409:
-                    outcome["conflicts"] += 1
+    def write(reviewer, number):
+        slug = random.choice(claims)
+        started = time.perf_counter()
+        version, token, label = reviewer.review_form(slug)
+        to_status = WRITER_STATUSES.get(label, "pending")
+        status, text, _, _ = reviewer.change_status(
+            slug, version, token, to_status, f"Load test client {number}."
+        )
+        record("writes", status, text, time.perf_counter() - started)
+        with lock:
+            if status == 302:
+                outcome["saved"] += 1
+            elif status == 409:
+                outcome["conflicts"] += 1
 
-    threads = [threading.Thread(target=reader) for _ in range(readers)]
-    threads += [threading.Thread(target=writer, args=(n,)) for n in range(writers)]
+    def client(number):
+        reader, reviewer = Session(base_url), reviewers[number]
+        while time.monotonic() < deadline:
+            if random.random() < write_share:
+                write(reviewer, number)
+            else:
+                read(reader)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
     started = time.monotonic()
     for thread in threads:
         thread.start()
@@ -217,8 +234,8 @@ def run_mixed_load(*, base_url, username, password, readers, writers, seconds, c
     reads, writes = outcome["reads"], outcome["writes"]
     return {
         "seconds": round(duration, 1),
-        "readers": readers,
-        "writers": writers,
+        "clients": clients,
+        "write_share": write_share,
         "reads": len(reads),
         "reads_per_second": round(len(reads) / duration, 1),
         "read_p50_ms": millis(reads, 0.5),
