@@ -6,7 +6,8 @@ DJANGO_ALLOWED_HOSTS  comma-separated host names (required unless debug is on).
 DJANGO_STATIC_ROOT    where collectstatic puts files (default: staticfiles/).
 DJANGO_TRUSTED_PROXY_COUNT  proxies in front that append to X-Forwarded-For (login throttling).
 DATABASE_URL          any dj-database-url URL; default: SQLite file db.sqlite3 in the project.
-DJANGO_CACHE_DIR      where the public pages are cached (default: .cache/pages/ in the project).
+DJANGO_CACHE_DIR      where the public pages are cached (default: .cache/pages/ in the project;
+                      with debug on and this unset, pages are not cached).
 CACHE_URL             redis://… to share that cache between machines instead.
 """
 
@@ -223,6 +224,9 @@ if os.environ.get("CACHE_URL"):
             "LOCATION": os.environ["CACHE_URL"],
         }
     }
+elif DEBUG and "DJANGO_CACHE_DIR" not in os.environ:
+    # Development: pages rendered afresh each time, so template edits show at once.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 else:
     CACHES = {
         "default": {

@@ -162,6 +162,18 @@ def test_default_database_is_the_tuned_sqlite_file_in_the_project():
     assert result.stdout.strip() == f"{settings.BASE_DIR / 'db.sqlite3'} IMMEDIATE"
 
 
+def test_the_page_cache_is_shared_by_processes_in_production_and_off_in_development():
+    backend = "settings.CACHES['default']['BACKEND']"
+    production = settings_in_fresh_process(PRODUCTION, backend).stdout.strip()
+    assert production == "django.core.cache.backends.filebased.FileBasedCache"
+    development = settings_in_fresh_process({"DJANGO_DEBUG": "1"}, backend).stdout.strip()
+    assert development == "django.core.cache.backends.dummy.DummyCache"
+    several_machines = settings_in_fresh_process(
+        {**PRODUCTION, "CACHE_URL": "redis://cache.internal:6379/0"}, backend
+    ).stdout.strip()
+    assert several_machines == "django.core.cache.backends.redis.RedisCache"
+
+
 def test_a_trusted_proxy_count_makes_throttling_read_x_forwarded_for():
     result = settings_in_fresh_process(
         {**PRODUCTION, "DJANGO_TRUSTED_PROXY_COUNT": "1"},
