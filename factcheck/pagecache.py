@@ -197,17 +197,20 @@ def _query(request, params):
 def _page_key(request, state):
     variant = "fragment" if is_fragment_request(request) else "page"
     day = timezone.localdate().isoformat()
-    what = f"{release()}:{state}:{day}:{variant}:{request.path}"
+    # The host and scheme too: pages carry absolute links (canonical, feeds, JSON-LD).
+    where = f"{request.scheme}://{request.get_host()}{request.path}"
+    what = f"{release()}:{state}:{day}:{variant}:{where}"
     # Short keys are quicker to check and to file; the ETag is the same digest.
     return "page:" + hashlib.sha256(what.encode()).hexdigest()[:32]
 
 
 @functools.cache
 def release():
-    """A digest of the code, templates and static manifest this process serves,
-    so pages rendered before a deploy (old markup, old asset names) are not
-    served after it. The same on every machine running the same release."""
-    digest = hashlib.sha256(django.get_version().encode())
+    """A digest of the code, templates and static manifest this process serves
+    (and the site's name), so pages rendered before a deploy (old markup, old
+    asset names) are not served after it. The same on every machine running
+    the same release."""
+    digest = hashlib.sha256(f"{django.get_version()}:{settings.FACTCHECK_ORGANISATION}".encode())
     base = Path(settings.BASE_DIR)
     files = [
         *sorted((base / "factcheck").rglob("*.py")),

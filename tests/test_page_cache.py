@@ -137,3 +137,11 @@ def test_a_claim_page_outlives_changes_to_other_claims(
     assert (
         changed.status_code == 200 and "Waiting for the 2025 figures." in changed.content.decode()
     )
+
+
+def test_each_host_gets_its_own_absolute_links(client, prediction):
+    url = prediction.get_absolute_url()
+    first = client.get(url, headers={"Host": "localhost"}).content.decode()
+    second = client.get(url, headers={"Host": "127.0.0.1"}).content.decode()
+    assert f'href="http://localhost{url}"' in first
+    assert f'href="http://127.0.0.1{url}"' in second
