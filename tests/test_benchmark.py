@@ -1,0 +1,57 @@
+"""The benchmark measures what its report says: its URLconf's bare view, the
+public views without any cache, and claim pages below the site-wide level."""
+
+import pytest
+from django.test import override_settings
+
+from factcheck.management.commands.bench import median, render_report, to_ms
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("factcheck.benchmark.urls")]
+
+
+def test_the_bare_view_is_only_in_the_benchmark_urlconf(client):
+    assert client.get("/bench/ok/").content == b"ok"
+    with override_settings(ROOT_URLCONF="factcheck.urls"):
+        assert client.get("/bench/ok/").status_code == 404
+
+
+def test_uncached_paths_render_every_time(client, prediction, django_assert_num_queries):
+    url = f"/bench/uncached{prediction.get_absolute_url()}"
+    first = client.get(url)
+    with django_assert_num_queries(4):  # the claim, its timeline (2) and sources
+        again = client.get(url)
+    assert again.status_code == 200 and prediction.statement in again.content.decode()
+    assert first.content == again.content
+    with django_assert_num_queries(2):
+        assert client.get("/bench/uncached/claims/").status_code == 200
+
+
+def test_after_another_change_a_claim_page_costs_its_revision_query(
+    client, prediction, django_assert_num_queries
+):
+    url = f"/bench/other-changed{prediction.get_absolute_url()}"
+    client.get(url)
+    with django_assert_num_queries(1):
+        assert client.get(url).status_code == 200
+    # The public URL, by contrast, is a plain cache hit.
+    client.get(prediction.get_absolute_url())
+    with django_assert_num_queries(0):
+        client.get(prediction.get_absolute_url())
+
+
+def test_the_report_gives_ratios_to_the_bare_view():
+    run = {"rps": 100.0, "p50": 10.0, "p99": 20.0, "errors": 0}
+    results = {
+        100: {
+            "figures": {
+                "bare view (ceiling)": [{**run, "rps": 1000.0}] * 3,
+                "claim page, cached": [{**run, "rps": 800.0}, {**run, "rps": 700.0}, run],
+            },
+            "queries": {"claim page, cached": 0},
+        }
+    }
+    options = {"workers": 2, "connections": 8, "rounds": 3, "seconds": 5}
+    report = render_report(results, options)
+    assert "| claim page, cached | 700 | 10.00 | 20.00 | 0.70× | 0 | 0 |" in report
+    assert median([3, 1, 2]) == 2
+    assert (to_ms("850.00us"), to_ms("1.20s")) == (0.85, 1200.0)
