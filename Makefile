@@ -68,7 +68,7 @@ lint: $(INSTALLED)
 # Public pages against Django's ceiling at 100 / 10,000 / 100,000 claims
 # (needs wrk: apt-get install wrk). Writes docs/benchmarks.md.
 bench: $(INSTALLED)
-	DJANGO_DEBUG=1 $(PYTHON) manage.py bench
+	DJANGO_DEBUG=1 $(PYTHON) manage.py bench $(ARGS)
 
 # The Nu Html Checker, for tests/test_html_validity.py (needs npm and Java).
 VNU_VERSION := 26.9.27

@@ -60,9 +60,17 @@ class Command(BaseCommand):
             "--only", nargs="+", default=[], help="Endpoints whose names contain these words."
         )
         parser.add_argument("--output", default=str(settings.BASE_DIR / "docs/benchmarks.md"))
+        parser.add_argument(
+            "--profile",
+            metavar="PATH",
+            help="Instead of measuring, profile PATH (e.g. /bench/uncached/claims/claim-50/) "
+            "in process with pyinstrument, against the database of the first size.",
+        )
+        parser.add_argument("--requests", type=int, default=200, help="Requests to profile.")
         # Internal steps, run in a subprocess against one benchmark database.
         parser.add_argument("--build", type=int, help=argparse_hidden())
         parser.add_argument("--count-queries", action="store_true", help=argparse_hidden())
+        parser.add_argument("--profile-here", metavar="PATH", help=argparse_hidden())
 
     def handle(self, *args, **options):
         if options["build"]:
@@ -72,6 +80,22 @@ class Command(BaseCommand):
             return
         if options["count_queries"]:
             self.stdout.write(json.dumps(count_queries()))
+            return
+        if options["profile_here"]:
+            self.stdout.write(profile(options["profile_here"], options["requests"]))
+            return
+        if options["profile"]:
+            env = self.prepare(options["sizes"][0])
+            self.stdout.write(
+                manage(
+                    env,
+                    "bench",
+                    "--profile-here",
+                    options["profile"],
+                    "--requests",
+                    str(options["requests"]),
+                )
+            )
             return
         if not shutil.which("wrk"):
             raise CommandError("wrk is needed: apt-get install wrk")
@@ -87,7 +111,8 @@ class Command(BaseCommand):
         output.write_text(f"{report}\n{NOTES_MARKER}{notes}", encoding="utf-8")
         self.stdout.write(report)
 
-    def run_size(self, size, options):
+    def prepare(self, size):
+        """The environment of a benchmark database of ``size`` claims, built if new."""
         folder = settings.BASE_DIR / ".cache/bench"
         folder.mkdir(parents=True, exist_ok=True)
         database = folder / f"db-{size}.sqlite3"
@@ -100,6 +125,10 @@ class Command(BaseCommand):
             counts = json.loads(manage(env, "bench", "--build", str(size)))
             self.stderr.write(f"   built {counts} in {time.monotonic() - started:.1f} s")
         manage(env, "collectstatic", "--no-input", "-v", "0")
+        return env
+
+    def run_size(self, size, options):
+        env = self.prepare(size)
         queries = json.loads(manage(env, "bench", "--count-queries"))
         port = free_port()
         pin = ["taskset", "-c", "1"] if os.cpu_count() > 1 and shutil.which("taskset") else []
@@ -204,6 +233,27 @@ def count_queries():
         assert response.status_code == 200, (path, response.status_code)
         counts[name] = len(queries)
     return counts
+
+
+def profile(path, requests):
+    """A pyinstrument report of ``requests`` GETs of ``path`` through the whole
+    middleware stack, after a warm-up."""
+    from django.test import Client
+    from pyinstrument import Profiler
+
+    client = Client(headers={"X-Forwarded-Proto": "https"})
+    for _ in range(20):
+        response = client.get(path)
+    if response.status_code != 200:
+        raise CommandError(f"{path} answered {response.status_code}")
+    profiler = Profiler(interval=0.0005)
+    started = time.perf_counter()
+    with profiler:
+        for _ in range(requests):
+            client.get(path)
+    each = (time.perf_counter() - started) / requests * 1000
+    report = profiler.output_text(unicode=True, color=False, time="percent_of_total")
+    return f"{path}: {each:.2f} ms a request under the profiler\n{report}"
 
 
 def free_port():
