@@ -13,6 +13,7 @@ change would wait for the timeout, and it would rewrite our Cache-Control.
 
 import functools
 import hashlib
+import logging
 import secrets
 import threading
 from collections import OrderedDict
@@ -30,6 +31,8 @@ from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, quote_etag
+
+logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "pages:generation"
 # Old generations' pages are never read again; they go when they expire or are
@@ -85,12 +88,18 @@ recent_pages = RecentPages(PAGES_IN_MEMORY)
 
 
 def current_generation():
-    found = cache.get(GENERATION_KEY)
-    if found is None:
-        # First request after a start or a cache clear; add() lets one process win.
-        cache.add(GENERATION_KEY, _new_generation(), None)
-        found = cache.get(GENERATION_KEY) or _new_generation()
-    return found
+    """The site's generation, or None when the cache cannot be reached."""
+    try:
+        found = cache.get(GENERATION_KEY)
+        if found is None:
+            # First request after a start or a cache clear; add() lets one process win.
+            cache.add(GENERATION_KEY, _new_generation(), None)
+            found = cache.get(GENERATION_KEY) or _new_generation()
+        return found
+    except Exception:
+        # Readers still get pages, rendered each time, while the cache is down.
+        logger.exception("Page cache unavailable; serving pages uncached")
+        return None
 
 
 def _new_generation():
@@ -98,7 +107,12 @@ def _new_generation():
 
 
 def _start_generation():
-    cache.set(GENERATION_KEY, _new_generation(), None)
+    try:
+        cache.set(GENERATION_KEY, _new_generation(), None)
+    except Exception:
+        # The write itself stands; pages cached before it may be served until
+        # they expire (PAGE_TIMEOUT) if the cache comes back with them.
+        logger.exception("Page cache unavailable; could not drop the cached pages")
 
 
 def pages_changed():
@@ -129,6 +143,8 @@ def public_page(*, params=()):
         @wraps(view)
         def cached_view(request, *args, **kwargs):
             generation = current_generation()
+            if generation is None:
+                return view(request, *args, **kwargs)
             key = _page_key(request, f"{generation.token}:{_query(request, params)}")
             page = _cached(key)
             if page is None:
@@ -140,7 +156,7 @@ def public_page(*, params=()):
                 )
                 if page is None:
                     return response
-                cache.set(key, page, PAGE_TIMEOUT)
+                _store(key, page)
             recent_pages.put(key, page)
             return _respond(request, page)
 
@@ -170,10 +186,11 @@ def cached_by_revision(revision):
             page = _cached(key)
             if page is None:
                 response = view(request, *args, **kwargs)
-                page = _to_cache(response, key, current_generation())
+                generation = current_generation()
+                page = _to_cache(response, key, generation) if generation else None
                 if page is None:
                     return response
-                cache.set(key, page, PAGE_TIMEOUT)
+                _store(key, page)
             recent_pages.put(key, page)
             response = _respond(request, page)
             response.cached_page = page
@@ -187,7 +204,20 @@ def cached_by_revision(revision):
 
 
 def _cached(key):
-    return recent_pages.get(key) or cache.get(key)
+    page = recent_pages.get(key)
+    if page is None:
+        try:
+            page = cache.get(key)
+        except Exception:
+            logger.exception("Page cache unavailable; rendering the page")
+    return page
+
+
+def _store(key, page):
+    try:
+        cache.set(key, page, PAGE_TIMEOUT)
+    except Exception:
+        logger.exception("Page cache unavailable; page not stored")
 
 
 def _query(request, params):

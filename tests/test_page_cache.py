@@ -1,7 +1,9 @@
 """The shared cache of public pages: a change is visible at once, everywhere."""
 
 import pytest
+from django.core.cache.backends.base import BaseCache
 from django.db import transaction
+from django.test import override_settings
 
 from factcheck import pagecache
 from factcheck.services import add_source, change_claim_status, edit_claim
@@ -145,3 +147,27 @@ def test_each_host_gets_its_own_absolute_links(client, prediction):
     second = client.get(url, headers={"Host": "127.0.0.1"}).content.decode()
     assert f'href="http://localhost{url}"' in first
     assert f'href="http://127.0.0.1{url}"' in second
+
+
+class UnreachableCache(BaseCache):
+    """A cache server that is down: every call fails."""
+
+    def __init__(self, location, params):
+        super().__init__(params)
+
+    def _fail(self, *args, **kwargs):
+        raise ConnectionError("cache server unreachable")
+
+    get = set = add = delete = clear = get_many = _fail
+
+
+@override_settings(CACHES={"default": {"BACKEND": "tests.test_page_cache.UnreachableCache"}})
+def test_pages_are_served_and_changes_saved_while_the_cache_is_down(
+    client, prediction, reviewer, caplog
+):
+    pagecache.recent_pages.clear()
+    for url in ["/", "/claims/", prediction.get_absolute_url(), "/feed/"]:
+        assert client.get(url).status_code == 200, url
+    move_to_pending(prediction, reviewer)
+    assert "Pending" in client.get(prediction.get_absolute_url()).content.decode()
+    assert "Page cache unavailable" in caplog.text
