@@ -27,7 +27,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, quote_etag
@@ -39,6 +39,9 @@ GENERATION_KEY = "pages:generation"
 # culled. An hour also bounds how long an edit made outside Django stays unseen.
 PAGE_TIMEOUT = 60 * 60
 
+
+# What a 304 repeats from the page (as django.utils.cache does).
+NOT_MODIFIED_HEADERS = ("Cache-Control", "ETag", "Last-Modified", "Vary")
 
 # Pages each process also keeps in memory (at most some tens of kilobytes each).
 PAGES_IN_MEMORY = 256
@@ -124,8 +127,13 @@ def pages_changed():
 
 
 def is_fragment_request(request):
-    # htmx's history restore (on a cache miss) needs the whole page back.
-    return bool(request.htmx) and not request.htmx.history_restore_request
+    """htmx asking for a fragment; its history restore (on a cache miss) needs
+    the whole page back. (The headers django-htmx reads, read directly: this is
+    on every cached request's path.)"""
+    return (
+        request.META.get("HTTP_HX_REQUEST") == "true"
+        and request.META.get("HTTP_HX_HISTORY_RESTORE_REQUEST") != "true"
+    )
 
 
 def public_page(*, params=()):
@@ -228,7 +236,9 @@ def _page_key(request, state):
     variant = "fragment" if is_fragment_request(request) else "page"
     day = timezone.localdate().isoformat()
     # The host and scheme too: pages carry absolute links (canonical, feeds, JSON-LD).
-    where = f"{request.scheme}://{request.get_host()}{request.path}"
+    # CommonMiddleware has already checked the host against ALLOWED_HOSTS.
+    host = request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME", "")
+    where = f"{request.scheme}://{host}{request.path}"
     what = f"{release()}:{state}:{day}:{variant}:{where}"
     # Short keys are quicker to check and to file; the ETag is the same digest.
     return "page:" + hashlib.sha256(what.encode()).hexdigest()[:32]
@@ -268,8 +278,15 @@ def _to_cache(response, key, generation):
 
 
 def _respond(request, page):
+    if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
+    if if_none_match == page.etag:  # the usual revalidation: answer it at once
+        response = HttpResponseNotModified()
+        for name in NOT_MODIFIED_HEADERS:
+            if name in page.headers:
+                response[name] = page.headers[name]
+        return response
     response = HttpResponse(page.content, headers=page.headers)
-    if "If-None-Match" in request.headers or "If-Modified-Since" in request.headers:
+    if if_none_match or "HTTP_IF_MODIFIED_SINCE" in request.META:
         return get_conditional_response(
             request, etag=page.etag, last_modified=page.last_modified, response=response
         )

@@ -56,9 +56,11 @@ review_patterns = [
     ),
 ]
 
+# Public pages first: they take almost all the traffic, and Django tries the
+# patterns in order.
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    path("", include((public_patterns + review_patterns, "factcheck"))),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", include((public_patterns + review_patterns, "factcheck"))),
+    path("admin/", admin.site.urls),
 ]

@@ -31,9 +31,11 @@ revision_patterns = [
     for pattern in public_patterns
 ]
 
+# The bare view first (nothing may resolve faster); the site's own patterns
+# next, so its pages resolve as they do in production.
 urlpatterns = [
     path("bench/ok/", bare),
+    *site_urlpatterns,
     path("bench/uncached/", include(uncached_patterns)),
     path("bench/other-changed/", include(revision_patterns)),
-    *site_urlpatterns,
 ]
