@@ -76,7 +76,7 @@ class ClaimChangesFeed(Feed):
         anchor = (
             f"change-{entry.change.pk}" if entry.change else f"correction-{entry.correction.pk}"
         )
-        return f"{entry_claim(entry).get_absolute_url()}#{anchor}"
+        return f"{entry.row.claim.get_absolute_url()}#{anchor}"
 
     def item_guid(self, entry):
         return self.item_link(entry)
@@ -86,7 +86,3 @@ class ClaimChangesFeed(Feed):
 
     def item_updateddate(self, entry):
         return entry.at
-
-
-def entry_claim(entry):
-    return entry.change.claim if entry.change else entry.correction.claim

@@ -17,7 +17,6 @@ import logging
 import secrets
 import threading
 from collections import OrderedDict
-from functools import wraps
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlencode
@@ -148,7 +147,7 @@ def public_page(*, params=()):
     """
 
     def decorator(view):
-        @wraps(view)
+        @functools.wraps(view)
         def cached_view(request, *args, **kwargs):
             generation = current_generation()
             if generation is None:
@@ -185,7 +184,7 @@ def cached_by_revision(revision):
     """
 
     def decorator(view):
-        @wraps(view)
+        @functools.wraps(view)
         def revision_cached_view(request, *args, **kwargs):
             found = revision(request, *args, **kwargs)
             if found is None:

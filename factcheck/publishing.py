@@ -99,16 +99,18 @@ class TimelineEntry:
     change: object = None  # a StatusChange
     correction: object = None  # a Correction
 
+    @property
+    def row(self):
+        return self.change or self.correction
+
 
 def public_timeline(claim):
     """Status changes and corrections, oldest first (uses prefetched rows)."""
-    entries = [
-        TimelineEntry(c.changed_at, change=c) for c in in_order(claim.status_changes, "changed_at")
-    ]
-    entries += [
-        TimelineEntry(c.made_at, correction=c) for c in in_order(claim.corrections, "made_at")
-    ]
-    return sorted(entries, key=lambda entry: entry.at)  # stable: changes first on a tie
+    entries = [TimelineEntry(c.changed_at, change=c) for c in claim.status_changes.all()]
+    entries += [TimelineEntry(c.made_at, correction=c) for c in claim.corrections.all()]
+    # One sort, whatever order the rows came in: on a tie, a change before a
+    # correction, then the older row first.
+    return sorted(entries, key=lambda e: (e.at, e.correction is not None, e.row.pk))
 
 
 def in_order(related, date_field):

@@ -43,14 +43,7 @@ EDITABLE_CLAIM_FIELDS = (  # in the order forms show them
     "next_review_on",
 )
 # Of those, what the public sees (the next review date is the desk's own).
-PUBLIC_CLAIM_FIELDS = (
-    "speaker",
-    "statement",
-    "summary",
-    "condition",
-    "resolution_criteria",
-    "resolve_by",
-)
+PUBLIC_CLAIM_FIELDS = tuple(name for name in EDITABLE_CLAIM_FIELDS if name != "next_review_on")
 SOURCE_FIELDS = ("url", "archived_url", "title", "publisher", "published_on", "stance", "note")
 
 

@@ -104,9 +104,8 @@ class Command(BaseCommand):
             self.stderr.write(f"== {size} claims")
             results[size] = self.run_size(size, options)
         output = Path(options["output"])
-        notes = ""
-        if output.exists() and NOTES_MARKER in output.read_text(encoding="utf-8"):
-            notes = output.read_text(encoding="utf-8").split(NOTES_MARKER, 1)[1]
+        previous = output.read_text(encoding="utf-8") if output.exists() else ""
+        notes = previous.partition(NOTES_MARKER)[2]
         report = render_report(results, options)
         output.write_text(f"{report}\n{NOTES_MARKER}{notes}", encoding="utf-8")
         self.stdout.write(report)
