@@ -47,7 +47,8 @@ class ClaimChangesFeed(Feed):
     feed_type = Atom1Feed
 
     def get_object(self, request, slug):
-        return get_object_or_404(Claim.objects.with_public_detail(), slug=slug)
+        claim = get_object_or_404(Claim.objects.select_related("article", "speaker"), slug=slug)
+        return claim.load_public_detail()
 
     def title(self, claim):
         return f"Changes to: {claim.statement}"

@@ -108,14 +108,18 @@ class ClaimQuerySet(models.QuerySet):
             return self.filter(id__in=RawSQL(CLAIM_SEARCH_SQL, [phrase]))
         return self.filter(Q(quote__icontains=text) | Q(statement__icontains=text))
 
-    def with_public_detail(self):
-        """Everything a public claim page or export shows, in a fixed number of
-        queries. The related rows come unordered: building ORDER BY for each
-        costs more than sorting a claim's few rows (``publishing`` sorts them)."""
+    def with_public_detail(self, *, sources=True):
+        """Claims with everything their public record shows, in a fixed number of
+        queries: the related rows land in the attributes ``Claim.load_public_detail``
+        sets (``sources=False`` leaves the sources to the caller). They come
+        unordered: building ORDER BY costs more than sorting a claim's few rows
+        (``publishing`` sorts them)."""
         return self.select_related("article", "speaker").prefetch_related(
-            Prefetch("status_changes", StatusChange.objects.order_by()),
-            Prefetch("corrections", Correction.objects.order_by()),
-            Prefetch("sources", Source.objects.order_by()),
+            *(
+                Prefetch(relation, model.objects.order_by(), to_attr=attribute)
+                for relation, model, attribute in PUBLIC_DETAIL
+                if sources or model is not Source
+            )
         )
 
     def awaiting_first_review(self):
@@ -242,6 +246,15 @@ class Claim(models.Model):
 
     def get_absolute_url(self):
         return reverse("factcheck:claim_detail", kwargs={"slug": self.slug})
+
+    def load_public_detail(self):
+        """Fetch what this claim's public record shows beside the claim itself
+        (``public_changes``, ``public_corrections``, ``public_sources``). For one
+        claim, a plain query per relation costs a third less than the prefetch
+        machinery, which pays for itself only over many claims."""
+        for relation, _, attribute in PUBLIC_DETAIL:
+            setattr(self, attribute, list(getattr(self, relation).order_by()))
+        return self
 
     @property
     def is_prediction(self):
@@ -420,6 +433,15 @@ class Correction(models.Model):
 
     def __str__(self):
         return f"{self.claim.slug}: {self.description}"
+
+
+# What a claim's public record shows beside the claim: (relation, model, the
+# attribute that holds its rows, unordered).
+PUBLIC_DETAIL = [
+    ("status_changes", StatusChange, "public_changes"),
+    ("corrections", Correction, "public_corrections"),
+    ("sources", Source, "public_sources"),
+]
 
 
 class ReviewerNote(models.Model):

@@ -105,26 +105,27 @@ class TimelineEntry:
 
 
 def public_timeline(claim):
-    """Status changes and corrections, oldest first (uses prefetched rows)."""
-    entries = [TimelineEntry(c.changed_at, change=c) for c in claim.status_changes.all()]
-    entries += [TimelineEntry(c.made_at, correction=c) for c in claim.corrections.all()]
+    """Status changes and corrections, oldest first (from the rows that
+    ``Claim.load_public_detail`` or ``with_public_detail`` fetched)."""
+    entries = [TimelineEntry(c.changed_at, change=c) for c in claim.public_changes]
+    entries += [TimelineEntry(c.made_at, correction=c) for c in claim.public_corrections]
     # One sort, whatever order the rows came in: on a tie, a change before a
     # correction, then the older row first.
     return sorted(entries, key=lambda e: (e.at, e.correction is not None, e.row.pk))
 
 
-def in_order(related, date_field):
+def in_order(rows, date_field):
     """A claim's related rows oldest first, however they were fetched."""
-    return sorted(related.all(), key=lambda row: (getattr(row, date_field), row.pk))
+    return sorted(rows, key=lambda row: (getattr(row, date_field), row.pk))
 
 
 def verdict_dates(claim):
     """When the claim's review was first published and last changed (or None)."""
-    changes = in_order(claim.status_changes, "changed_at")
+    changes = in_order(claim.public_changes, "changed_at")
     verdicts = [c for c in changes if STATUS_TABLE[(claim.kind, c.to_status)].has_verdict]
     if not verdicts:
         return None, None
-    modified = max([changes[-1].changed_at, *(c.made_at for c in claim.corrections.all())])
+    modified = max([changes[-1].changed_at, *(c.made_at for c in claim.public_corrections)])
     return verdicts[0].changed_at, modified
 
 
@@ -228,7 +229,7 @@ def claim_record(claim, absolute):
             "stance": source.stance,
             "note": source.note,
         }
-        for source in in_order(claim.sources, "added_at")
+        for source in in_order(claim.public_sources, "added_at")
         if not source.is_removed
     ]
     review = claim_review(claim, absolute)

@@ -174,7 +174,8 @@ def claim_revision(request, slug):
 @public_page()
 @cached_by_revision(claim_revision)
 def claim_detail(request, slug):
-    claim = get_object_or_404(Claim.objects.with_public_detail(), slug=slug)
+    claim = get_object_or_404(Claim.objects.select_related("article", "speaker"), slug=slug)
+    claim.load_public_detail()
     before, quote, after = paragraph_around(claim.article.text, claim.quote_start, claim.quote_end)
     timeline = public_timeline(claim)
     review = claim_review(claim, request.build_absolute_uri)
@@ -187,7 +188,7 @@ def claim_detail(request, slug):
             "paragraph": {"before": before, "quote": quote, "after": after},
             "timeline": timeline,
             "last_change": last_change,
-            "source_groups": sources_by_stance(in_order(claim.sources, "added_at")),
+            "source_groups": sources_by_stance(in_order(claim.public_sources, "added_at")),
             "resolve_by_state": claim.resolve_by_state(timezone.localdate()),
             "json_ld": json_ld_script(review) if review else "",
         },

@@ -98,9 +98,7 @@ def source_revision(source_id):
 
 def load_claim(slug):
     return get_object_or_404(
-        Claim.objects.select_related("article", "speaker").prefetch_related(
-            "status_changes",
-            "corrections",
+        Claim.objects.with_public_detail(sources=False).prefetch_related(
             Prefetch(
                 "sources",
                 Source.objects.select_related("added_by", "removed_by").annotate(
