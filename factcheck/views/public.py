@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
@@ -190,6 +191,7 @@ def claim_detail(request, slug):
             "last_change": last_change,
             "source_groups": sources_by_stance(in_order(claim.public_sources, "added_at")),
             "resolve_by_state": claim.resolve_by_state(timezone.localdate()),
+            "feed_url": reverse("factcheck:claim_feed", kwargs={"slug": claim.slug}),
             "json_ld": json_ld_script(review) if review else "",
         },
     )
