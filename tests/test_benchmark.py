@@ -2,9 +2,18 @@
 public views without any cache, and claim pages below the site-wide level."""
 
 import pytest
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import override_settings
 
-from factcheck.management.commands.bench import median, render_report, to_ms
+from factcheck.benchmark.data import build
+from factcheck.management.commands.bench import (
+    ENDPOINTS,
+    median,
+    render_report,
+    run_requests,
+    to_ms,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("factcheck.benchmark.urls")]
 
@@ -55,3 +64,33 @@ def test_the_report_gives_ratios_to_the_bare_view():
     assert "| claim page, cached | 700 | 10.00 | 20.00 | 0.70× | 0 | 0 |" in report
     assert median([3, 1, 2]) == 2
     assert (to_ms("850.00us"), to_ms("1.20s")) == (0.85, 1200.0)
+
+
+def test_the_report_gives_instruction_counts_when_measured():
+    run = {"rps": 100.0, "p50": 10.0, "p99": 20.0, "errors": 0}
+    results = {
+        100: {
+            "figures": {"bare view (ceiling)": [run], "claim page, uncached": [run]},
+            "queries": {"claim page, uncached": 4},
+            "instructions": {"bare view (ceiling)": 1e6, "claim page, uncached": 12.5e6},
+        }
+    }
+    options = {"workers": 2, "connections": 8, "rounds": 1, "seconds": 5}
+    report = render_report(results, options)
+    assert "| M instructions | instructions ratio |" in report
+    assert (
+        "| claim page, uncached | 100 | 10.00 | 20.00 | 1.00× | 4 | 0 | 12.50 | 0.08× |" in report
+    )
+
+
+def test_every_endpoint_runs_in_process_as_valgrind_counts_it():
+    # As Django's test client does: the test's connection must outlive each request.
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    try:
+        build(40)
+        for index in range(len(ENDPOINTS)):
+            run_requests(index, 2)  # raises unless every answer is a 200 (or the 304)
+    finally:
+        for signal in (request_started, request_finished):
+            signal.connect(close_old_connections)

@@ -6,8 +6,14 @@ For each size: build a synthetic SQLite database apart from the development one
 mode on the loopback (on its own core where the machine has two), and drive it
 with wrk (on the other core), alternating rounds between endpoints. Writes the
 figures, with a description of the machine, to docs/benchmarks.md.
+
+Requests per second drift with whatever else a shared machine is doing; with
+``--instructions`` the report also gives each page's CPU instructions per
+request, counted by valgrind in process: the same on every run, so a change's
+effect shows even when it is smaller than the drift.
 """
 
+import io
 import json
 import os
 import platform
@@ -17,8 +23,10 @@ import socket
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from django.conf import settings
@@ -67,10 +75,17 @@ class Command(BaseCommand):
             "in process with pyinstrument, against the database of the first size.",
         )
         parser.add_argument("--requests", type=int, default=200, help="Requests to profile.")
+        parser.add_argument(
+            "--instructions",
+            action="store_true",
+            help="Also count each page's CPU instructions per request with valgrind "
+            "(deterministic; adds some minutes per size).",
+        )
         # Internal steps, run in a subprocess against one benchmark database.
         parser.add_argument("--build", type=int, help=argparse_hidden())
         parser.add_argument("--count-queries", action="store_true", help=argparse_hidden())
         parser.add_argument("--profile-here", metavar="PATH", help=argparse_hidden())
+        parser.add_argument("--run-requests", nargs=2, type=int, help=argparse_hidden())
 
     def handle(self, *args, **options):
         if options["build"]:
@@ -83,6 +98,9 @@ class Command(BaseCommand):
             return
         if options["profile_here"]:
             self.stdout.write(profile(options["profile_here"], options["requests"]))
+            return
+        if options["run_requests"]:
+            run_requests(*options["run_requests"])
             return
         if options["profile"]:
             env = self.prepare(options["sizes"][0])
@@ -99,6 +117,8 @@ class Command(BaseCommand):
             return
         if not shutil.which("wrk"):
             raise CommandError("wrk is needed: apt-get install wrk")
+        if options["instructions"] and not shutil.which("valgrind"):
+            raise CommandError("--instructions needs valgrind: apt-get install valgrind")
         results = {}
         for size in options["sizes"]:
             self.stderr.write(f"== {size} claims")
@@ -176,7 +196,11 @@ class Command(BaseCommand):
             except subprocess.TimeoutExpired:  # workers still busy with a slow page
                 server.kill()
                 server.wait()
-        return {"figures": figures, "queries": queries}
+        result = {"figures": figures, "queries": queries}
+        if options["instructions"]:
+            self.stderr.write("   counting instructions (valgrind)")
+            result["instructions"] = count_instructions(env, endpoints)
+        return result
 
 
 def argparse_hidden():
@@ -255,6 +279,95 @@ def profile(path, requests):
     return f"{path}: {each:.2f} ms a request under the profiler\n{report}"
 
 
+INSTRUCTION_REQUESTS = 50
+
+
+def count_instructions(env, endpoints):
+    """CPU instructions per request of each endpoint, in process through Django's
+    WSGI handler, counted by valgrind: one run per endpoint, less a run that only
+    starts up and warms every endpoint (as each run does first)."""
+
+    def instructions(index, requests):
+        # A cache of its own: every run starts cold and does the same work first.
+        with tempfile.TemporaryDirectory(dir=Path(env["DJANGO_CACHE_DIR"]).parent) as cache:
+            result = subprocess.run(
+                [
+                    "valgrind",
+                    "--tool=callgrind",
+                    "--callgrind-out-file=/dev/null",
+                    sys.executable,
+                    "manage.py",
+                    "bench",
+                    "--run-requests",
+                    str(index),
+                    str(requests),
+                ],
+                # A fixed hash seed: the same dict and set layouts in every run.
+                env={**env, "DJANGO_CACHE_DIR": cache, "PYTHONHASHSEED": "0"},
+                cwd=settings.BASE_DIR,
+                capture_output=True,
+                text=True,
+            )
+        collected = re.search(r"Collected : (\d+)", result.stderr)
+        if result.returncode or not collected:
+            raise CommandError(f"valgrind run failed:\n{result.stderr[-2000:]}")
+        return int(collected.group(1))
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
+        baseline = pool.submit(instructions, 0, 0)
+        runs = {
+            endpoint[0]: pool.submit(instructions, ENDPOINTS.index(endpoint), INSTRUCTION_REQUESTS)
+            for endpoint in endpoints
+        }
+        return {
+            name: (run.result() - baseline.result()) / INSTRUCTION_REQUESTS
+            for name, run in runs.items()
+        }
+
+
+def run_requests(index, requests):
+    """Warm every endpoint, then GET endpoint ``index`` ``requests`` times,
+    through the WSGI handler as gunicorn would call it (for valgrind to count)."""
+    from django.core.handlers.wsgi import WSGIHandler
+
+    from factcheck.models import Claim
+
+    handler = WSGIHandler()
+    size = Claim.objects.count()
+    claim, article = f"claim-{size // 2}", (size // 2) // 20
+
+    def get(path, headers=()):
+        path, _, query = path.format(claim=claim, article=article).partition("?")
+        environ = {
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": path,
+            "QUERY_STRING": query,
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "80",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "HTTP_HOST": "127.0.0.1",
+            "HTTP_X_FORWARDED_PROTO": "https",
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(),
+            "wsgi.errors": sys.stderr,
+            **dict(headers),
+        }
+        response = handler(environ, lambda status, headers, exc_info=None: None)
+        b"".join(response)
+        response.close()
+        if response.status_code not in (200, 304):
+            raise CommandError(f"{path} answered {response.status_code}")
+        return response
+
+    for _ in range(3):
+        for _, path, _ in ENDPOINTS:
+            get(path)
+    _, path, conditional = ENDPOINTS[index]
+    headers = [("HTTP_IF_NONE_MATCH", get(path)["ETag"])] if conditional else []
+    for _ in range(requests):
+        get(path, headers)
+
+
 def free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -315,19 +428,25 @@ def render_report(results, options):
     for size, result in results.items():
         figures = result["figures"]
         bare = median([r["rps"] for r in figures["bare view (ceiling)"]])
-        lines += [
-            f"## {size:,} claims",
-            "",
-            "| endpoint | req/s | p50 ms | p99 ms | ratio to bare | queries | errors |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-        ]
+        instructions = result.get("instructions")
+        header = "| endpoint | req/s | p50 ms | p99 ms | ratio to bare | queries | errors |"
+        rule = "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+        if instructions:
+            header += " M instructions | instructions ratio |"
+            rule += " ---: | ---: |"
+        lines += [f"## {size:,} claims", "", header, rule]
         for name, runs in figures.items():
             rps = median([r["rps"] for r in runs])
-            lines.append(
+            line = (
                 f"| {name} | {rps:,.0f} | {median([r['p50'] for r in runs]):.2f} | "
                 f"{median([r['p99'] for r in runs]):.2f} | {rps / bare:.2f}× | "
                 f"{result['queries'].get(name, '—')} | {sum(r['errors'] for r in runs)} |"
             )
+            if instructions:
+                count = instructions[name]
+                ratio = instructions["bare view (ceiling)"] / count
+                line += f" {count / 1e6:.2f} | {ratio:.2f}× |"
+            lines.append(line)
         lines.append("")
     return "\n".join(lines)
 
