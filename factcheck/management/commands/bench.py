@@ -61,7 +61,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--sizes", nargs="+", type=int, default=[100, 10_000, 100_000])
         parser.add_argument("--seconds", type=int, default=5, help="Length of one wrk round.")
-        parser.add_argument("--rounds", type=int, default=3)
+        parser.add_argument("--rounds", type=int, default=5)
         parser.add_argument("--connections", type=int, default=8)
         parser.add_argument("--workers", type=int, default=2)
         parser.add_argument(
