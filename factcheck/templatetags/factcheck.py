@@ -51,7 +51,7 @@ def time_tag(value, style="long"):
     if not value:
         return ""
     if isinstance(value, datetime.datetime):
-        machine = value.isoformat(timespec="seconds")
+        machine = machine_datetime(value)
     else:
         machine = value.isoformat()
     month = MONTHS[value.month - 1]
