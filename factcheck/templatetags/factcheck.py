@@ -50,10 +50,8 @@ def time_tag(value, style="long"):
     second). Django's date filter would parse its format string on every call."""
     if not value:
         return ""
-    if isinstance(value, datetime.datetime):
-        machine = machine_datetime(value)
-    else:
-        machine = value.isoformat()
+    is_datetime = isinstance(value, datetime.datetime)
+    machine = machine_datetime(value) if is_datetime else value.isoformat()
     month = MONTHS[value.month - 1]
     if style == "short":
         month = month[:3]
