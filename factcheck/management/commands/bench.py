@@ -170,7 +170,7 @@ class Command(BaseCommand):
         try:
             base = f"http://127.0.0.1:{port}"
             wait_for(port)
-            claim, article = f"claim-{size // 2}", (size // 2) // 20
+            claim, article = measured_records(size)
             etag = fetch_etag(base + f"/claims/{claim}/")
             figures = {}
             endpoints = [
@@ -201,6 +201,15 @@ class Command(BaseCommand):
             self.stderr.write("   counting instructions (valgrind)")
             result["instructions"] = count_instructions(env, endpoints)
         return result
+
+
+def measured_records(size):
+    """The claim (its slug) and the article (its number) the endpoints measure:
+    from the middle of the synthetic data."""
+    from factcheck.benchmark.data import CLAIMS_PER_ARTICLE
+
+    middle = size // 2
+    return f"claim-{middle}", middle // CLAIMS_PER_ARTICLE
 
 
 def argparse_hidden():
@@ -243,7 +252,7 @@ def count_queries():
     from factcheck.models import Claim
 
     size = Claim.objects.count()
-    claim, article = f"claim-{size // 2}", (size // 2) // 20
+    claim, article = measured_records(size)
     client = Client(headers={"X-Forwarded-Proto": "https"})
     counts = {}
     for name, path, conditional in ENDPOINTS[1:]:
@@ -334,7 +343,7 @@ def run_requests(index, requests):
 
     handler = WSGIHandler()
     size = Claim.objects.count()
-    claim, article = f"claim-{size // 2}", (size // 2) // 20
+    claim, article = measured_records(size)
 
     def get(path, headers=()):
         path, _, query = path.format(claim=claim, article=article).partition("?")
