@@ -2,10 +2,11 @@
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
+from .links import slug_url
 from .models import Claim, StatusChange
 from .publishing import public_timeline
 
@@ -47,8 +48,10 @@ class ClaimChangesFeed(Feed):
     feed_type = Atom1Feed
 
     def get_object(self, request, slug):
-        claim = get_object_or_404(Claim.objects.select_related("article", "speaker"), slug=slug)
-        return claim.load_public_detail()
+        claim = Claim.objects.public_record(slug)
+        if claim is None:
+            raise Http404("No such claim.")
+        return claim
 
     def title(self, claim):
         return f"Changes to: {claim.statement}"
@@ -57,7 +60,7 @@ class ClaimChangesFeed(Feed):
         return claim.get_absolute_url()
 
     def feed_url(self, claim):
-        return reverse("factcheck:claim_feed", kwargs={"slug": claim.slug})
+        return slug_url("factcheck:claim_feed", claim.slug)
 
     def author_name(self):
         return settings.FACTCHECK_ORGANISATION

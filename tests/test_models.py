@@ -167,3 +167,87 @@ class TestSources:
         assert list(error.value.message_dict) == ["archived_url"]
         source.archived_url = ""
         source.full_clean()
+
+
+def field_values(row):
+    return {field.attname: getattr(row, field.attname) for field in row._meta.concrete_fields}
+
+
+class TestPublicRecord:
+    """``Claim.objects.public_record`` reads the claim page's rows in fixed SQL;
+    it must read exactly what the ORM does, on every database."""
+
+    @pytest.fixture
+    def reviewed(self, prediction, reviewer):
+        from factcheck.services import add_source, change_claim_status, edit_claim, remove_source
+
+        claim = prediction
+        change_claim_status(
+            claim=claim,
+            to_status=PredictionStatus.CAME_TRUE,
+            rationale="It came true.",
+            by=reviewer,
+            expected_version=prediction.version,
+        )
+        edit_claim(
+            claim=claim,
+            changes={"summary": "Revised."},
+            by=reviewer,
+            expected_version=claim.version,
+        )
+        kept = add_source(
+            claim=claim,
+            by=reviewer,
+            url="https://example.org/data",
+            title="Data",
+            stance="supports",
+            published_on=datetime.date(2023, 1, 2),
+        )
+        dropped = add_source(
+            claim=claim, by=reviewer, url="https://example.org/old", title="Old", stance="context"
+        )
+        remove_source(source=dropped, by=reviewer)
+        return Claim.objects.get(pk=claim.pk), kept
+
+    def test_it_reads_what_the_orm_reads(self, reviewed):
+        claim, _ = reviewed
+        record = Claim.objects.public_record(claim.slug)
+        expected = Claim.objects.select_related("article", "speaker").get(pk=claim.pk)
+        assert field_values(record) == field_values(expected)
+        assert field_values(record.article) == field_values(expected.article)
+        assert field_values(record.speaker) == field_values(expected.speaker)
+        for attribute, relation in [
+            ("public_changes", claim.status_changes),
+            ("public_corrections", claim.corrections),
+            ("public_sources", claim.sources),
+        ]:
+            rows = sorted(getattr(record, attribute), key=lambda row: row.pk)
+            assert [field_values(row) for row in rows] == [
+                field_values(row) for row in relation.order_by("pk")
+            ], attribute
+        # Both timeline rows and both sources (the removed one is marked, not lost).
+        assert len(record.public_changes) == 1 and len(record.public_corrections) >= 2
+        assert {s.is_removed for s in record.public_sources} == {True, False}
+
+    def test_dates_come_back_as_the_orm_gives_them(self, reviewed):
+        claim, source = reviewed
+        record = Claim.objects.public_record(claim.slug)
+        change = record.public_changes[0]
+        assert change.changed_at.tzinfo is not None  # aware, like every datetime here
+        assert {s.published_on for s in record.public_sources} == {source.published_on, None}
+
+    def test_related_rows_lead_back_to_the_claim_without_a_query(
+        self, reviewed, django_assert_num_queries
+    ):
+        claim, _ = reviewed
+        record = Claim.objects.public_record(claim.slug)
+        with django_assert_num_queries(0):
+            assert record.public_changes[0].to_info.label == "Came true"
+            assert all(row.claim is record for row in record.public_sources)
+            assert record.article.title and record.speaker.name
+
+    def test_a_claim_of_the_article_itself_has_no_speaker(self, fact):
+        assert Claim.objects.public_record(fact.slug).speaker is None
+
+    def test_an_unknown_slug_finds_nothing(self, db):
+        assert Claim.objects.public_record("no-such-claim") is None

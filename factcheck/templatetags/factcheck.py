@@ -4,10 +4,11 @@ import functools
 from django import template
 from django.conf import settings
 from django.templatetags.static import static
-from django.urls import get_script_prefix, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django_htmx.jinja import htmx_script
+
+from ..links import fixed_url
 
 register = template.Library()
 
@@ -75,12 +76,7 @@ def _badge(info):
 def site_url(name):
     """``{% url name %}`` for the site's fixed links (navigation, footer), which
     every page repeats: reversed once per process instead of on every page."""
-    return _reverse_once(name, get_script_prefix())
-
-
-@functools.cache
-def _reverse_once(name, script_prefix):
-    return reverse(name)
+    return fixed_url(name)
 
 
 @register.simple_tag

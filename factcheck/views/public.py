@@ -10,13 +10,14 @@ from urllib.parse import urlencode
 from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
+from ..links import slug_url
 from ..models import Article, Claim, Person, StatusChange
 from ..pagecache import cached_by_revision, is_fragment_request, public_page
 from ..publishing import (
@@ -175,8 +176,9 @@ def claim_revision(request, slug):
 @public_page()
 @cached_by_revision(claim_revision)
 def claim_detail(request, slug):
-    claim = get_object_or_404(Claim.objects.select_related("article", "speaker"), slug=slug)
-    claim.load_public_detail()
+    claim = Claim.objects.public_record(slug)
+    if claim is None:
+        raise Http404("No such claim.")
     before, quote, after = paragraph_around(claim.article.text, claim.quote_start, claim.quote_end)
     timeline = public_timeline(claim)
     review = claim_review(claim, request.build_absolute_uri)
@@ -186,12 +188,14 @@ def claim_detail(request, slug):
         "factcheck/claim_detail.html",
         {
             "claim": claim,
+            # For the page's title and its og:title: truncated once.
+            "headline": Truncator(claim.statement).chars(80),
             "paragraph": {"before": before, "quote": quote, "after": after},
             "timeline": timeline,
             "last_change": last_change,
             "source_groups": sources_by_stance(in_order(claim.public_sources, "added_at")),
             "resolve_by_state": claim.resolve_by_state(timezone.localdate()),
-            "feed_url": reverse("factcheck:claim_feed", kwargs={"slug": claim.slug}),
+            "feed_url": slug_url("factcheck:claim_feed", claim.slug),
             "json_ld": json_ld_script(review) if review else "",
         },
     )
