@@ -6,7 +6,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.test import override_settings
 
-from factcheck.benchmark.data import build
+from factcheck.benchmark.data import build, measured_records
 from factcheck.management.commands.bench import (
     ENDPOINTS,
     median,
@@ -14,6 +14,7 @@ from factcheck.management.commands.bench import (
     run_requests,
     to_ms,
 )
+from factcheck.models import Claim
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("factcheck.benchmark.urls")]
 
@@ -95,3 +96,11 @@ def test_every_endpoint_runs_in_process_as_valgrind_counts_it():
     finally:
         for signal in (request_started, request_finished):
             signal.connect(close_old_connections)
+
+
+def test_the_measured_claim_has_a_speaker_so_its_page_runs_the_usual_queries(db):
+    build(40)
+    slug, article = measured_records(40)
+    claim = Claim.objects.get(slug=slug)
+    assert claim.speaker_id is not None
+    assert claim.article.slug == f"article-{article}"

@@ -32,6 +32,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from factcheck.benchmark.data import measured_records
+
 # (name, path, conditional). Paths under /bench/uncached/ reach the same views
 # without the page cache (the benchmark's URLconf only): what rendering costs.
 # Under /bench/other-changed/, the claim page skips only the site-wide level:
@@ -201,15 +203,6 @@ class Command(BaseCommand):
             self.stderr.write("   counting instructions (valgrind)")
             result["instructions"] = count_instructions(env, endpoints)
         return result
-
-
-def measured_records(size):
-    """The claim (its slug) and the article (its number) the endpoints measure:
-    from the middle of the synthetic data."""
-    from factcheck.benchmark.data import CLAIMS_PER_ARTICLE
-
-    middle = size // 2
-    return f"claim-{middle}", middle // CLAIMS_PER_ARTICLE
 
 
 def argparse_hidden():
