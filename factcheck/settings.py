@@ -268,6 +268,9 @@ FACTCHECK_ORGANISATION = os.environ.get("FACTCHECK_ORGANISATION", "factcheck")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"conflicts_are_info": {"()": "factcheck.logs.ConflictsAreInfo"}},
+    # Warnings and errors; Django's own loggers pass INFO records on too.
+    "handlers": {"console": {"class": "logging.StreamHandler", "level": "WARNING"}},
+    "loggers": {"django.request": {"filters": ["conflicts_are_info"]}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }

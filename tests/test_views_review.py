@@ -1,4 +1,5 @@
 import datetime
+import logging
 import re
 
 import pytest
@@ -395,6 +396,20 @@ class TestConflicts:
         assert html.select_one("h1").get_text() == "Rita's wording."
         prediction.refresh_from_db()
         assert prediction.statement == "Rita's wording."
+
+    def test_a_conflict_is_logged_as_info_not_as_a_warning(
+        self, reviewer_client, prediction, reviewer, caplog
+    ):
+        stale = fields_data(prediction, statement="Mine.")
+        edit_claim(
+            claim=prediction, changes={"statement": "Theirs."}, by=reviewer, expected_version=1
+        )
+        with caplog.at_level(logging.INFO, logger="django.request"):
+            response = reviewer_client.post(review_url(prediction, "fields/"), stale)
+        assert response.status_code == 409
+        logged = [r for r in caplog.records if r.name == "django.request"]
+        assert [r.levelname for r in logged] == ["INFO"]
+        assert "Conflict" in logged[0].getMessage()
 
     def test_saving_again_after_the_conflict_applies_the_change_deliberately(
         self, prediction, reviewer, other_reviewer
