@@ -148,11 +148,12 @@ class ClaimManager(models.Manager.from_queryset(ClaimQuerySet)):
         """The claim with this slug, with its article and speaker and the rows
         ``Claim.load_public_detail`` fetches, or None: everything its public page
         and feed show, in fixed SQL (``rows.rows_where``)."""
-        claim = next(iter(rows_where(Claim, "slug", slug)), None)
-        if claim is None:
+        found = rows_where(Claim, "slug", slug)
+        if not found:
             return None
+        (claim,) = found
         (claim.article,) = rows_where(Article, "id", claim.article_id)
-        claim.speaker = claim.speaker_id and rows_where(Person, "id", claim.speaker_id)[0]
+        claim.speaker = rows_where(Person, "id", claim.speaker_id)[0] if claim.speaker_id else None
         return claim.load_public_detail()
 
 
