@@ -7,6 +7,7 @@ from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
+from .fields import TextFormField
 from .models import Article, Claim, Correction, Person, ReviewerNote, Source, StatusChange
 from .statuses import statuses_for
 
@@ -66,7 +67,7 @@ class ClaimAdminForm(forms.ModelForm):
         required=False,
         help_text="Leave as it is to keep the current status.",
     )
-    status_rationale = forms.CharField(
+    status_rationale = TextFormField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Required when the status changes. Shown to the public on the timeline.",

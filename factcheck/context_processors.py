@@ -1,9 +1,11 @@
 from django.conf import settings
 
+from .links import absolute_url
+
 
 def site(request):
     """Site-wide values for the public templates; nothing here depends on the visitor."""
     return {
         "organisation": settings.FACTCHECK_ORGANISATION,
-        "canonical_url": request.build_absolute_uri(request.path),
+        "canonical_url": absolute_url(request.path),
     }

@@ -1,14 +1,25 @@
-"""Atom feeds of status changes: across the site, and for one claim."""
+"""Atom feeds of status changes: across the site, and for one claim.
+
+Every link is absolute on FACTCHECK_SITE_URL (syndication would otherwise
+build them on the client's Host), and the reviewers' text goes out as HTML
+built from escaped text: a feed reader shows markup typed into a rationale as
+the text it is, never runs it.
+"""
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404
-from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import linebreaks
 
-from .links import slug_url
+from .links import absolute_url, fixed_url, slug_url
 from .models import Claim, StatusChange
 from .publishing import public_timeline
+
+
+def as_html(text):
+    """Plain text as the HTML of an Atom summary: escaped, line breaks kept."""
+    return linebreaks(text, autoescape=True)
 
 
 class LatestStatusChangesFeed(Feed):
@@ -17,10 +28,10 @@ class LatestStatusChangesFeed(Feed):
     subtitle = "Every change of a claim's or a prediction's status, newest first."
 
     def link(self):
-        return reverse("factcheck:claim_list")
+        return absolute_url(fixed_url("factcheck:claim_list"))
 
     def feed_url(self):
-        return reverse("factcheck:status_changes_feed")
+        return absolute_url(fixed_url("factcheck:status_changes_feed"))
 
     def author_name(self):
         return settings.FACTCHECK_ORGANISATION
@@ -32,10 +43,10 @@ class LatestStatusChangesFeed(Feed):
         return f"{change.to_info.label}: {change.claim.statement}"
 
     def item_description(self, change):
-        return f"{change.from_info.label} → {change.to_info.label}. {change.rationale}"
+        return as_html(f"{change.from_info.label} → {change.to_info.label}. {change.rationale}")
 
     def item_link(self, change):
-        return f"{change.claim.get_absolute_url()}#change-{change.pk}"
+        return absolute_url(f"{change.claim.get_absolute_url()}#change-{change.pk}")
 
     def item_pubdate(self, change):
         return change.changed_at
@@ -57,10 +68,10 @@ class ClaimChangesFeed(Feed):
         return f"Changes to: {claim.statement}"
 
     def link(self, claim):
-        return claim.get_absolute_url()
+        return absolute_url(claim.get_absolute_url())
 
     def feed_url(self, claim):
-        return slug_url("factcheck:claim_feed", claim.slug)
+        return absolute_url(slug_url("factcheck:claim_feed", claim.slug))
 
     def author_name(self):
         return settings.FACTCHECK_ORGANISATION
@@ -74,13 +85,13 @@ class ClaimChangesFeed(Feed):
         return "Correction"
 
     def item_description(self, entry):
-        return entry.change.rationale if entry.change else entry.correction.description
+        return as_html(entry.change.rationale if entry.change else entry.correction.description)
 
     def item_link(self, entry):
         anchor = (
             f"change-{entry.change.pk}" if entry.change else f"correction-{entry.correction.pk}"
         )
-        return f"{entry.row.claim.get_absolute_url()}#{anchor}"
+        return absolute_url(f"{entry.row.claim.get_absolute_url()}#{anchor}")
 
     def item_guid(self, entry):
         return self.item_link(entry)

@@ -4,6 +4,7 @@ reviewer started from; notes and sources do not."""
 from django import forms
 from django.core.validators import MaxLengthValidator
 
+from .fields import TextFormField, validate_storable_text
 from .models import Claim, ReviewerNote, Source, validate_http_url
 from .statuses import Kind, statuses_for
 
@@ -28,13 +29,13 @@ def limit_length(field, limit=TEXT_LIMIT):
 
 class StatusChangeForm(forms.Form):
     to_status = forms.ChoiceField(label="New status")
-    rationale = forms.CharField(
+    rationale = TextFormField(
         label="Public rationale",
         max_length=TEXT_LIMIT,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Shown on the public timeline: why the status changes.",
     )
-    summary = forms.CharField(
+    summary = TextFormField(
         label="Public summary",
         required=False,
         max_length=TEXT_LIMIT,
@@ -113,7 +114,7 @@ class SourceForm(forms.ModelForm):
         limit_length(self.fields["note"])
         for name in ("url", "archived_url"):
             # One clear message for any address that is not http(s).
-            self.fields[name].validators = [validate_http_url]
+            self.fields[name].validators = [validate_http_url, validate_storable_text]
 
 
 class SourceEditForm(SourceForm):

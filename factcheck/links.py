@@ -10,11 +10,18 @@ tests/test_links.py checks them against ``reverse``.
 import functools
 import re
 
+from django.conf import settings
 from django.urls import get_script_prefix, reverse
 
 # What a <slug:...> path converter accepts, which reverse leaves as it is.
 SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 PLACEHOLDER = "slug-placeholder"
+
+
+def absolute_url(path):
+    """A site path as an absolute URL, on FACTCHECK_SITE_URL: never on the Host
+    the client sent, which is the client's to choose."""
+    return settings.FACTCHECK_SITE_URL + path
 
 
 def fixed_url(name):

@@ -10,3 +10,13 @@ class ConflictsAreInfo(logging.Filter):
         if getattr(record, "status_code", None) == 409:
             record.levelno, record.levelname = logging.INFO, "INFO"
         return True
+
+
+class OneLineWarning(logging.Filter):
+    """A refused request (a bad Host, an oversized form) is the client's doing,
+    answered with a 400: one line at WARNING, without Django's traceback."""
+
+    def filter(self, record):
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        record.exc_info = record.exc_text = None
+        return True

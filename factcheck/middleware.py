@@ -1,5 +1,59 @@
+from urllib.parse import unquote_to_bytes
+
 from django.contrib.messages import get_messages
 from django.template.loader import render_to_string
+from django.utils.cache import patch_vary_headers
+
+from .views.errors import bad_request
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def strict_utf8_forms(get_response):
+    """Refuse (400) a form body that is not valid UTF-8. Django's parsers
+    decode with replacement characters, so once ``request.POST`` is read a
+    view cannot tell "ok\ufffdbad" typed from bytes that were never text.
+    Must come before anything that reads ``request.POST`` (CSRF does)."""
+
+    def middleware(request):
+        if request.method == "POST" and request.content_type in FORM_TYPES:
+            charset = request.content_params.get("charset", "utf-8").lower()
+            if charset not in ("utf-8", "utf8") or not _is_utf8_form(request):
+                return bad_request(request, "The form was not sent as valid UTF-8.")
+        return get_response(request)
+
+    return middleware
+
+
+def _is_utf8_form(request):
+    # Reading the body keeps it for request.POST; an oversized one raises
+    # RequestDataTooBig, which Django answers with a 400 as it would anyway.
+    body = request.body
+    if request.content_type == "multipart/form-data":
+        return _multipart_text_is_utf8(request, body)
+    try:
+        for pair in body.split(b"&"):
+            for part in pair.split(b"=", 1):
+                unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _multipart_text_is_utf8(request, body):
+    """The headers and text parts of a multipart body (files are not text)."""
+    boundary = request.content_params.get("boundary", "").encode("latin-1")
+    if not boundary:
+        return True  # Django's parser refuses it with a 400 itself
+    try:
+        for part in body.split(b"--" + boundary)[1:]:
+            headers, _, content = part.partition(b"\r\n\r\n")
+            headers.decode("utf-8")
+            if b"filename=" not in headers.lower():
+                content.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def htmx_messages(get_response):
@@ -10,10 +64,11 @@ def htmx_messages(get_response):
     def middleware(request):
         response = get_response(request)
         match = request.resolver_match
+        if match is None or not match.view_name.startswith("factcheck:review_"):
+            return response
+        patch_vary_headers(response, ["HX-Request"])
         if (
             not getattr(request, "htmx", False)
-            or match is None
-            or not match.view_name.startswith("factcheck:review_")
             or response.streaming
             or response.status_code in (204, 304)
             or not response.get("Content-Type", "").startswith("text/html")

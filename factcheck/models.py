@@ -8,6 +8,7 @@ from django.db.models.functions import Length
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from . import fields
 from .links import slug_url
 from .rows import rows_where
 from .statuses import (
@@ -39,11 +40,11 @@ def http_url_constraint(field, name, *, allow_blank=False):
 
 
 class Article(models.Model):
-    title = models.CharField(max_length=300)
-    publisher = models.CharField(max_length=200)
-    url = models.URLField("URL", max_length=2000, blank=True, validators=[validate_http_url])
+    title = fields.CharField(max_length=300)
+    publisher = fields.CharField(max_length=200)
+    url = fields.URLField("URL", max_length=2000, blank=True, validators=[validate_http_url])
     published_on = models.DateField()
-    text = models.TextField(help_text="The full text. Claims point into it by character offsets.")
+    text = fields.TextField(help_text="The full text. Claims point into it by character offsets.")
     slug = models.SlugField(max_length=120, unique=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -78,8 +79,8 @@ class Article(models.Model):
 
 
 class Person(models.Model):
-    name = models.CharField(max_length=200)
-    description = models.TextField(
+    name = fields.CharField(max_length=200)
+    description = fields.TextField(
         blank=True, help_text="Who they are, as the article describes them."
     )
     slug = models.SlugField(max_length=120, unique=True)
@@ -185,18 +186,18 @@ class Claim(models.Model):
         help_text="Leave blank when the claim is the article's own.",
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    quote = models.TextField(help_text="Verbatim from the article text.")
+    quote = fields.TextField(help_text="Verbatim from the article text.")
     quote_start = models.PositiveIntegerField(editable=False)
     quote_end = models.PositiveIntegerField(editable=False)
-    statement = models.TextField(help_text="A short, checkable statement in plain words.")
+    statement = fields.TextField(help_text="A short, checkable statement in plain words.")
     status = models.CharField(
         max_length=32, choices=ALL_STATUS_CHOICES, default=UNREVIEWED, editable=False
     )
-    summary = models.TextField(blank=True, help_text="The public summary of the current verdict.")
-    condition = models.TextField(
+    summary = fields.TextField(blank=True, help_text="The public summary of the current verdict.")
+    condition = fields.TextField(
         blank=True, help_text="For a conditional prediction: what must happen first."
     )
-    resolution_criteria = models.TextField(
+    resolution_criteria = fields.TextField(
         blank=True, help_text="For a prediction: what will count as it coming true."
     )
     resolve_by = models.DateField(
@@ -337,7 +338,7 @@ class StatusChange(models.Model):
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="status_changes")
     from_status = models.CharField(max_length=32, choices=ALL_STATUS_CHOICES)
     to_status = models.CharField(max_length=32, choices=ALL_STATUS_CHOICES)
-    rationale = models.TextField(help_text="Public: why the status changed.")
+    rationale = fields.TextField(help_text="Public: why the status changed.")
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -388,15 +389,15 @@ class Stance(models.TextChoices):
 
 class Source(models.Model):
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="sources")
-    url = models.URLField("URL", max_length=2000, validators=[validate_http_url])
-    archived_url = models.URLField(
+    url = fields.URLField("URL", max_length=2000, validators=[validate_http_url])
+    archived_url = fields.URLField(
         "archived copy URL", max_length=2000, blank=True, validators=[validate_http_url]
     )
-    title = models.CharField(max_length=300)
-    publisher = models.CharField(max_length=200, blank=True)
+    title = fields.CharField(max_length=300)
+    publisher = fields.CharField(max_length=200, blank=True)
     published_on = models.DateField(null=True, blank=True)
     stance = models.CharField(max_length=20, choices=Stance.choices)
-    note = models.TextField(blank=True, help_text="Public: what this source shows.")
+    note = fields.TextField(blank=True, help_text="Public: what this source shows.")
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -438,7 +439,7 @@ class Correction(models.Model):
     shown on the claim's public timeline."""
 
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="corrections")
-    description = models.TextField(help_text="Public: what changed.")
+    description = fields.TextField(help_text="Public: what changed.")
     made_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -466,7 +467,7 @@ class ReviewerNote(models.Model):
 
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="notes")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    body = models.TextField()
+    body = fields.TextField()
     created_at = models.DateTimeField(default=timezone.now)
 
     history = HistoricalRecords()

@@ -14,8 +14,10 @@ change would wait for the timeout, and it would rewrite our Cache-Control.
 import functools
 import hashlib
 import logging
+import math
 import secrets
 import threading
+import time
 from collections import OrderedDict
 from pathlib import Path
 from typing import NamedTuple
@@ -29,7 +31,8 @@ from django.db.models.signals import post_delete, post_save
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.http import http_date, quote_etag
+from django.utils.http import http_date, parse_http_date_safe, quote_etag
+from django.views.decorators.vary import vary_on_headers
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +56,7 @@ class Generation(NamedTuple):
 
 class CachedPage(NamedTuple):
     etag: str
-    last_modified: int
+    last_modified: float  # exact; Last-Modified shows it to the second
     content: bytes
     headers: dict  # as the view set them, plus ETag, Last-Modified, Cache-Control
 
@@ -123,6 +126,12 @@ def pages_changed():
     # A reader between now and the commit may store the old page under the new
     # generation; starting another once the data is committed drops it again.
     transaction.on_commit(_start_generation)
+
+
+# The request headers that decide between a fragment and a whole page: every
+# response chosen by is_fragment_request names them in Vary.
+FRAGMENT_HEADERS = ("HX-Request", "HX-History-Restore-Request")
+vary_on_fragment_headers = vary_on_headers(*FRAGMENT_HEADERS)
 
 
 def is_fragment_request(request):
@@ -234,11 +243,10 @@ def _query(request, params):
 def _page_key(request, state):
     variant = "fragment" if is_fragment_request(request) else "page"
     day = timezone.localdate().isoformat()
-    # The host and scheme too: pages carry absolute links (canonical, feeds, JSON-LD).
-    # CommonMiddleware has already checked the host against ALLOWED_HOSTS.
-    host = request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME", "")
-    where = f"{request.scheme}://{host}{request.path}"
-    what = f"{release()}:{state}:{day}:{variant}:{where}"
+    # No host or scheme: absolute links come from FACTCHECK_SITE_URL, so a page
+    # is the same whatever Host the client sent (and a client cannot fill the
+    # cache with copies of it under made-up ones).
+    what = f"{release()}:{state}:{day}:{variant}:{request.path}"
     # Short keys are quicker to check and to file; the ETag is the same digest.
     return "page:" + hashlib.sha256(what.encode()).hexdigest()[:32]
 
@@ -269,26 +277,44 @@ def _to_cache(response, key, generation):
     etag = quote_etag(key.removeprefix("page:"))
     # Whether a prediction is overdue changes at midnight even if nothing is saved.
     midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    last_modified = int(max(generation.started_at, midnight.timestamp()))
+    last_modified = max(generation.started_at, midnight.timestamp())
     response["ETag"] = etag
-    response["Last-Modified"] = http_date(last_modified)
+    response["Last-Modified"] = http_date(shown_last_modified(last_modified, time.time()))
     patch_cache_control(response, no_cache=True)
     return CachedPage(etag, last_modified, response.content, dict(response.headers))
+
+
+def shown_last_modified(changed_at, now):
+    """Last-Modified in whole seconds. Once the second of the last change is
+    over, nothing changed up to its end, so say that: a date-only
+    revalidation with it can then be answered 304. Within that second, say
+    its start, which such a revalidation never matches (see _respond)."""
+    end_of_second = math.ceil(changed_at)
+    return end_of_second if now >= end_of_second else math.floor(changed_at)
 
 
 def _respond(request, page):
     if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
     if if_none_match == page.etag:  # the usual revalidation: answer it at once
-        response = HttpResponseNotModified()
-        for name in NOT_MODIFIED_HEADERS:
-            if name in page.headers:
-                response[name] = page.headers[name]
-        return response
+        return _not_modified(page)
     response = HttpResponse(page.content, headers=page.headers)
-    if if_none_match or "HTTP_IF_MODIFIED_SINCE" in request.META:
-        return get_conditional_response(
-            request, etag=page.etag, last_modified=page.last_modified, response=response
-        )
+    if_modified_since = parse_http_date_safe(request.META.get("HTTP_IF_MODIFIED_SINCE", ""))
+    if if_modified_since is not None and not if_none_match:
+        # Last-Modified is to the second: a copy from that second may predate
+        # a change made later in it, so only a change older than the whole
+        # second means the client's copy is current. (Django's check, which
+        # truncates the change's time too, would answer 304.)
+        return _not_modified(page) if page.last_modified < if_modified_since else response
+    return get_conditional_response(
+        request, etag=page.etag, last_modified=page.last_modified, response=response
+    )
+
+
+def _not_modified(page):
+    response = HttpResponseNotModified()
+    for name in NOT_MODIFIED_HEADERS:
+        if name in page.headers:
+            response[name] = page.headers[name]
     return response
 
 

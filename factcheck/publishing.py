@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from .links import absolute_url, fixed_url
 from .models import Stance
 from .statuses import STATUS_TABLE, Kind
 
@@ -129,11 +130,8 @@ def verdict_dates(claim):
     return verdicts[0].changed_at, modified
 
 
-def claim_review(claim, absolute):
-    """schema.org ClaimReview for a claim with a verdict, else None.
-
-    ``absolute`` turns a site path into an absolute URL.
-    """
+def claim_review(claim):
+    """schema.org ClaimReview for a claim with a verdict, else None."""
     info = claim.status_info
     if not info.has_verdict:
         return None
@@ -143,20 +141,20 @@ def claim_review(claim, absolute):
         author = {"@type": "Person", "name": claim.speaker.name}
         if claim.speaker.description:
             author["description"] = claim.speaker.description
-        author["url"] = absolute(claim.speaker.get_absolute_url())
+        author["url"] = absolute_url(claim.speaker.get_absolute_url())
     else:
         author = {"@type": "Organization", "name": article.publisher}
     return {
         "@context": "https://schema.org",
         "@type": "ClaimReview",
-        "url": absolute(claim.get_absolute_url()),
+        "url": absolute_url(claim.get_absolute_url()),
         "claimReviewed": claim.statement,
         "datePublished": published.date().isoformat(),
         "dateModified": modified.isoformat(),
         "author": {
             "@type": "Organization",
             "name": settings.FACTCHECK_ORGANISATION,
-            "url": absolute("/"),
+            "url": absolute_url(fixed_url("factcheck:home")),
         },
         "reviewRating": {
             "@type": "Rating",
@@ -171,7 +169,7 @@ def claim_review(claim, absolute):
             "datePublished": article.published_on.isoformat(),
             "appearance": {
                 "@type": "NewsArticle" if article.url else "CreativeWork",
-                "url": article.url or absolute(article.get_absolute_url()),
+                "url": article.url or absolute_url(article.get_absolute_url()),
                 "headline": article.title,
                 "datePublished": article.published_on.isoformat(),
                 "publisher": {"@type": "Organization", "name": article.publisher},
@@ -188,11 +186,11 @@ def json_ld_script(data):
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))
 
 
-def claim_record(claim, absolute):
+def claim_record(claim):
     """The export record of one claim (its timeline and current sources included)."""
     info = claim.status_info
     record = {
-        "url": absolute(claim.get_absolute_url()),
+        "url": absolute_url(claim.get_absolute_url()),
         "slug": claim.slug,
         "kind": claim.kind,
         "statement": claim.statement,
@@ -204,7 +202,7 @@ def claim_record(claim, absolute):
             "title": claim.article.title,
             "publisher": claim.article.publisher,
             "published_on": claim.article.published_on.isoformat(),
-            "url": claim.article.url or absolute(claim.article.get_absolute_url()),
+            "url": claim.article.url or absolute_url(claim.article.get_absolute_url()),
         },
         "status": claim.status,
         "status_label": info.label,
@@ -232,7 +230,7 @@ def claim_record(claim, absolute):
         for source in in_order(claim.public_sources, "added_at")
         if not source.is_removed
     ]
-    review = claim_review(claim, absolute)
+    review = claim_review(claim)
     if review:
         record["claim_review"] = review
     return record

@@ -70,6 +70,13 @@ def _conditional_update(claim, expected_version, *, public, **values):
     claim.refresh_from_db()
 
 
+def _validate_field(errors, model, name, value):
+    try:
+        model._meta.get_field(name).run_validators(value)
+    except ValidationError as error:
+        errors.setdefault(name, []).extend(error.messages)
+
+
 def _record_history(claim, by, reason):
     # QuerySet.update() sends no signals, so django-simple-history would miss the
     # edit: write the audit row ourselves, in the same transaction.
@@ -103,6 +110,11 @@ def change_claim_status(
     rationale = (rationale or "").strip()
     if not rationale:
         errors["rationale"] = "Explain the change: the rationale is shown to the public."
+    # The claim row is written by an UPDATE, the timeline row by create(): run
+    # the fields' validators here, as full_clean would.
+    _validate_field(errors, StatusChange, "rationale", rationale)
+    if summary is not None:
+        _validate_field(errors, Claim, "summary", summary)
     if errors:
         raise ValidationError(errors)
 

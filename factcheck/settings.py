@@ -9,6 +9,8 @@ DATABASE_URL          any dj-database-url URL; default: SQLite file db.sqlite3 i
 DJANGO_CACHE_DIR      where the public pages are cached (default: .cache/pages/ in the project;
                       with debug on and this unset, pages are not cached).
 CACHE_URL             redis://… to share that cache between machines instead.
+FACTCHECK_SITE_URL    the site's address, for absolute URLs (default: https:// and the first
+                      allowed host; http://127.0.0.1:8000 with debug on).
 """
 
 import datetime
@@ -72,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads request.POST (CSRF does), while the raw body is there.
+    "factcheck.middleware.strict_utf8_forms",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -265,12 +269,54 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 # The organisation that publishes the fact-checks (ClaimReview author, page footers).
 FACTCHECK_ORGANISATION = os.environ.get("FACTCHECK_ORGANISATION", "factcheck")
 
+
+def site_url(value):
+    """The site's own address, which every absolute URL (canonical links, feeds,
+    exports, JSON-LD) is built from: never the Host a client sent."""
+    url = value.strip().rstrip("/")
+    scheme, _, rest = url.partition("://")
+    if scheme not in ("http", "https") or not rest or "/" in rest:
+        raise ImproperlyConfigured(
+            f"FACTCHECK_SITE_URL must be http:// or https:// and a host, with no path "
+            f"(for example https://facts.example.org), not “{value}”."
+        )
+    return url
+
+
+if os.environ.get("FACTCHECK_SITE_URL"):
+    FACTCHECK_SITE_URL = site_url(os.environ["FACTCHECK_SITE_URL"])
+elif DEBUG:
+    FACTCHECK_SITE_URL = "http://127.0.0.1:8000"
+elif ALLOWED_HOSTS[0].lstrip(".") not in ("", "*"):
+    FACTCHECK_SITE_URL = site_url("https://" + ALLOWED_HOSTS[0].lstrip("."))
+else:
+    raise ImproperlyConfigured(
+        "FACTCHECK_SITE_URL must be set when the first of DJANGO_ALLOWED_HOSTS is a "
+        "wildcard: the address readers use, for example https://facts.example.org."
+    )
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"conflicts_are_info": {"()": "factcheck.logs.ConflictsAreInfo"}},
+    "filters": {
+        "conflicts_are_info": {"()": "factcheck.logs.ConflictsAreInfo"},
+        "one_line_warning": {"()": "factcheck.logs.OneLineWarning"},
+    },
     # Warnings and errors; Django's own loggers pass INFO records on too.
     "handlers": {"console": {"class": "logging.StreamHandler", "level": "WARNING"}},
-    "loggers": {"django.request": {"filters": ["conflicts_are_info"]}},
+    "loggers": {
+        "django.request": {"filters": ["conflicts_are_info"]},
+        # What clients send, not faults of ours: internet scanners send bad
+        # hosts all day, and a traceback each would bury the real errors.
+        **{
+            f"django.security.{name}": {"filters": ["one_line_warning"]}
+            for name in (
+                "DisallowedHost",
+                "RequestDataTooBig",
+                "TooManyFieldsSent",
+                "TooManyFilesSent",
+            )
+        },
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
 }

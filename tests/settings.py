@@ -4,6 +4,8 @@ import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-not-a-secret")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+# Absolute URLs as the test client's own requests would have built them.
+os.environ.setdefault("FACTCHECK_SITE_URL", "http://testserver")
 
 from factcheck.settings import *  # noqa: E402, F403
 from factcheck.settings import BASE_DIR, DATABASES  # noqa: E402

@@ -141,12 +141,27 @@ def test_a_claim_page_outlives_changes_to_other_claims(
     )
 
 
-def test_each_host_gets_its_own_absolute_links(client, prediction):
+def test_the_hosts_a_client_sends_neither_shape_the_page_nor_fill_the_cache(
+    client, prediction, tmp_path
+):
     url = prediction.get_absolute_url()
-    first = client.get(url, headers={"Host": "localhost"}).content.decode()
-    second = client.get(url, headers={"Host": "127.0.0.1"}).content.decode()
-    assert f'href="http://localhost{url}"' in first
-    assert f'href="http://127.0.0.1{url}"' in second
+    hosts = ["testserver", "testserver:8000", "TESTSERVER", "testserver.", "localhost:1234"]
+    with override_settings(
+        CACHES={
+            "default": {
+                "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                "LOCATION": str(tmp_path),
+            }
+        }
+    ):
+        pagecache.recent_pages.clear()
+        pages = [client.get(url, headers={"Host": host}) for host in hosts]
+        entries = sorted(tmp_path.iterdir())
+        # The generation and the page at each of its two levels; nothing per host.
+        assert len(entries) == 3
+        assert all(page.status_code == 200 for page in pages)
+        assert len({page.content for page in pages}) == 1
+    assert f'<link rel="canonical" href="http://testserver{url}">' in pages[0].content.decode()
 
 
 class UnreachableCache(BaseCache):

@@ -430,8 +430,8 @@ class TestFeeds:
             for e in feed.iter(f"{ATOM}entry")
         ]
         assert entries == [
-            ("Correction", "Removed a source: Background on permits."),
-            ("Status: Unreviewed → Accurate", "Checked: accurate."),
+            ("Correction", "<p>Removed a source: Background on permits.</p>"),
+            ("Status: Unreviewed → Accurate", "<p>Checked: accurate.</p>"),
         ]
 
     def test_every_page_advertises_the_site_feed(self, client, fact):

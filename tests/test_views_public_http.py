@@ -1,8 +1,10 @@
 """Query counts and HTTP caching of the public pages."""
 
 import datetime
+import time
 
 import pytest
+from django.utils.http import parse_http_date
 
 from factcheck.models import Article, Claim, Person
 from factcheck.services import add_source, change_claim_status, remove_source
@@ -10,6 +12,10 @@ from factcheck.services import add_source, change_claim_status, remove_source
 pytestmark = pytest.mark.django_db
 
 PREDICTION_PATH = ["unreviewed", "pending", "on_track", "came_true"]
+
+
+def sleep_into_the_next_second():
+    time.sleep(1.001 - time.time() % 1)
 
 
 def build_site(reviewer, size):
@@ -116,12 +122,36 @@ class TestConditionalRequests:
         assert again.status_code == 304
         assert again.content == b""
 
-    def test_if_modified_since_also_works(self, client, prediction):
+    def test_if_modified_since_also_works_once_the_changes_second_is_over(self, client, prediction):
+        sleep_into_the_next_second()
         first = client.get(prediction.get_absolute_url())
         again = client.get(
             prediction.get_absolute_url(), headers={"If-Modified-Since": first["Last-Modified"]}
         )
         assert again.status_code == 304
+
+    def test_a_change_in_the_same_second_is_not_hidden_from_a_date_only_revalidation(
+        self, client, prediction, reviewer
+    ):
+        # Last-Modified has one-second resolution: a copy fetched early in a
+        # second, then a change later in that second, look the same by date.
+        sleep_into_the_next_second()
+        for to_status, rationale in [("pending", "Open."), ("on_track", "Halfway there.")]:
+            if to_status == "on_track":
+                first = client.get(prediction.get_absolute_url())
+            change_claim_status(
+                claim=prediction,
+                to_status=to_status,
+                rationale=rationale,
+                by=reviewer,
+                expected_version=prediction.version,
+            )
+        again = client.get(
+            prediction.get_absolute_url(), headers={"If-Modified-Since": first["Last-Modified"]}
+        )
+        assert int(time.time()) == parse_http_date(first["Last-Modified"]), "took over a second"
+        assert again.status_code == 200
+        assert "Halfway there." in again.content.decode()
 
     def changes_etag(self, client, url, change):
         before = client.get(url)["ETag"]

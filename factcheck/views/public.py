@@ -15,11 +15,15 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
-from django.views.decorators.vary import vary_on_headers
 
 from ..links import slug_url
 from ..models import Article, Claim, Person, StatusChange
-from ..pagecache import cached_by_revision, is_fragment_request, public_page
+from ..pagecache import (
+    cached_by_revision,
+    is_fragment_request,
+    public_page,
+    vary_on_fragment_headers,
+)
 from ..publishing import (
     claim_record,
     claim_review,
@@ -135,7 +139,7 @@ class ClaimFilterForm(forms.Form):
 
 @require_safe
 @public_page(params=[*ClaimFilterForm.base_fields, "page"])
-@vary_on_headers("HX-Request")
+@vary_on_fragment_headers
 def claim_list(request):
     form = ClaimFilterForm(request.GET)
     form.is_valid()
@@ -181,7 +185,7 @@ def claim_detail(request, slug):
         raise Http404("No such claim.")
     before, quote, after = paragraph_around(claim.article.text, claim.quote_start, claim.quote_end)
     timeline = public_timeline(claim)
-    review = claim_review(claim, request.build_absolute_uri)
+    review = claim_review(claim)
     last_change = next((e.change for e in reversed(timeline) if e.change), None)
     return render(
         request,
@@ -274,11 +278,10 @@ def methodology(request):
 @require_safe
 @public_page()
 def export_json(request):
-    absolute = request.build_absolute_uri
     claims = Claim.objects.with_public_detail()
     data = {
         "generated_at": timezone.now().isoformat(),
-        "claims": [claim_record(claim, absolute) for claim in claims],
+        "claims": [claim_record(claim) for claim in claims],
     }
     payload = json.dumps(data, ensure_ascii=False, indent=1)
     # Same values for any JSON reader, but no markup if something renders it as HTML.
@@ -320,13 +323,12 @@ def spreadsheet_safe(value):
 @require_safe
 @public_page()
 def export_csv(request):
-    absolute = request.build_absolute_uri
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="claims.csv"'
     writer = csv.DictWriter(response, fieldnames=CSV_COLUMNS)
     writer.writeheader()
     for claim in Claim.objects.with_public_detail():
-        record = claim_record(claim, absolute)
+        record = claim_record(claim)
         writer.writerow(
             {
                 **{name: spreadsheet_safe(record.get(name, "")) for name in CSV_COLUMNS},

@@ -8,6 +8,7 @@ changed, so every form on the page carries the claim's current version.
 """
 
 import datetime
+import re
 from functools import wraps
 
 from django.contrib import messages
@@ -19,18 +20,21 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
-from django.views.decorators.vary import vary_on_headers
 
 from .. import services
 from ..forms import ClaimFieldsForm, NoteForm, SourceEditForm, SourceForm, StatusChangeForm
 from ..models import Claim, ReviewerNote, Source
-from ..pagecache import is_fragment_request
+from ..pagecache import is_fragment_request, vary_on_fragment_headers
 from ..publishing import paragraph_around, public_timeline
 from ..statuses import status_info
+from .errors import bad_request
 from .public import ClaimFilterForm
 
 QUEUE_SECTION_LIMIT = 50
+# A claim version as a form carries it: ASCII digits, no more than fit the column.
+VERSION = re.compile(r"[1-9][0-9]{0,8}")
 RECENT_CHANGES_WINDOW = datetime.timedelta(days=14)
 
 # Panels (and their element ids) that show the claim's own fields or carry its
@@ -58,7 +62,7 @@ def reviewer_required(view):
 
 @require_GET
 @reviewer_required
-@vary_on_headers("HX-Request")
+@vary_on_fragment_headers
 def review_queue(request):
     form = ClaimFilterForm(request.GET)
     form.is_valid()
@@ -161,32 +165,47 @@ def respond(request, slug, panel, *, also=(), status=200, **forms):
     """The panel (and, out of band, ``also``) under htmx; otherwise the whole page."""
     context = editor_context(load_claim(slug), **forms)
     if not request.htmx:
-        return render(request, "review/claim.html", context, status=status)
-    html = render_to_string(f"review/claim.html#{panel}", context, request)
-    for other in also:
-        html += render_to_string(f"review/claim.html#{other}", {**context, "oob": True}, request)
-    return HttpResponse(html, status=status)
+        response = render(request, "review/claim.html", context, status=status)
+    else:
+        html = render_to_string(f"review/claim.html#{panel}", context, request)
+        for other in also:
+            html += render_to_string(
+                f"review/claim.html#{other}", {**context, "oob": True}, request
+            )
+        response = HttpResponse(html, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def saved(request, claim, panel, message, *, also=()):
     messages.success(request, message)
     if request.htmx:
         return respond(request, claim.slug, panel, also=also)
-    return redirect(f"{reverse('factcheck:review_claim', args=[claim.slug])}#{panel}")
+    response = redirect(f"{reverse('factcheck:review_claim', args=[claim.slug])}#{panel}")
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
-def conflict(request, claim, panel, form):
+def posted_version(request):
+    """The claim version the panel's form was loaded at, or None when the
+    posted value is not one (a real form always sends a plain number)."""
+    value = request.POST.get("version", "")
+    return int(value) if VERSION.fullmatch(value) else None
+
+
+def version_refused(request):
+    return bad_request(
+        request, "The form's claim version is missing or damaged; reload the claim's page."
+    )
+
+
+def conflict(request, claim, panel, form, posted):
     """409: someone saved first. Nothing is written. The panel shows the claim as
     it is now, with this reviewer's own changes laid over it: a field they did
     not touch takes the other reviewer's value, so saving again, after reading
     the other change, cannot undo it by accident."""
     current = Claim.objects.get(pk=claim.pk)
-    posted = form.data.get("version", "")
-    started = (
-        Claim.history.filter(id=claim.pk, version=int(posted)).order_by("-history_id").first()
-        if posted.isdigit()
-        else None
-    )
+    started = Claim.history.filter(id=claim.pk, version=posted).order_by("-history_id").first()
     data = form.data.copy()
     data["version"] = str(current.version)
     both = []
@@ -228,8 +247,11 @@ def review_claim(request, slug):
 def review_claim_status(request, slug):
     claim = get_object_or_404(Claim, slug=slug)
     form = StatusChangeForm(request.POST, claim=claim, initial=_status_initial(claim))
-    if request.POST.get("version") != str(claim.version):
-        return conflict(request, claim, "claim-status", form)
+    posted = posted_version(request)
+    if posted is None:
+        return version_refused(request)
+    if posted != claim.version:
+        return conflict(request, claim, "claim-status", form, posted)
     if not form.is_valid():
         return respond(request, slug, "claim-status", status_form=form)
     data = form.cleaned_data
@@ -248,7 +270,7 @@ def review_claim_status(request, slug):
             ),
         )
     except services.StaleClaimError:
-        return conflict(request, claim, "claim-status", form)
+        return conflict(request, claim, "claim-status", form, posted)
     except ValidationError as error:
         for field, errors in error.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
@@ -268,8 +290,11 @@ def review_claim_fields(request, slug):
     claim = get_object_or_404(Claim, slug=slug)
     # The form validates against a copy: ModelForm writes the values onto it.
     form = ClaimFieldsForm(request.POST, instance=Claim.objects.get(pk=claim.pk))
-    if request.POST.get("version") != str(claim.version):
-        return conflict(request, claim, "claim-fields", form)
+    posted = posted_version(request)
+    if posted is None:
+        return version_refused(request)
+    if posted != claim.version:
+        return conflict(request, claim, "claim-fields", form, posted)
     if not form.is_valid():
         return respond(request, slug, "claim-fields", fields_form=form)
     try:
@@ -280,7 +305,7 @@ def review_claim_fields(request, slug):
             expected_version=form.cleaned_data["version"],
         )
     except services.StaleClaimError:
-        return conflict(request, claim, "claim-fields", form)
+        return conflict(request, claim, "claim-fields", form, posted)
     except ValidationError as error:
         for field, errors in error.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
