@@ -36,6 +36,7 @@ $(INSTALLED): pyproject.toml | $(PYTHON)
 	@touch $@
 
 run: export DJANGO_DEBUG = 1
+run: export FACTCHECK_SITE_URL ?= http://$(HOST_PORT)
 run: $(INSTALLED)
 	$(PYTHON) manage.py migrate --no-input
 	$(PYTHON) manage.py seed_claims

@@ -1,6 +1,7 @@
 """The app as production runs it: gunicorn with several workers, whitenoise,
 DEBUG off, behind a TLS proxy (requests say X-Forwarded-Proto: https)."""
 
+import http.client
 import os
 import re
 import sqlite3
@@ -29,7 +30,7 @@ def server(tmp_path_factory):
     """gunicorn, 4 workers, production settings, its own seeded SQLite database."""
     home = tmp_path_factory.mktemp("production")
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "FACTCHECK_"))}
     env.update(
         DJANGO_SETTINGS_MODULE="factcheck.settings",
         DJANGO_SECRET_KEY="production-test-" + "s" * 40,
@@ -55,6 +56,7 @@ def server(tmp_path_factory):
     manage("createreviewer", "loader", "--password-stdin", stdin=PASSWORD + "\n")
     manage("collectstatic", "--no-input")
     gunicorn = Path(sys.executable).with_name("gunicorn")
+    log = home / "gunicorn.log"
     process = subprocess.Popen(
         [
             str(gunicorn),
@@ -69,7 +71,7 @@ def server(tmp_path_factory):
         ],
         env=env,
         cwd=settings.BASE_DIR,
-        stdout=subprocess.PIPE,
+        stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
     )
     base_url = f"http://127.0.0.1:{port}"
@@ -77,8 +79,8 @@ def server(tmp_path_factory):
         wait_for(port)
     except CommandError:
         process.kill()
-        pytest.fail("gunicorn did not start: " + process.stdout.read().decode())
-    yield {"url": base_url, "db": home / "db.sqlite3"}
+        pytest.fail("gunicorn did not start: " + log.read_text())
+    yield {"url": base_url, "port": port, "db": home / "db.sqlite3", "log": log}
     process.terminate()
     process.wait(timeout=10)
 
@@ -129,6 +131,25 @@ def test_plain_http_is_redirected_to_https(server):
     )
     assert status == 301
     assert headers["Location"].startswith("https://127.0.0.1:")
+
+
+def test_a_bad_host_is_a_400_logged_as_one_warning_line(server):
+    hosts = ["evil.example", "", "localhost:abc", "127.0.0.1 evil", "a@b"]
+    logged_before = server["log"].read_text()
+    for host in hosts:
+        connection = http.client.HTTPConnection("127.0.0.1", server["port"], timeout=10)
+        connection.putrequest("GET", "/", skip_host=True)
+        connection.putheader("Host", host)
+        connection.putheader("X-Forwarded-Proto", "https")
+        connection.endheaders()
+        response = connection.getresponse()
+        assert response.status == 400, host
+        assert b"<h1>Bad request</h1>" in response.read()
+        connection.close()
+    logged = server["log"].read_text().removeprefix(logged_before)
+    assert "Traceback" not in logged
+    lines = [line for line in logged.splitlines() if "HTTP_HOST" in line]
+    assert len(lines) == len(hosts), logged
 
 
 def test_static_files_are_hashed_compressed_and_cached_for_long(server):

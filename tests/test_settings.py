@@ -79,7 +79,9 @@ PRODUCTION = {
 
 def settings_in_fresh_process(env_overrides, expression):
     env = {
-        k: v for k, v in os.environ.items() if not k.startswith("DJANGO_") and k != "DATABASE_URL"
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "FACTCHECK_")) and k != "DATABASE_URL"
     }
     env.update(env_overrides)
     code = (
@@ -172,6 +174,35 @@ def test_the_page_cache_is_shared_by_processes_in_production_and_off_in_developm
         {**PRODUCTION, "CACHE_URL": "redis://cache.internal:6379/0"}, backend
     ).stdout.strip()
     assert several_machines == "django.core.cache.backends.redis.RedisCache"
+
+
+def test_the_site_url_defaults_to_the_first_allowed_host_over_https():
+    site_url = "settings.FACTCHECK_SITE_URL"
+    production = {**PRODUCTION, "DJANGO_ALLOWED_HOSTS": "facts.example.org,www.facts.example.org"}
+    assert settings_in_fresh_process(production, site_url).stdout.strip() == (
+        "https://facts.example.org"
+    )
+    development = settings_in_fresh_process({"DJANGO_DEBUG": "1"}, site_url).stdout.strip()
+    assert development == "http://127.0.0.1:8000"
+    chosen = {**PRODUCTION, "FACTCHECK_SITE_URL": "https://checks.example.net/"}
+    assert settings_in_fresh_process(chosen, site_url).stdout.strip() == (
+        "https://checks.example.net"
+    )
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"FACTCHECK_SITE_URL": "facts.example.org"},
+        {"FACTCHECK_SITE_URL": "ftp://facts.example.org"},
+        {"FACTCHECK_SITE_URL": "https://facts.example.org/claims"},
+        {"DJANGO_ALLOWED_HOSTS": "*"},
+    ],
+)
+def test_a_site_url_that_cannot_build_links_stops_the_start(overrides):
+    result = settings_in_fresh_process({**PRODUCTION, **overrides}, "settings.FACTCHECK_SITE_URL")
+    assert result.returncode != 0
+    assert "FACTCHECK_SITE_URL must" in result.stderr
 
 
 def test_a_trusted_proxy_count_makes_throttling_read_x_forwarded_for():
