@@ -88,6 +88,10 @@ def test_every_public_page_is_valid_html(client, fact, prediction, reviewer, tmp
         path = tmp_path / f"{name}.html"
         path.write_bytes(response.content)
         files.append(str(path))
+    refused = client.get("/", headers={"Host": "evil.example"})
+    assert refused.status_code == 400
+    (tmp_path / "bad-request.html").write_bytes(refused.content)
+    files.append(str(tmp_path / "bad-request.html"))
     client.force_login(reviewer)
     for name, url in reviewer_pages.items():
         response = client.get(url)
