@@ -1,66 +1,17 @@
 import datetime
-from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 
 from factcheck.models import Article, Claim, Person, ReviewerNote, Source
 from factcheck.seeding import read_claims_file
 from factcheck.services import change_claim_status, edit_claim
 
+from .claims_files import ARTICLE, GOOD, seed, write_files
+
 pytestmark = pytest.mark.django_db
-
-ARTICLE = (
-    " date 2023-05-02 The ministry issued 12,000 permits in April. "
-    "It expects twice as many next year.\n\nWhat a month it was."
-)
-
-GOOD = """
-[article]
-text_file = "article.txt"
-slug = "permits-in-april"
-title = "Permits in April"
-publisher = "Example Times"
-
-[[people]]
-slug = "min-spokes"
-name = "Mina Spokes"
-description = "Ministry spokeswoman"
-
-[[claims]]
-slug = "12000-permits-in-april"
-kind = "fact"
-quote = "The ministry issued 12,000 permits in April."
-statement = "The ministry issued 12,000 permits in April 2023."
-
-[[claims]]
-slug = "permits-will-double"
-speaker = "min-spokes"
-kind = "prediction"
-quote = "It expects twice as many next year."
-statement = "Permits will double in 2024."
-resolution_criteria = "At least 24,000 permits issued in April 2024."
-resolve_by = 2024-12-31
-
-[[unclaimed]]
-sentence = "What a month it was."
-reason = "An exclamation."
-"""
-
-
-def seed(*paths, **options):
-    out = StringIO()
-    call_command("seed_claims", *map(str, paths), stdout=out, **options)
-    return out.getvalue()
-
-
-def write_files(directory, claims=GOOD, article=ARTICLE, name="claims.toml"):
-    (directory / "article.txt").write_text(article, encoding="utf-8")
-    path = directory / name
-    path.write_text(claims, encoding="utf-8")
-    return path
 
 
 def assert_nothing_written():
