@@ -104,8 +104,9 @@ def _check_table(problems, where, table, spec):
     for name, required in spec.items():
         value = table.get(name)
         if name == "resolve_by":
-            if value is not None and not isinstance(value, datetime.date):
-                problems.add(where, name, "must be a date such as 2024-10-20 (no quotes)")
+            # TOML's datetimes are datetime.datetime, a subclass of date.
+            if value is not None and type(value) is not datetime.date:
+                problems.add(where, name, "must be a date such as 2024-10-20 (no quotes, no time)")
             continue
         if value is not None and not isinstance(value, str):
             problems.add(where, name, "must be text in quotes")
