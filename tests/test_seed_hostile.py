@@ -16,6 +16,8 @@ from .claims_files import ARTICLE, GOOD, seed, write_files
 
 pytestmark = pytest.mark.django_db
 
+OVER_1_MB = 1_000_001
+
 EXPORTS = """
 [article]
 text_file = "article.txt"
@@ -53,6 +55,36 @@ def replacing(old, new):
 
 def with_article(article):
     return lambda folder: write_files(folder, GOOD, article)
+
+
+def with_article_bytes(data):
+    def write(folder):
+        path = write_files(folder)
+        (folder / "article.txt").write_bytes(data)
+        return path
+
+    return write
+
+
+def with_claims_bytes(data):
+    def write(folder):
+        path = write_files(folder)
+        path.write_bytes(data)
+        return path
+
+    return write
+
+
+def with_text_file(value, outside=None):
+    """The good file whose text_file is ``value``; ``outside(folder)`` puts a
+    good article where it would lead, so only the folder rule refuses it."""
+
+    def write(folder):
+        if outside:
+            outside(folder)
+        return replacing('text_file = "article.txt"', f'text_file = "{value}"')(folder)
+
+    return write
 
 
 RESOLVE_BY = "resolve_by = 2024-12-31"
@@ -155,6 +187,62 @@ BROKEN = [
         replacing('speaker = "min-spokes"', 'speaker = "nobody"'),
         ["claim “permits-will-double”: field “speaker”: “nobody” is not a person"],
         id="unknown speaker",
+    ),
+    pytest.param(
+        with_text_file("missing.txt"),
+        ["[article]: field “text_file”: ", "missing.txt: no such file"],
+        id="text file missing",
+    ),
+    pytest.param(
+        with_claims_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xd8\xff"),
+        ["is not UTF-8 text"],
+        id="binary junk",
+    ),
+    pytest.param(
+        with_article_bytes(b" date 2023-05-02 \xff\xfe\x00J\x00u\x00n\x00k"),
+        ["[article]: field “text_file”: ", "article.txt: is not UTF-8 text"],
+        id="binary junk as the article text",
+    ),
+    pytest.param(
+        lambda folder: write_files(folder, GOOD + "#" * OVER_1_MB),
+        ["is larger than 1 MB"],
+        id="a file over 1 MB",
+    ),
+    pytest.param(
+        with_article(ARTICLE + " " * OVER_1_MB),
+        ["[article]: field “text_file”: ", "article.txt: is larger than 1 MB"],
+        id="an article text over 1 MB",
+    ),
+    pytest.param(
+        replacing("Permits will double in 2024.", "Permits will\\u000b double in 2024."),
+        [
+            "claim “permits-will-double”: field “statement”: Remove the invisible character "
+            "U+000B (vertical tab) at position 13"
+        ],
+        id="control character in a claim",
+    ),
+    pytest.param(
+        replacing('name = "Mina Spokes"', 'name = "Mina\\u0000Spokes"'),
+        ["person “min-spokes”: field “name”: Remove the invisible character U+0000 (null)"],
+        id="NUL in a person",
+    ),
+    pytest.param(
+        replacing('title = "Permits in April"', 'title = "Permits\\uffff"'),
+        ["[article]: field “title”: Remove the invisible character U+FFFF (not a character)"],
+        id="non-character in the article",
+    ),
+    pytest.param(
+        replacing('reason = "An exclamation."', 'reason = "An\\u001b exclamation."'),
+        ["unclaimed sentence 1: field “reason”: Remove the invisible character U+001B (escape)"],
+        id="control character in an unclaimed reason",
+    ),
+    pytest.param(
+        with_article(ARTICLE.replace("\n\n", "\n\x0c\n")),
+        [
+            "[article]: field “text_file”: ",
+            "article.txt: Remove the invisible character U+000C (form feed) at position 99",
+        ],
+        id="control character in the article text",
     ),
     pytest.param(
         replacing('statement = "The ministry', 'statment = "The ministry'),
