@@ -201,7 +201,7 @@ def read_claims_file(path):
     if text_file and ("[article]", "text_file") not in problems.fields:
         text_path = path.parent / text_file
         try:
-            published_on, text = read_article_text(text_path)
+            published_on, text = read_article_text(_inside_folder(path.parent, text_file))
         except ValueError as error:
             problems.add("[article]", "text_file", f"{text_path}: {error}")
         else:
@@ -270,6 +270,26 @@ def read_claims_file(path):
     if problems.items:
         raise SeedError(problems.items)
     return ClaimsFile(path=path, article=article, people=people, claims=claims)
+
+
+def _inside_folder(folder, name):
+    """Return the real path of the file ``name`` in ``folder``, or raise ValueError.
+
+    Checked before the file is opened. Subfolders are allowed (a folder of
+    articles beside their claims files is tidy); an absolute path, "..", or a
+    symlink leading out of the folder is not.
+    """
+    folder = folder.resolve()
+    try:
+        real = (folder / name).resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop, on Python 3.12
+        raise ValueError("cannot be resolved to a file") from None
+    if not real.is_relative_to(folder):
+        raise ValueError(
+            f"leads outside the folder of the claims file ({folder}): "
+            "the article text must be a file in that folder"
+        )
+    return real
 
 
 def _read_list(problems, data, name):

@@ -87,6 +87,15 @@ def with_text_file(value, outside=None):
     return write
 
 
+def article_beside(folder):
+    (folder.parent / "article.txt").write_text(ARTICLE, encoding="utf-8")
+
+
+def link_to_article_beside(folder):
+    article_beside(folder)
+    (folder / "link.txt").symlink_to(folder.parent / "article.txt")
+
+
 RESOLVE_BY = "resolve_by = 2024-12-31"
 BROKEN = [
     pytest.param(
@@ -192,6 +201,21 @@ BROKEN = [
         with_text_file("missing.txt"),
         ["[article]: field “text_file”: ", "missing.txt: no such file"],
         id="text file missing",
+    ),
+    pytest.param(
+        with_text_file("/etc/passwd"),
+        ["[article]: field “text_file”: /etc/passwd: leads outside the folder of the claims file"],
+        id="text file outside the folder: absolute path",
+    ),
+    pytest.param(
+        with_text_file("../article.txt", outside=article_beside),
+        ["[article]: field “text_file”: ", "broken/../article.txt: leads outside the folder"],
+        id="text file outside the folder: ..",
+    ),
+    pytest.param(
+        with_text_file("link.txt", outside=link_to_article_beside),
+        ["[article]: field “text_file”: ", "broken/link.txt: leads outside the folder"],
+        id="text file outside the folder: symlink",
     ),
     pytest.param(
         with_claims_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xd8\xff"),
@@ -300,6 +324,28 @@ def test_a_broken_file_is_named_with_its_claim_and_field_and_nothing_is_written(
         for line in message.splitlines()
     ), message
     assert row_counts() == before
+
+
+def in_subfolder(folder):
+    (folder / "texts").mkdir()
+    (folder / "texts" / "article.txt").write_text(ARTICLE, encoding="utf-8")
+    return "texts/article.txt"
+
+
+def linked_within(folder):
+    (folder / "article.txt").write_text(ARTICLE, encoding="utf-8")
+    (folder / "link.txt").symlink_to("article.txt")
+    return "link.txt"
+
+
+@pytest.mark.parametrize("place_text", [in_subfolder, linked_within])
+def test_an_article_text_in_a_subfolder_or_linked_within_the_folder_loads(tmp_path, place_text):
+    claims = GOOD.replace('"article.txt"', f'"{place_text(tmp_path)}"')
+    (tmp_path / "claims.toml").write_text(claims, encoding="utf-8")
+
+    seed(tmp_path / "claims.toml")
+
+    assert Article.objects.get().text == ARTICLE.removeprefix(" date 2023-05-02 ")
 
 
 def test_manage_py_exits_non_zero_and_names_the_broken_file(tmp_path):
