@@ -9,6 +9,7 @@ leaves alone whatever reviewers own.
 
 import datetime
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,9 +17,13 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 
+from .fields import validate_storable_text
 from .models import Article, Claim, Person, partly_overlap, validate_http_url
 from .statuses import Kind
 
+# A claims file or article text over 1 MB is a mistake or an attack: refused
+# before it is read into memory.
+MAX_FILE_SIZE = 1_000_000
 DATE_PREFIX = re.compile(r"\A\s*date (\d{4}-\d{2}-\d{2}) ")
 
 # A sentence ends at . ! or ? (perhaps inside a closing quote) followed by space;
@@ -62,9 +67,43 @@ def split_sentences(text):
     return spans
 
 
+def read_seed_file(path):
+    """Return the text of a claims or article file.
+
+    Raise ValueError, worded to follow the file's name, unless it is a regular
+    file of at most MAX_FILE_SIZE bytes (checked before reading) in UTF-8.
+    """
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise ValueError("no such file") from None
+    except OSError as error:
+        raise ValueError(f"cannot be read: {error.strerror}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError("is not a file")
+    too_big = ValueError(f"is larger than 1 MB ({info.st_size:,} bytes)")
+    if info.st_size > MAX_FILE_SIZE:
+        raise too_big
+    with path.open("rb") as file:
+        data = file.read(MAX_FILE_SIZE + 1)
+    if len(data) > MAX_FILE_SIZE:  # it grew since stat()
+        raise too_big
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"is not UTF-8 text (byte {error.start + 1} is 0x{data[error.start]:02x})"
+        ) from None
+
+
 def read_article_text(path):
     """Split an article file into its publication date and its text."""
-    raw = path.read_text(encoding="utf-8")
+    raw = read_seed_file(path)
+    try:
+        # The whole file, so the position the message gives is the file's.
+        validate_storable_text(raw)
+    except ValidationError as error:
+        raise ValueError(" ".join(error.messages)) from None
     match = DATE_PREFIX.match(raw)
     if not match:
         raise ValueError('must begin with " date YYYY-MM-DD " before the text')
@@ -85,8 +124,10 @@ class _Problems:
     def __init__(self, path):
         self.path = path
         self.items = []
+        self.fields = set()
 
     def add(self, where, field_name, message):
+        self.fields.add((where, field_name))
         parts = [str(self.path)]
         if where:
             parts.append(where)
@@ -104,15 +145,19 @@ def _check_table(problems, where, table, spec):
     for name, required in spec.items():
         value = table.get(name)
         if name == "resolve_by":
-            if value is not None and not isinstance(value, datetime.date):
-                problems.add(where, name, "must be a date such as 2024-10-20 (no quotes)")
+            # TOML's datetimes are datetime.datetime, a subclass of date.
+            if value is not None and type(value) is not datetime.date:
+                problems.add(where, name, "must be a date such as 2024-10-20 (no quotes, no time)")
             continue
         if value is not None and not isinstance(value, str):
             problems.add(where, name, "must be text in quotes")
-        elif value and "\x00" in value:
-            problems.add(where, name, "contains a NUL character")
         elif required and not (value or "").strip():
             problems.add(where, name, "is missing")
+        else:
+            try:
+                validate_storable_text(value)
+            except ValidationError as error:
+                problems.add(where, name, " ".join(error.messages))
     return True
 
 
@@ -129,11 +174,11 @@ def read_claims_file(path):
     path = Path(path)
     problems = _Problems(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SeedError([f"{path}: no such file"]) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise SeedError([f"{path}: not valid TOML: {error}"]) from None
+        data = tomllib.loads(read_seed_file(path))
+    except ValueError as error:
+        # A TOMLDecodeError (a ValueError) ends "(at line N, column M)".
+        prefix = "not valid TOML: " if isinstance(error, tomllib.TOMLDecodeError) else ""
+        raise SeedError([f"{path}: {prefix}{error}"]) from None
 
     for name in data.keys() - TOP_LEVEL:
         problems.add(None, None, f"unknown section “{name}” (expected: {', '.join(TOP_LEVEL)})")
@@ -152,14 +197,13 @@ def read_claims_file(path):
                 "[article]", "url", "must be a web address starting with http:// or https://"
             )
     text = None
-    if isinstance(article.get("text_file"), str) and article["text_file"]:
-        text_path = path.parent / article["text_file"]
+    text_file = article.get("text_file")
+    if text_file and ("[article]", "text_file") not in problems.fields:
+        text_path = path.parent / text_file
         try:
-            published_on, text = read_article_text(text_path)
-        except FileNotFoundError:
-            problems.add("[article]", "text_file", f"{text_path} does not exist")
-        except (ValueError, UnicodeDecodeError) as error:
-            problems.add("[article]", "text_file", f"{text_path} {error}")
+            published_on, text = read_article_text(_inside_folder(path.parent, text_file))
+        except ValueError as error:
+            problems.add("[article]", "text_file", f"{text_path}: {error}")
         else:
             article = {**article, "text": text, "published_on": published_on}
 
@@ -226,6 +270,26 @@ def read_claims_file(path):
     if problems.items:
         raise SeedError(problems.items)
     return ClaimsFile(path=path, article=article, people=people, claims=claims)
+
+
+def _inside_folder(folder, name):
+    """Return the real path of the file ``name`` in ``folder``, or raise ValueError.
+
+    Checked before the file is opened. Subfolders are allowed (a folder of
+    articles beside their claims files is tidy); an absolute path, "..", or a
+    symlink leading out of the folder is not.
+    """
+    folder = folder.resolve()
+    try:
+        real = (folder / name).resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop, on Python 3.12
+        raise ValueError("cannot be resolved to a file") from None
+    if not real.is_relative_to(folder):
+        raise ValueError(
+            f"leads outside the folder of the claims file ({folder}): "
+            "the article text must be a file in that folder"
+        )
+    return real
 
 
 def _read_list(problems, data, name):

@@ -1,66 +1,17 @@
 import datetime
-from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 
 from factcheck.models import Article, Claim, Person, ReviewerNote, Source
 from factcheck.seeding import read_claims_file
 from factcheck.services import change_claim_status, edit_claim
 
+from .claims_files import ARTICLE, GOOD, seed, write_files
+
 pytestmark = pytest.mark.django_db
-
-ARTICLE = (
-    " date 2023-05-02 The ministry issued 12,000 permits in April. "
-    "It expects twice as many next year.\n\nWhat a month it was."
-)
-
-GOOD = """
-[article]
-text_file = "article.txt"
-slug = "permits-in-april"
-title = "Permits in April"
-publisher = "Example Times"
-
-[[people]]
-slug = "min-spokes"
-name = "Mina Spokes"
-description = "Ministry spokeswoman"
-
-[[claims]]
-slug = "12000-permits-in-april"
-kind = "fact"
-quote = "The ministry issued 12,000 permits in April."
-statement = "The ministry issued 12,000 permits in April 2023."
-
-[[claims]]
-slug = "permits-will-double"
-speaker = "min-spokes"
-kind = "prediction"
-quote = "It expects twice as many next year."
-statement = "Permits will double in 2024."
-resolution_criteria = "At least 24,000 permits issued in April 2024."
-resolve_by = 2024-12-31
-
-[[unclaimed]]
-sentence = "What a month it was."
-reason = "An exclamation."
-"""
-
-
-def seed(*paths, **options):
-    out = StringIO()
-    call_command("seed_claims", *map(str, paths), stdout=out, **options)
-    return out.getvalue()
-
-
-def write_files(directory, claims=GOOD, article=ARTICLE, name="claims.toml"):
-    (directory / "article.txt").write_text(article, encoding="utf-8")
-    path = directory / name
-    path.write_text(claims, encoding="utf-8")
-    return path
 
 
 def assert_nothing_written():
@@ -236,101 +187,6 @@ def test_default_is_every_claims_file_in_seeds():
     assert Claim.objects.count() == expected_claims
     assert set(Claim.objects.values_list("status", flat=True)) == {"unreviewed"}
     assert f"Created {len(files) + Person.objects.count() + expected_claims}," in output
-
-
-BAD_FILES = {
-    "unknown kind": (
-        GOOD.replace('kind = "prediction"', 'kind = "rumour"'),
-        "claim “permits-will-double”: field “kind”: “rumour” is not a kind",
-    ),
-    "quote not verbatim": (
-        GOOD.replace("It expects twice as many", "It expects double"),
-        "claim “permits-will-double”: field “quote”: is not found verbatim in the article text",
-    ),
-    "missing field": (
-        GOOD.replace('statement = "Permits will double in 2024."\n', ""),
-        "claim “permits-will-double”: field “statement”: is missing",
-    ),
-    "duplicate slug": (
-        GOOD.replace('slug = "permits-will-double"', 'slug = "12000-permits-in-april"'),
-        "claim “12000-permits-in-april”: field “slug”: is used by another claim in this file",
-    ),
-    "sentence unaccounted for": (
-        GOOD.split("[[unclaimed]]")[0],
-        "“What a month it was.” is not accounted for",
-    ),
-    "malformed file": (
-        GOOD.replace('title = "Permits in April"', "title = Permits"),
-        "not valid TOML",
-    ),
-    "misspelt field": (
-        GOOD.replace('statement = "The ministry', 'statment = "The ministry'),
-        "claim “12000-permits-in-april”: field “statment”: unknown field",
-    ),
-    "fact with a resolve-by date": (
-        GOOD.replace(
-            'kind = "fact"',
-            'kind = "fact"\nresolve_by = 2024-01-01',
-        ),
-        "claim “12000-permits-in-april”: field “resolve_by”: only predictions have this field",
-    ),
-    "unknown speaker": (
-        GOOD.replace('speaker = "min-spokes"', 'speaker = "nobody"'),
-        "claim “permits-will-double”: field “speaker”: “nobody” is not a person",
-    ),
-    "date as text": (
-        GOOD.replace("resolve_by = 2024-12-31", 'resolve_by = "end of 2024"'),
-        "field “resolve_by”: must be a date",
-    ),
-    "unclaimed text that is not a sentence": (
-        GOOD.replace('sentence = "What a month it was."', 'sentence = "What a month."'),
-        "unclaimed sentence 1: field “sentence”: is not a whole sentence",
-    ),
-    "prediction without a resolve-by date": (
-        GOOD.replace("resolve_by = 2024-12-31\n", ""),
-        "claim “permits-will-double”: field “resolve_by”: is missing: every prediction needs one",
-    ),
-    "prediction without resolution criteria": (
-        GOOD.replace('resolution_criteria = "At least 24,000 permits issued in April 2024."\n', ""),
-        "claim “permits-will-double”: field “resolution_criteria”: is missing",
-    ),
-    "no article table": (GOOD.replace("[article]", "[articles]"), "the [article] table is missing"),
-    "claims not a list": (
-        'claims = "none"\n' + GOOD.split("[[claims]]")[0],
-        "“claims” must be a list of tables, written [[claims]]",
-    ),
-    "title too long for the database": (
-        GOOD.replace('title = "Permits in April"', f'title = "{"x" * 301}"'),
-        "article “permits-in-april”: field “title”: Ensure this value has at most 300 characters",
-    ),
-    "quotes that cross": (
-        GOOD.replace(
-            'quote = "It expects twice as many next year."',
-            'quote = "April. It expects twice as many next year."',
-        ),
-        "claim “permits-will-double”: field “quote”: partly overlaps the quote of "
-        "“12000-permits-in-april”",
-    ),
-    "bad source url for the article": (
-        GOOD.replace('publisher = "Example Times"', 'publisher = "Example Times"\nurl = "ftp://x"'),
-        "[article]: field “url”: must be a web address",
-    ),
-}
-
-
-@pytest.mark.parametrize("case", BAD_FILES)
-def test_a_bad_file_is_named_with_its_claim_and_field_and_nothing_is_written(tmp_path, case):
-    claims, expected = BAD_FILES[case]
-    path = write_files(tmp_path, claims)
-
-    with pytest.raises(CommandError) as error:
-        seed(write_files(tmp_path, GOOD, name="good.toml"), path)
-
-    message = str(error.value)
-    assert "nothing was written" in message
-    assert f"{path}: " in message
-    assert expected in message
-    assert_nothing_written()
 
 
 def test_a_repeated_sentence_must_be_accounted_for_each_time_it_appears(tmp_path):
