@@ -17,7 +17,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 
-from .fields import validate_storable_text
+from .fields import REFUSED_CHARACTERS, validate_storable_text
 from .models import Article, Claim, Person, partly_overlap, validate_http_url
 from .statuses import Kind
 
@@ -51,8 +51,13 @@ class SeedError(Exception):
     """One or more problems in the claims files; nothing was written."""
 
     def __init__(self, problems):
-        self.problems = problems
-        super().__init__("\n".join(problems))
+        # Problems quote the file (slugs, field names, kinds): an escape
+        # character in it must reach the terminal as text, not as a command.
+        self.problems = [
+            REFUSED_CHARACTERS.sub(lambda found: ascii(found.group())[1:-1], problem)
+            for problem in problems
+        ]
+        super().__init__("\n".join(self.problems))
 
 
 def split_sentences(text):
@@ -173,6 +178,11 @@ def read_claims_file(path):
     """Parse and validate one claims file; raise SeedError listing every problem."""
     path = Path(path)
     problems = _Problems(path)
+    try:
+        # The name goes into the audit trail ("Loaded from …").
+        validate_storable_text(path.name)
+    except ValidationError as error:
+        raise SeedError([f"{path}: the file's name: {' '.join(error.messages)}"]) from None
     try:
         data = tomllib.loads(read_seed_file(path))
     except ValueError as error:

@@ -370,3 +370,24 @@ def test_manage_py_exits_non_zero_and_names_the_broken_file(tmp_path):
         result.stderr
     )
     assert not database.exists()
+
+
+def test_an_escape_character_in_the_file_reaches_the_terminal_as_text(tmp_path):
+    path = write_files(
+        tmp_path, GOOD.replace('slug = "permits-will-double"', 'slug = "x\\u001b[2J"')
+    )
+    with pytest.raises(CommandError) as error:
+        seed(path)
+    message = str(error.value)
+    assert "\x1b" not in message
+    assert "claim “x\\x1b[2J”: field “slug”" in message
+    assert not Claim.objects.exists()
+
+
+def test_a_claims_file_whose_name_holds_a_control_character_is_refused(tmp_path):
+    # Its name would go into the audit trail, which the backup must carry.
+    path = write_files(tmp_path, GOOD, name="claims\x0b.toml")
+    with pytest.raises(CommandError) as error:
+        seed(path)
+    assert "the file's name: Remove the invisible character U+000B" in str(error.value)
+    assert not Claim.objects.exists()
