@@ -289,8 +289,8 @@ def shown_last_modified(changed_at, now):
     over, nothing changed up to its end, so say that: a date-only
     revalidation with it can then be answered 304. Within that second, say
     its start, which such a revalidation never matches (see _respond)."""
-    end_of_second = math.ceil(changed_at)
-    return end_of_second if now >= end_of_second else math.floor(changed_at)
+    start_of_second = math.floor(changed_at)
+    return start_of_second + 1 if now >= start_of_second + 1 else start_of_second
 
 
 def _respond(request, page):

@@ -186,3 +186,11 @@ def test_pages_are_served_and_changes_saved_while_the_cache_is_down(
     move_to_pending(prediction, reviewer)
     assert "Pending" in client.get(prediction.get_absolute_url()).content.decode()
     assert "Page cache unavailable" in caplog.text
+
+
+def test_last_modified_says_the_end_of_the_changes_second_only_once_it_is_over():
+    assert pagecache.shown_last_modified(100.25, now=100.5) == 100
+    assert pagecache.shown_last_modified(100.25, now=101.0) == 101
+    # A change at a whole second (midnight, when overdue flags move) too.
+    assert pagecache.shown_last_modified(100.0, now=100.5) == 100
+    assert pagecache.shown_last_modified(100.0, now=102.0) == 101
