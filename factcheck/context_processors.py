@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from .links import absolute_url
+from .publishing import absolute_url
 
 
 def site(request):

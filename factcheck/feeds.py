@@ -8,13 +8,13 @@ the text it is, never runs it.
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import linebreaks
 
-from .links import absolute_url, fixed_url, slug_url
 from .models import Claim, StatusChange
-from .publishing import public_timeline
+from .publishing import absolute_url, public_timeline
 
 
 def as_html(text):
@@ -28,10 +28,10 @@ class LatestStatusChangesFeed(Feed):
     subtitle = "Every change of a claim's or a prediction's status, newest first."
 
     def link(self):
-        return absolute_url(fixed_url("factcheck:claim_list"))
+        return absolute_url(reverse("factcheck:claim_list"))
 
     def feed_url(self):
-        return absolute_url(fixed_url("factcheck:status_changes_feed"))
+        return absolute_url(reverse("factcheck:status_changes_feed"))
 
     def author_name(self):
         return settings.FACTCHECK_ORGANISATION
@@ -59,10 +59,7 @@ class ClaimChangesFeed(Feed):
     feed_type = Atom1Feed
 
     def get_object(self, request, slug):
-        claim = Claim.objects.public_record(slug)
-        if claim is None:
-            raise Http404("No such claim.")
-        return claim
+        return get_object_or_404(Claim.objects.with_public_detail(), slug=slug)
 
     def title(self, claim):
         return f"Changes to: {claim.statement}"
@@ -71,7 +68,7 @@ class ClaimChangesFeed(Feed):
         return absolute_url(claim.get_absolute_url())
 
     def feed_url(self, claim):
-        return absolute_url(slug_url("factcheck:claim_feed", claim.slug))
+        return absolute_url(reverse("factcheck:claim_feed", kwargs={"slug": claim.slug}))
 
     def author_name(self):
         return settings.FACTCHECK_ORGANISATION

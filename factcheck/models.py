@@ -5,12 +5,11 @@ from django.db import connections, models
 from django.db.models import F, Prefetch, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
+from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from . import fields
-from .links import slug_url
-from .rows import rows_where
 from .statuses import (
     ALL_STATUS_CHOICES,
     STATUS_TABLE,
@@ -58,7 +57,7 @@ class Article(models.Model):
         return f"{self.title} ({self.publisher}, {self.published_on:%Y-%m-%d})"
 
     def get_absolute_url(self):
-        return slug_url("factcheck:article_detail", self.slug)
+        return reverse("factcheck:article_detail", kwargs={"slug": self.slug})
 
     def locate(self, quote):
         """Return the (start, end) offsets of ``quote`` in the text.
@@ -94,7 +93,7 @@ class Person(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return slug_url("factcheck:person_detail", self.slug)
+        return reverse("factcheck:person_detail", kwargs={"slug": self.slug})
 
 
 CLAIM_SEARCH_SQL = "SELECT rowid FROM factcheck_claim_search WHERE factcheck_claim_search MATCH %s"
@@ -112,8 +111,8 @@ class ClaimQuerySet(models.QuerySet):
 
     def with_public_detail(self, *, sources=True):
         """Claims with everything their public record shows, in a fixed number of
-        queries: the related rows land in the attributes ``Claim.load_public_detail``
-        sets (``sources=False`` leaves the sources to the caller). They come
+        queries: the related rows land in the attributes named in PUBLIC_DETAIL
+        (``sources=False`` leaves the sources to the caller). They come
         unordered: building ORDER BY costs more than sorting a claim's few rows
         (``publishing`` sorts them)."""
         return self.select_related("article", "speaker").prefetch_related(
@@ -142,20 +141,6 @@ class ClaimQuerySet(models.QuerySet):
         by_others |= Q(pk__in=_edited_by_others(Source, "claim_id", user, since))
         by_others |= Q(pk__in=_edited_by_others(ReviewerNote, "claim_id", user, since))
         return self.filter(by_others)
-
-
-class ClaimManager(models.Manager.from_queryset(ClaimQuerySet)):
-    def public_record(self, slug):
-        """The claim with this slug, with its article and speaker and the rows
-        ``Claim.load_public_detail`` fetches, or None: everything its public page
-        and feed show, in fixed SQL (``rows.rows_where``)."""
-        found = rows_where(Claim, "slug", slug)
-        if not found:
-            return None
-        (claim,) = found
-        (claim.article,) = rows_where(Article, "id", claim.article_id)
-        claim.speaker = rows_where(Person, "id", claim.speaker_id)[0] if claim.speaker_id else None
-        return claim.load_public_detail()
 
 
 def _edited_by_others(model, claim_field, user, since):
@@ -215,7 +200,7 @@ class Claim(models.Model):
 
     history = HistoricalRecords()
 
-    objects = ClaimManager()
+    objects = ClaimQuerySet.as_manager()
 
     class Meta:
         ordering = ["article_id", "quote_start", "id"]
@@ -261,18 +246,7 @@ class Claim(models.Model):
         return self.statement
 
     def get_absolute_url(self):
-        return slug_url("factcheck:claim_detail", self.slug)
-
-    def load_public_detail(self):
-        """Fetch what this claim's public record shows beside the claim itself
-        (``public_changes``, ``public_corrections``, ``public_sources``), in
-        fixed SQL (``rows.rows_where``)."""
-        for _, model, attribute in PUBLIC_DETAIL:
-            rows = rows_where(model, "claim_id", self.pk)
-            for row in rows:
-                row.claim = self  # as the related manager would: no query to get back
-            setattr(self, attribute, rows)
-        return self
+        return reverse("factcheck:claim_detail", kwargs={"slug": self.slug})
 
     @property
     def is_prediction(self):

@@ -6,10 +6,10 @@ import json
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from .links import absolute_url, fixed_url
 from .models import Stance
 from .statuses import STATUS_TABLE, Kind
 
@@ -105,9 +105,15 @@ class TimelineEntry:
         return self.change or self.correction
 
 
+def absolute_url(path):
+    """A site path as an absolute URL, on FACTCHECK_SITE_URL: never on the Host
+    the client sent, which is the client's to choose."""
+    return settings.FACTCHECK_SITE_URL + path
+
+
 def public_timeline(claim):
     """Status changes and corrections, oldest first (from the rows that
-    ``Claim.load_public_detail`` or ``with_public_detail`` fetched)."""
+    ``with_public_detail`` fetched)."""
     entries = [TimelineEntry(c.changed_at, change=c) for c in claim.public_changes]
     entries += [TimelineEntry(c.made_at, correction=c) for c in claim.public_corrections]
     # One sort, whatever order the rows came in: on a tie, a change before a
@@ -154,7 +160,7 @@ def claim_review(claim):
         "author": {
             "@type": "Organization",
             "name": settings.FACTCHECK_ORGANISATION,
-            "url": absolute_url(fixed_url("factcheck:home")),
+            "url": absolute_url(reverse("factcheck:home")),
         },
         "reviewRating": {
             "@type": "Rating",

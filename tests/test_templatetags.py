@@ -1,15 +1,12 @@
-"""The site's own template filters and tags, which stand in for Django's general
-ones on the public pages (found by profiling): they must say the same."""
+"""The site's template filters: dates in the site's words, status badges."""
 
 import datetime
 import zoneinfo
 
 import pytest
 from django.template import Context, Template
-from django.templatetags.static import static
 from django.test import override_settings
 from django.utils import timezone
-from django_htmx.jinja import htmx_script
 
 from factcheck.statuses import Kind, status_info
 
@@ -45,6 +42,16 @@ class TestTimeTag:
             html == f'<time datetime="{local.isoformat(timespec="seconds")}">20 October 2022</time>'
         )
 
+    @override_settings(TIME_ZONE="Asia/Almaty")
+    def test_minute_style_gives_the_local_time_of_day(self):
+        moment = datetime.datetime(2022, 10, 19, 20, 30, 5, tzinfo=datetime.UTC)
+        assert render('{{ moment|time_tag:"minute" }}', moment=moment).endswith(
+            ">20 Oct 2022, 02:30</time>"
+        )
+
+    def test_date_text_is_the_same_words_without_markup(self):
+        assert render("{{ day|date_text }}", day=datetime.date(2022, 10, 20)) == "20 October 2022"
+
     @pytest.mark.parametrize("value", [None, ""])
     def test_no_date_renders_nothing(self, value):
         assert render("{{ value|time_tag }}", value=value) == ""
@@ -55,18 +62,6 @@ def test_status_badge_shows_the_label_in_its_tone():
     assert render("{{ info|status_badge }}", info=info) == (
         f'<span class="status tone-{info.tone}">Misleading</span>'
     )
-
-
-def test_asset_is_the_static_url():
-    assert render("{% asset 'factcheck/site.css' %}") == static("factcheck/site.css")
-
-
-@pytest.mark.parametrize("debug", [False, True])
-def test_htmx_script_once_is_django_htmx_s_script(debug):
-    with override_settings(DEBUG=debug):
-        assert render("{% htmx_script_once %}") == htmx_script()
-        # In debug, django-htmx adds its error display.
-        assert ("django-htmx.js" in render("{% htmx_script_once %}")) is debug
 
 
 def test_time_tag_uses_the_current_time_zone():

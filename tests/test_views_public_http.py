@@ -80,12 +80,12 @@ PAGES = {
     "claim list": (lambda article, claims: "/claims/", 2),
     "claim list filtered": (lambda article, claims: "/claims/?kind=prediction&q=Prediction", 2),
     "article": (lambda article, claims: article.get_absolute_url(), 2),
-    # Its revision (claim_revision), then the page itself: the claim, its
+    # Its revision (claim_revision), then the page itself: the claim with its
     # article and speaker, its timeline (2) and sources.
-    "claim": (lambda article, claims: claims[-1].get_absolute_url(), 7),
+    "claim": (lambda article, claims: claims[-1].get_absolute_url(), 5),
     "speaker": (lambda article, claims: claims[-1].speaker.get_absolute_url(), 2),
     "site feed": (lambda article, claims: "/feed/", 1),
-    "claim feed": (lambda article, claims: f"{claims[-1].get_absolute_url()}feed/", 6),
+    "claim feed": (lambda article, claims: f"{claims[-1].get_absolute_url()}feed/", 4),
     "json export": (lambda article, claims: "/exports/claims.json", 4),
     "csv export": (lambda article, claims: "/exports/claims.csv", 4),
 }

@@ -10,13 +10,12 @@ from urllib.parse import urlencode
 from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 
-from ..links import slug_url
 from ..models import Article, Claim, Person, StatusChange
 from ..pagecache import (
     cached_by_revision,
@@ -180,9 +179,7 @@ def claim_revision(request, slug):
 @public_page()
 @cached_by_revision(claim_revision)
 def claim_detail(request, slug):
-    claim = Claim.objects.public_record(slug)
-    if claim is None:
-        raise Http404("No such claim.")
+    claim = get_object_or_404(Claim.objects.with_public_detail(), slug=slug)
     before, quote, after = paragraph_around(claim.article.text, claim.quote_start, claim.quote_end)
     timeline = public_timeline(claim)
     review = claim_review(claim)
@@ -199,7 +196,6 @@ def claim_detail(request, slug):
             "last_change": last_change,
             "source_groups": sources_by_stance(in_order(claim.public_sources, "added_at")),
             "resolve_by_state": claim.resolve_by_state(timezone.localdate()),
-            "feed_url": slug_url("factcheck:claim_feed", claim.slug),
             "json_ld": json_ld_script(review) if review else "",
         },
     )
