@@ -7,13 +7,30 @@ from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
+from .caching import public_changed
 from .fields import TextFormField
 from .models import Article, Claim, Correction, Person, ReviewerNote, Source, StatusChange
 from .statuses import statuses_for
 
 
+class PublicAdmin:
+    """Records the public pages show: every save or delete moves the site's version."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        public_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        public_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        public_changed()
+
+
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(PublicAdmin, admin.ModelAdmin):
     list_display = ["title", "publisher", "published_on", "claim_count"]
     list_filter = ["publisher"]
     search_fields = ["title", "publisher", "text"]
@@ -35,7 +52,7 @@ class ArticleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(PublicAdmin, admin.ModelAdmin):
     list_display = ["name", "description", "claim_count"]
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ["name"]}
@@ -174,7 +191,7 @@ class ReviewerNoteInline(admin.StackedInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(AuditedAdmin):
+class ClaimAdmin(PublicAdmin, AuditedAdmin):
     form = ClaimAdminForm
     list_display = [
         "short_statement",
@@ -254,6 +271,7 @@ class ClaimAdmin(AuditedAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.save()
+            public_changed()
             return
         data = form.cleaned_data
         changes = {

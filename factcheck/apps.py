@@ -4,8 +4,3 @@ from django.apps import AppConfig
 class FactcheckConfig(AppConfig):
     name = "factcheck"
     verbose_name = "Fact-check desk"
-
-    def ready(self):
-        from . import pagecache
-
-        pagecache.connect_signals()

@@ -56,6 +56,25 @@ def _multipart_text_is_utf8(request, body):
     return True
 
 
+def private_unless_public(get_response):
+    """Only a public page may be kept by a shared cache (nginx, a CDN), and
+    only when it sets no cookie: everything else (the reviewer's pages, the
+    login page, errors) is ``private, no-store``."""
+
+    def middleware(request):
+        response = get_response(request)
+        if response.cookies or not has_cache_control(response, "public"):
+            response.headers["Cache-Control"] = "private, no-store"
+        return response
+
+    return middleware
+
+
+def has_cache_control(response, directive):
+    directives = response.get("Cache-Control", "").split(",")
+    return directive in (d.strip().split("=")[0].lower() for d in directives)
+
+
 def htmx_messages(get_response):
     """Append pending Django messages to the reviewer pages' htmx responses as an
     out-of-band #messages fragment, so a swapped panel can still say what happened.

@@ -17,6 +17,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 
+from .caching import public_changed
 from .fields import REFUSED_CHARACTERS, validate_storable_text
 from .models import Article, Claim, Person, partly_overlap, validate_http_url
 from .statuses import Kind
@@ -372,6 +373,8 @@ def load(claims_files):
         article = _load_article(claims_file, report)
         for claim in claims_file.claims:
             _load_claim(claims_file, article, people, claim, report)
+    if report.created or report.updated:
+        public_changed()
     return report
 
 

@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from .caching import public_changed
 from .models import Claim, Correction, ReviewerNote, Source, StatusChange
-from .pagecache import pages_changed
 from .statuses import STATUS_TABLE, status_info, statuses_for
 
 # "Leave this field as it is" (None would mean "clear it").
@@ -66,7 +66,7 @@ def _conditional_update(claim, expected_version, *, public, **values):
     if updated != 1:
         current_version = Claim.objects.filter(pk=claim.pk).values_list("version", flat=True).get()
         raise StaleClaimError(claim, expected_version, current_version)
-    pages_changed()  # an UPDATE sends no signal
+    public_changed()
     claim.refresh_from_db()
 
 
@@ -193,7 +193,7 @@ def _record_correction(claim, by, description):
 
 def _touch_public(claim):
     Claim.objects.filter(pk=claim.pk).update(public_updated_at=timezone.now())
-    pages_changed()  # an UPDATE sends no signal
+    public_changed()
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ DATABASE_URL          any dj-database-url URL; default: SQLite file db.sqlite3 i
 DJANGO_CACHE_DIR      where the public pages are cached (default: .cache/pages/ in the project;
                       with debug on and this unset, pages are not cached).
 CACHE_URL             redis://… to share that cache between machines instead.
+FACTCHECK_SHARED_CACHE_SECONDS  how long nginx or a CDN may keep a public page (default 5).
 FACTCHECK_SITE_URL    the site's address, for absolute URLs (default: https:// and the first
                       allowed host; http://127.0.0.1:8000 with debug on).
 """
@@ -76,6 +77,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything reads request.POST (CSRF does), while the raw body is there.
     "factcheck.middleware.strict_utf8_forms",
+    # Outside the session and CSRF middleware, to see the cookies they set.
+    "factcheck.middleware.private_unless_public",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -217,29 +220,41 @@ SILENCED_SYSTEM_CHECKS = [
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 
-# The public pages are cached (factcheck.pagecache), and every app-server
-# process must see the same cache, or one process would keep serving a page
-# another had just changed: files on one machine; Redis
+# The public pages (factcheck.caching): each process keeps its own copies
+# ("pages"), under the site's version, which every app-server process must
+# read from the same place ("default"), or one would keep serving a page
+# another had just changed: a file on one machine; Redis
 # (CACHE_URL=redis://cache:6379/0, needs the redis package) across several.
-if os.environ.get("CACHE_URL"):
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": os.environ["CACHE_URL"],
-        }
-    }
-elif DEBUG and "DJANGO_CACHE_DIR" not in os.environ:
+if DEBUG and "DJANGO_CACHE_DIR" not in os.environ and not os.environ.get("CACHE_URL"):
     # Development: pages rendered afresh each time, so template edits show at once.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    CACHES = {
+        alias: {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+        for alias in ("default", "pages")
+    }
 else:
     CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": os.environ.get("DJANGO_CACHE_DIR", BASE_DIR / ".cache/pages"),
-            # Each write lists the folder once it is this full, so keep it modest.
-            "OPTIONS": {"MAX_ENTRIES": 5000},
-        }
+        "default": (
+            {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": os.environ["CACHE_URL"],
+            }
+            if os.environ.get("CACHE_URL")
+            else {
+                "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                "LOCATION": os.environ.get("DJANGO_CACHE_DIR", BASE_DIR / ".cache/pages"),
+            }
+        ),
+        # Pages are tens of kilobytes; the exports, which are not, stream uncached.
+        "pages": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 1000},
+        },
     }
+# How long a shared cache in front (nginx, a CDN) may keep a public page; 0: never.
+FACTCHECK_SHARED_CACHE_SECONDS = int(os.environ.get("FACTCHECK_SHARED_CACHE_SECONDS", "5"))
+# Written by collectstatic: pages rendered by one release are never served by the next.
+RELEASE_FILE = STATIC_ROOT / "release.txt"
+FACTCHECK_RELEASE = RELEASE_FILE.read_text().strip() if RELEASE_FILE.is_file() else "development"
 
 CSRF_FAILURE_VIEW = "factcheck.views.errors.csrf_failure"
 

@@ -2,19 +2,25 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from .caching import public_page
 from .feeds import ClaimChangesFeed, LatestStatusChangesFeed
-from .pagecache import public_page
 from .views import public, review
 
+# Every public page and feed is served from the page cache; the exports
+# stream, uncached.
 public_patterns = [
-    path("", public.home, name="home"),
-    path("articles/<slug:slug>/", public.article_detail, name="article_detail"),
-    path("claims/", public.claim_list, name="claim_list"),
-    path("claims/<slug:slug>/", public.claim_detail, name="claim_detail"),
-    path("claims/<slug:slug>/feed/", public_page()(ClaimChangesFeed()), name="claim_feed"),
-    path("speakers/<slug:slug>/", public.person_detail, name="person_detail"),
-    path("methodology/", public.methodology, name="methodology"),
-    path("feed/", public_page()(LatestStatusChangesFeed()), name="status_changes_feed"),
+    path("", public_page(public.home), name="home"),
+    path("articles/<slug:slug>/", public_page(public.article_detail), name="article_detail"),
+    path(
+        "claims/",
+        public_page(public.claim_list, params=[*public.ClaimFilterForm.base_fields, "page"]),
+        name="claim_list",
+    ),
+    path("claims/<slug:slug>/", public_page(public.claim_detail), name="claim_detail"),
+    path("claims/<slug:slug>/feed/", public_page(ClaimChangesFeed()), name="claim_feed"),
+    path("speakers/<slug:slug>/", public_page(public.person_detail), name="person_detail"),
+    path("methodology/", public_page(public.methodology), name="methodology"),
+    path("feed/", public_page(LatestStatusChangesFeed()), name="status_changes_feed"),
     path("exports/claims.json", public.export_json, name="export_json"),
     path("exports/claims.csv", public.export_csv, name="export_csv"),
 ]

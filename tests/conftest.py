@@ -1,13 +1,13 @@
 import datetime
+import functools
 import itertools
 import os
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
+from django.core.cache import caches
 
 from factcheck.models import Article, Claim, Person
-from factcheck.pagecache import recent_pages
 from factcheck.reviewers import reviewers_group
 from factcheck.statuses import Kind
 
@@ -28,8 +28,15 @@ _sequence = itertools.count(1)
 def empty_page_cache():
     """Each test starts with no cached pages (its database rows are rolled back
     without a signal, and their ids are reused)."""
-    cache.clear()
-    recent_pages.clear()
+    for alias in ("default", "pages"):
+        caches[alias].clear()
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """``with committed(): write()`` runs what the write's commit would (the
+    site's version moves then): a test's own transaction never commits."""
+    return functools.partial(django_capture_on_commit_callbacks, execute=True)
 
 
 @pytest.fixture

@@ -37,19 +37,6 @@ def test_uncached_paths_render_every_time(client, prediction, django_assert_num_
         assert client.get("/bench/uncached/claims/").status_code == 200
 
 
-def test_after_another_change_a_claim_page_costs_its_revision_query(
-    client, prediction, django_assert_num_queries
-):
-    url = f"/bench/other-changed{prediction.get_absolute_url()}"
-    client.get(url)
-    with django_assert_num_queries(1):
-        assert client.get(url).status_code == 200
-    # The public URL, by contrast, is a plain cache hit.
-    client.get(prediction.get_absolute_url())
-    with django_assert_num_queries(0):
-        client.get(prediction.get_absolute_url())
-
-
 def test_the_report_gives_ratios_to_the_bare_view():
     run = {"rps": 100.0, "p50": 10.0, "p99": 20.0, "errors": 0}
     results = {

@@ -1,4 +1,5 @@
 import io
+import re
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
@@ -74,3 +75,26 @@ def test_migrations_create_the_reviewers_group_with_its_permissions():
     group = Group.objects.get(name=REVIEWERS_GROUP)
     codenames = set(group.permissions.values_list("codename", flat=True))
     assert codenames == set(REVIEWER_PERMISSIONS)
+
+
+def test_collectstatic_writes_the_release_that_keys_the_page_cache(tmp_path, settings):
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.RELEASE_FILE = settings.STATIC_ROOT / "release.txt"
+    call_command("collectstatic", "--no-input", verbosity=0)
+    release = settings.RELEASE_FILE.read_text().strip()
+    assert re.fullmatch(r"[0-9a-f]{16}", release)
+    assert (settings.STATIC_ROOT / "factcheck" / "site.css").is_file()
+
+
+def test_the_release_changes_with_the_code_and_the_templates(tmp_path, settings):
+    from factcheck.management.commands.collectstatic import release_id
+
+    for name in ("factcheck/views.py", "templates/page.html"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("one")
+    settings.BASE_DIR, settings.STATIC_ROOT = tmp_path, tmp_path / "static"
+    releases = [release_id()]
+    for name in ("factcheck/views.py", "templates/page.html"):
+        (tmp_path / name).write_text("two")
+        releases.append(release_id())
+    assert len(set(releases)) == 3

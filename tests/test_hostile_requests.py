@@ -8,13 +8,12 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.test import override_settings
 from django.urls import URLPattern
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from factcheck import pagecache
 from factcheck.services import add_source, change_claim_status
 from factcheck.urls import public_patterns
 
@@ -262,8 +261,8 @@ def readers_see(client, url):
 @pytest.fixture
 def cold_pages(client, published):
     """What readers are served from a cold cache, before any hostile request."""
-    cache.clear()
-    pagecache.recent_pages.clear()
+    for alias in ("default", "pages"):
+        caches[alias].clear()
     return {url: readers_see(client, url) for url in public_urls(published)}
 
 

@@ -1,11 +1,13 @@
-"""The shared cache of public pages: a change is visible at once, everywhere."""
+"""The page cache of the public pages: a change is visible at once, everywhere."""
 
 import pytest
+from django.conf import settings
+from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
 from django.db import transaction
 from django.test import override_settings
 
-from factcheck import pagecache
+from factcheck import caching
 from factcheck.services import add_source, change_claim_status, edit_claim
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +24,7 @@ def move_to_pending(claim, reviewer):
 
 
 def test_a_status_change_shows_at_once_on_every_page_that_shows_the_claim(
-    client, prediction, reviewer
+    client, prediction, reviewer, committed
 ):
     urls = [
         "/",
@@ -37,7 +39,8 @@ def test_a_status_change_shows_at_once_on_every_page_that_shows_the_claim(
     ]
     before = {url: client.get(url).content.decode() for url in urls}
     assert "Waiting for the 2025 figures." not in before["/feed/"]
-    move_to_pending(prediction, reviewer)
+    with committed():
+        move_to_pending(prediction, reviewer)
     for url in urls:
         after = client.get(url).content.decode()
         assert after != before[url], url
@@ -45,23 +48,25 @@ def test_a_status_change_shows_at_once_on_every_page_that_shows_the_claim(
     assert "Pending" in client.get(prediction.get_absolute_url()).content.decode()
 
 
-def test_an_edit_and_a_new_source_show_at_once(client, prediction, reviewer):
+def test_an_edit_and_a_new_source_show_at_once(client, prediction, reviewer, committed):
     url = prediction.get_absolute_url()
     client.get(url)
-    edit_claim(
-        claim=prediction,
-        changes={"statement": "Permits will double by the end of 2025."},
-        by=reviewer,
-        expected_version=prediction.version,
-    )
+    with committed():
+        edit_claim(
+            claim=prediction,
+            changes={"statement": "Permits will double by the end of 2025."},
+            by=reviewer,
+            expected_version=prediction.version,
+        )
     assert "Permits will double by the end of 2025." in client.get(url).content.decode()
-    add_source(
-        claim=prediction,
-        by=reviewer,
-        title="Migration service annual report",
-        stance="supports",
-        url="https://example.com/report",
-    )
+    with committed():
+        add_source(
+            claim=prediction,
+            by=reviewer,
+            title="Migration service annual report",
+            stance="supports",
+            url="https://example.com/report",
+        )
     assert "Migration service annual report" in client.get(url).content.decode()
 
 
@@ -92,53 +97,50 @@ def test_missing_pages_are_not_cached(client, django_assert_num_queries, article
 
 
 def test_pages_from_an_earlier_release_are_not_reused(
-    client, prediction, monkeypatch, django_assert_num_queries
+    client, prediction, settings, django_assert_num_queries
 ):
-    first = client.get(prediction.get_absolute_url())
-    monkeypatch.setattr(pagecache, "release", lambda: "next-release")
-    again = client.get(prediction.get_absolute_url(), headers={"If-None-Match": first["ETag"]})
-    assert again.status_code == 200 and again["ETag"] != first["ETag"]
+    client.get(prediction.get_absolute_url())
+    settings.FACTCHECK_RELEASE = "next-release"
+    with django_assert_num_queries(4):  # rendered again
+        client.get(prediction.get_absolute_url())
 
 
-def test_a_commit_starts_another_generation(
+def test_a_write_moves_the_site_version_once_when_it_commits(
     prediction, reviewer, django_capture_on_commit_callbacks
 ):
-    """A reader between a write and its commit may cache what it read (the old
-    page) under the write's generation; the commit must leave that page unused."""
-    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+    before = caching.site_version()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
         move_to_pending(prediction, reviewer)
-        during = pagecache.current_generation()
-    assert pagecache.current_generation() != during
+        # A reader before the commit still gets the old pages, as it should.
+        assert caching.site_version() == before
+    assert len(callbacks) == 1
+    assert caching.site_version() != before
 
 
-def test_pages_are_rebuilt_when_the_cache_was_emptied(client, prediction):
-    from django.core.cache import cache
-
-    home, claim = client.get("/"), client.get(prediction.get_absolute_url())
-    cache.clear()  # a restart of the cache server, or its files removed
-    pagecache.recent_pages.clear()  # and of the app server
-    again = client.get("/", headers={"If-None-Match": home["ETag"]})
-    assert again.status_code == 200 and again.content == home.content
-    # A claim page's ETag comes from the claim's own revision: still valid.
-    again = client.get(prediction.get_absolute_url(), headers={"If-None-Match": claim["ETag"]})
-    assert again.status_code == 304
-
-
-def test_a_claim_page_outlives_changes_to_other_claims(
-    client, prediction, fact, reviewer, django_assert_num_queries
+def test_a_page_rendered_again_keeps_its_etag_while_its_content_is_the_same(
+    client, prediction, fact, reviewer, committed
 ):
     first = client.get(prediction.get_absolute_url())
-    change_claim_status(  # the site's generation moves on
-        claim=fact, to_status="in_review", rationale="R.", by=reviewer, expected_version=1
-    )
-    with django_assert_num_queries(1):  # its revision; nothing is rendered
-        again = client.get(prediction.get_absolute_url(), headers={"If-None-Match": first["ETag"]})
+    with committed():  # another claim changes: the site's version moves on
+        change_claim_status(
+            claim=fact, to_status="in_review", rationale="R.", by=reviewer, expected_version=1
+        )
+    again = client.get(prediction.get_absolute_url(), headers={"If-None-Match": first["ETag"]})
     assert again.status_code == 304
-    move_to_pending(prediction, reviewer)
+    with committed():
+        move_to_pending(prediction, reviewer)
     changed = client.get(prediction.get_absolute_url(), headers={"If-None-Match": first["ETag"]})
-    assert (
-        changed.status_code == 200 and "Waiting for the 2025 figures." in changed.content.decode()
-    )
+    assert changed.status_code == 200
+    assert "Waiting for the 2025 figures." in changed.content.decode()
+
+
+def test_pages_are_rebuilt_when_the_caches_were_emptied(client, prediction):
+    home = client.get("/")
+    for alias in ("default", "pages"):  # a restart of the cache server and the app
+        caches[alias].clear()
+    again = client.get("/", headers={"If-None-Match": home["ETag"]})
+    assert again.status_code == 304  # the same page, so the same ETag
+    assert client.get("/").content == home.content
 
 
 def test_the_hosts_a_client_sends_neither_shape_the_page_nor_fill_the_cache(
@@ -148,17 +150,17 @@ def test_the_hosts_a_client_sends_neither_shape_the_page_nor_fill_the_cache(
     hosts = ["testserver", "testserver:8000", "TESTSERVER", "testserver.", "localhost:1234"]
     with override_settings(
         CACHES={
-            "default": {
+            **settings.CACHES,
+            "pages": {
                 "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
                 "LOCATION": str(tmp_path),
-            }
+            },
         }
     ):
-        pagecache.recent_pages.clear()
         pages = [client.get(url, headers={"Host": host}) for host in hosts]
         entries = sorted(tmp_path.iterdir())
-        # The generation and the page at each of its two levels; nothing per host.
-        assert len(entries) == 3
+        # One page; nothing per host.
+        assert len(entries) == 1
         assert all(page.status_code == 200 for page in pages)
         assert len({page.content for page in pages}) == 1
     assert f'<link rel="canonical" href="http://testserver{url}">' in pages[0].content.decode()
@@ -176,21 +178,27 @@ class UnreachableCache(BaseCache):
     get = set = add = delete = clear = get_many = _fail
 
 
-@override_settings(CACHES={"default": {"BACKEND": "tests.test_page_cache.UnreachableCache"}})
-def test_pages_are_served_and_changes_saved_while_the_cache_is_down(
-    client, prediction, reviewer, caplog
+@override_settings(
+    CACHES={
+        "default": {"BACKEND": "tests.test_page_cache.UnreachableCache"},
+        "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
+)
+def test_pages_are_served_and_changes_saved_while_the_shared_cache_is_down(
+    client, prediction, reviewer, caplog, committed
 ):
-    pagecache.recent_pages.clear()
     for url in ["/", "/claims/", prediction.get_absolute_url(), "/feed/"]:
         assert client.get(url).status_code == 200, url
-    move_to_pending(prediction, reviewer)
+    with committed():
+        move_to_pending(prediction, reviewer)
     assert "Pending" in client.get(prediction.get_absolute_url()).content.decode()
-    assert "Page cache unavailable" in caplog.text
+    assert "Shared cache unavailable; serving pages uncached" in caplog.text
+    assert "Shared cache unavailable; the site version did not move" in caplog.text
 
 
 def test_last_modified_says_the_end_of_the_changes_second_only_once_it_is_over():
-    assert pagecache.shown_last_modified(100.25, now=100.5) == 100
-    assert pagecache.shown_last_modified(100.25, now=101.0) == 101
+    assert caching.shown_last_modified(100.25, now=100.5) == 100
+    assert caching.shown_last_modified(100.25, now=101.0) == 101
     # A change at a whole second (midnight, when overdue flags move) too.
-    assert pagecache.shown_last_modified(100.0, now=100.5) == 100
-    assert pagecache.shown_last_modified(100.0, now=102.0) == 101
+    assert caching.shown_last_modified(100.0, now=100.5) == 100
+    assert caching.shown_last_modified(100.0, now=102.0) == 101

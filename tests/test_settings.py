@@ -211,3 +211,11 @@ def test_a_trusted_proxy_count_makes_throttling_read_x_forwarded_for():
         "settings.AXES_IPWARE_PROXY_COUNT, settings.AXES_IPWARE_META_PRECEDENCE_ORDER",
     )
     assert result.stdout.strip() == "0 ['HTTP_X_FORWARDED_FOR', 'REMOTE_ADDR']"
+
+
+def test_the_release_written_by_collectstatic_is_read_at_start_up(tmp_path):
+    (tmp_path / "release.txt").write_text("0123456789abcdef\n")
+    result = settings_in_fresh_process(
+        {**PRODUCTION, "DJANGO_STATIC_ROOT": str(tmp_path)}, "settings.FACTCHECK_RELEASE"
+    )
+    assert result.stdout.strip() == "0123456789abcdef"

@@ -267,7 +267,7 @@ class TestClaimPage:
         ]
 
     def test_sources_are_grouped_by_stance_and_removed_ones_are_gone(
-        self, client, checked_fact, reviewer
+        self, client, checked_fact, reviewer, committed
     ):
         page = soup(client.get(checked_fact.get_absolute_url()))
         assert [h3.get_text() for h3 in page.select("#sources-heading ~ h3")] == [
@@ -279,7 +279,8 @@ class TestClaimPage:
             "Permit statistics 2022",
             "https://stats.example.gov/permits",
         )
-        remove_source(source=checked_fact.sources.get(stance="supports"), by=reviewer)
+        with committed():
+            remove_source(source=checked_fact.sources.get(stance="supports"), by=reviewer)
         page = soup(client.get(checked_fact.get_absolute_url()))
         assert [h3.get_text() for h3 in page.select("#sources-heading ~ h3")] == ["Context"]
 

@@ -5,9 +5,11 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 from django.contrib.auth import get_user_model
+from django.http import HttpResponse
 from django.test import Client
 from django.utils import timezone
 
+from factcheck.middleware import private_unless_public
 from factcheck.models import Claim, Correction, ReviewerNote, Source, StatusChange
 from factcheck.services import add_source, change_claim_status, edit_claim
 
@@ -839,3 +841,31 @@ def test_behind_a_proxy_the_lockout_counts_the_clients_address(settings, reviewe
         attempt("wrong password", "81.2.69.160")
     assert attempt("correct horse battery", "81.2.69.160").status_code == 429
     assert attempt("correct horse battery", "81.2.69.161").status_code == 302
+
+
+class TestSharedCaches:
+    """Nothing but a public page may be kept by nginx or a CDN."""
+
+    def test_reviewer_pages_and_the_login_page_are_private_and_never_stored(
+        self, client, reviewer, fact
+    ):
+        assert client.get("/accounts/login/")["Cache-Control"] == "private, no-store"
+        client.force_login(reviewer)
+        for url in [
+            "/review/",
+            f"/review/claims/{fact.slug}/",
+            f"/review/claims/{fact.slug}/history/",
+        ]:
+            assert client.get(url)["Cache-Control"] == "private, no-store", url
+
+    def test_a_public_response_that_sets_a_cookie_is_private(self, rf):
+        def public_page_with_cookie(request):
+            response = HttpResponse("page", headers={"Cache-Control": "public, s-maxage=5"})
+            response.set_cookie("sessionid", "someone's")
+            return response
+
+        response = private_unless_public(public_page_with_cookie)(rf.get("/"))
+        assert response["Cache-Control"] == "private, no-store"
+
+    def test_errors_are_private(self, client, db):
+        assert client.get("/claims/nope/")["Cache-Control"] == "private, no-store"

@@ -20,17 +20,6 @@ uncached_patterns = [
 ]
 
 
-def below_generation(view):
-    # Down to a cached_by_revision level where there is one: what a page costs
-    # once the site's generation has moved on because another record changed.
-    return inspect.unwrap(view, stop=lambda f: getattr(f, "cached_by_revision", None) is f)
-
-
-revision_patterns = [
-    URLPattern(pattern.pattern, below_generation(pattern.callback), pattern.default_args)
-    for pattern in public_patterns
-]
-
 # The bare view first (nothing may resolve faster), then the uncached copies:
 # behind the site's own patterns, each would pay for trying every one of them
 # first, which the page it stands for does not. The site's patterns resolve
@@ -38,6 +27,5 @@ revision_patterns = [
 urlpatterns = [
     path("bench/ok/", bare),
     path("bench/uncached/", include(uncached_patterns)),
-    path("bench/other-changed/", include(revision_patterns)),
     *site_urlpatterns,
 ]

@@ -1,6 +1,7 @@
 """Pages anyone can read. They carry nothing specific to the visitor (no CSRF
-token, no user menu), so one cached copy (``public_page``) serves everyone,
-and conditional requests get a 304 without a query."""
+token, no user menu), so one cached copy (``caching.public_page``, applied in
+the URLconf) serves everyone, and conditional requests get a 304 without a
+query."""
 
 import csv
 import json
@@ -16,13 +17,8 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 
+from ..caching import is_fragment_request, vary_on_fragment_headers
 from ..models import Article, Claim, Person, StatusChange
-from ..pagecache import (
-    cached_by_revision,
-    is_fragment_request,
-    public_page,
-    vary_on_fragment_headers,
-)
 from ..publishing import (
     claim_record,
     claim_review,
@@ -44,7 +40,6 @@ HOME_ARTICLES = 20  # the newest; every claim stays reachable from the claim lis
 
 
 @require_safe
-@public_page()
 def home(request):
     articles = list(
         Article.objects.defer("text").order_by("-published_on", "title")[:HOME_ARTICLES]
@@ -73,7 +68,6 @@ def home(request):
 
 
 @require_safe
-@public_page()
 def article_detail(request, slug):
     article = get_object_or_404(Article, slug=slug)
     claims = list(article.claims.select_related("speaker"))
@@ -137,7 +131,6 @@ class ClaimFilterForm(forms.Form):
 
 
 @require_safe
-@public_page(params=[*ClaimFilterForm.base_fields, "page"])
 @vary_on_fragment_headers
 def claim_list(request):
     form = ClaimFilterForm(request.GET)
@@ -161,23 +154,7 @@ def claim_list(request):
 # --- Claim page -----------------------------------------------------------------
 
 
-def claim_revision(request, slug):
-    """What a claim page shows changes only with these: the claim's version and
-    public edit time (status, fields, sources, corrections) and its article's
-    and speaker's last edits."""
-    row = (
-        Claim.objects.filter(slug=slug)
-        .values_list(
-            "pk", "version", "public_updated_at", "article__updated_at", "speaker__updated_at"
-        )
-        .first()
-    )
-    return None if row is None else repr(row)
-
-
 @require_safe
-@public_page()
-@cached_by_revision(claim_revision)
 def claim_detail(request, slug):
     claim = get_object_or_404(Claim.objects.with_public_detail(), slug=slug)
     before, quote, after = paragraph_around(claim.article.text, claim.quote_start, claim.quote_end)
@@ -224,7 +201,6 @@ PREDICTION_OUTCOMES = [
 
 
 @require_safe
-@public_page()
 def person_detail(request, slug):
     person = get_object_or_404(Person, slug=slug)
     claims = list(
@@ -256,7 +232,6 @@ def person_detail(request, slug):
 
 
 @require_safe
-@public_page()
 def methodology(request):
     return render(
         request,
@@ -272,7 +247,6 @@ def methodology(request):
 
 
 @require_safe
-@public_page()
 def export_json(request):
     claims = Claim.objects.with_public_detail()
     data = {
@@ -317,7 +291,6 @@ def spreadsheet_safe(value):
 
 
 @require_safe
-@public_page()
 def export_csv(request):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="claims.csv"'
