@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 
-from ..caching import is_fragment_request, vary_on_fragment_headers
 from ..models import Article, Claim, Person, StatusChange
 from ..publishing import (
     claim_record,
@@ -31,6 +30,7 @@ from ..publishing import (
     status_breakdown,
 )
 from ..statuses import ALL_STATUS_CHOICES, Kind, PredictionStatus, statuses_for
+from . import is_fragment_request, vary_on_fragment_headers
 
 CLAIMS_PER_PAGE = 20
 HOME_ARTICLES = 20  # the newest; every claim stays reachable from the claim list
