@@ -41,6 +41,16 @@ class PredictionStatus(models.TextChoices):
 UNREVIEWED = "unreviewed"
 
 
+class Outcome(models.TextChoices):
+    """How a prediction counts in a speaker's track record, in its order there."""
+
+    CAME_TRUE = "came_true", "Came true"
+    PARTLY_CAME_TRUE = "partly_came_true", "Partly came true"
+    DID_NOT_COME_TRUE = "did_not_come_true", "Did not come true"
+    VOID = "void", "Void (condition not met, or unresolvable)"
+    PENDING = "pending", "Pending"
+
+
 @dataclass(frozen=True)
 class StatusInfo:
     kind: str
@@ -51,6 +61,7 @@ class StatusInfo:
     # schema.org ClaimReview rating on Google's suggested 1 (false) to 5 (true) scale,
     # or None where the status is not a judgement of truth.
     rating: int | None = None
+    outcome: Outcome | None = None  # predictions only
 
     @property
     def tone(self):
@@ -70,8 +81,8 @@ class StatusInfo:
         return self.is_final and self.rating is not None
 
 
-def _info(kind, choice, description, *, is_final=False, rating=None):
-    return StatusInfo(kind, choice.value, choice.label, description, is_final, rating)
+def _info(kind, choice, description, *, is_final=False, rating=None, outcome=None):
+    return StatusInfo(kind, choice.value, choice.label, description, is_final, rating, outcome)
 
 
 STATUS_TABLE = {
@@ -121,21 +132,25 @@ STATUS_TABLE = {
             Kind.PREDICTION,
             PredictionStatus.UNREVIEWED,
             "Recorded from the article; nobody has assessed it yet.",
+            outcome=Outcome.PENDING,
         ),
         _info(
             Kind.PREDICTION,
             PredictionStatus.PENDING,
             "Assessed, with resolution criteria; waiting for events.",
+            outcome=Outcome.PENDING,
         ),
         _info(
             Kind.PREDICTION,
             PredictionStatus.ON_TRACK,
             "Not yet resolved, but events so far point towards it coming true.",
+            outcome=Outcome.PENDING,
         ),
         _info(
             Kind.PREDICTION,
             PredictionStatus.OFF_TRACK,
             "Not yet resolved, but events so far point away from it coming true.",
+            outcome=Outcome.PENDING,
         ),
         _info(
             Kind.PREDICTION,
@@ -143,6 +158,7 @@ STATUS_TABLE = {
             "What was predicted happened, by the resolve-by date.",
             is_final=True,
             rating=5,
+            outcome=Outcome.CAME_TRUE,
         ),
         _info(
             Kind.PREDICTION,
@@ -150,6 +166,7 @@ STATUS_TABLE = {
             "Part of what was predicted happened, or it happened later or in a lesser form.",
             is_final=True,
             rating=3,
+            outcome=Outcome.PARTLY_CAME_TRUE,
         ),
         _info(
             Kind.PREDICTION,
@@ -157,6 +174,7 @@ STATUS_TABLE = {
             "What was predicted did not happen by the resolve-by date.",
             is_final=True,
             rating=1,
+            outcome=Outcome.DID_NOT_COME_TRUE,
         ),
         _info(
             Kind.PREDICTION,
@@ -164,12 +182,14 @@ STATUS_TABLE = {
             "The prediction was conditional and its condition did not happen, "
             "so it can be neither right nor wrong.",
             is_final=True,
+            outcome=Outcome.VOID,
         ),
         _info(
             Kind.PREDICTION,
             PredictionStatus.UNRESOLVABLE,
             "The outcome cannot be established from reliable evidence.",
             is_final=True,
+            outcome=Outcome.VOID,
         ),
     ]
 }

@@ -218,3 +218,12 @@ class TestStorableText:
     def test_tabs_line_breaks_and_visible_unicode_are_kept(self, fact):
         fact.summary = "Line one\r\nline two\twith a tab, \u202eRTL and \ufffd."
         fact.full_clean()
+
+
+def test_every_prediction_status_counts_in_one_track_record_outcome_and_no_fact_does():
+    from factcheck.statuses import Outcome
+
+    for info in STATUS_TABLE.values():
+        assert (info.outcome in Outcome) if info.kind == Kind.PREDICTION else info.outcome is None
+    verdicts = {info.outcome for info in statuses_for(Kind.PREDICTION) if info.is_final}
+    assert Outcome.PENDING not in verdicts

@@ -29,7 +29,7 @@ from ..publishing import (
     sources_by_stance,
     status_breakdown,
 )
-from ..statuses import ALL_STATUS_CHOICES, Kind, PredictionStatus, statuses_for
+from ..statuses import ALL_STATUS_CHOICES, Kind, Outcome, statuses_for
 from . import is_fragment_request, vary_on_fragment_headers
 
 CLAIMS_PER_PAGE = 20
@@ -180,25 +180,6 @@ def claim_detail(request, slug):
 
 # --- Speakers -------------------------------------------------------------------
 
-PREDICTION_OUTCOMES = [
-    ("Came true", {PredictionStatus.CAME_TRUE}),
-    ("Partly came true", {PredictionStatus.PARTLY_CAME_TRUE}),
-    ("Did not come true", {PredictionStatus.DID_NOT_COME_TRUE}),
-    (
-        "Void (condition not met, or unresolvable)",
-        {PredictionStatus.CONDITION_NOT_MET, PredictionStatus.UNRESOLVABLE},
-    ),
-    (
-        "Pending",
-        {
-            PredictionStatus.UNREVIEWED,
-            PredictionStatus.PENDING,
-            PredictionStatus.ON_TRACK,
-            PredictionStatus.OFF_TRACK,
-        },
-    ),
-]
-
 
 @require_safe
 def person_detail(request, slug):
@@ -211,8 +192,8 @@ def person_detail(request, slug):
         for info in statuses_for(Kind.FACT)
     ]
     prediction_record = [
-        (label, sum(1 for c in claims if c.kind == Kind.PREDICTION and c.status in statuses))
-        for label, statuses in PREDICTION_OUTCOMES
+        (outcome.label, sum(1 for c in claims if c.status_info.outcome == outcome))
+        for outcome in Outcome
     ]
     return render(
         request,
