@@ -5,17 +5,16 @@ and conditional requests get a 304 without a query."""
 import csv
 import json
 from collections import Counter
-from urllib.parse import urlencode
 
-from django import forms
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q
+from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 
+from ..forms import ClaimFilterForm
 from ..models import Article, Claim, Person, StatusChange
 from ..pagecache import (
     cached_by_revision,
@@ -34,7 +33,7 @@ from ..publishing import (
     sources_by_stance,
     status_breakdown,
 )
-from ..statuses import ALL_STATUS_CHOICES, Kind, PredictionStatus, statuses_for
+from ..statuses import Kind, PredictionStatus, statuses_for
 
 CLAIMS_PER_PAGE = 20
 HOME_ARTICLES = 20  # the newest; every claim stays reachable from the claim list
@@ -93,49 +92,6 @@ def article_detail(request, slug):
 # --- Claim list -----------------------------------------------------------------
 
 
-class ClaimFilterForm(forms.Form):
-    q = forms.CharField(
-        label="Search quotes and statements",
-        required=False,
-        max_length=200,
-        widget=forms.SearchInput(attrs={"autocomplete": "off"}),
-    )
-    status = forms.ChoiceField(choices=[("", "Any status"), *ALL_STATUS_CHOICES], required=False)
-    kind = forms.ChoiceField(choices=[("", "Facts and predictions"), *Kind.choices], required=False)
-    # Text, not menus: a menu of every speaker or article stops working (and
-    # costs more than the page) long before 100,000 claims.
-    speaker = forms.CharField(
-        label="Speaker", required=False, max_length=200, help_text="A name, or part of one."
-    )
-    article = forms.CharField(
-        label="Article", required=False, max_length=300, help_text="A title, or part of one."
-    )
-    sort = forms.ChoiceField(
-        label="Sort by",
-        choices=[("recent", "Most recent change"), ("resolve_by", "Resolve-by date")],
-        required=False,
-    )
-
-    def filter(self, claims):
-        """Apply the valid fields; an invalid one is shown as an error and ignored."""
-        data = self.cleaned_data if self.is_bound else {}
-        if data.get("q"):
-            claims = claims.search(data["q"])
-        for name in ("status", "kind"):
-            if data.get(name):
-                claims = claims.filter(**{name: data[name]})
-        # A slug (as links from speaker and article pages carry) or part of a name.
-        if data.get("speaker"):
-            text = data["speaker"]
-            claims = claims.filter(Q(speaker__slug=text) | Q(speaker__name__icontains=text))
-        if data.get("article"):
-            text = data["article"]
-            claims = claims.filter(Q(article__slug=text) | Q(article__title__icontains=text))
-        if data.get("sort") == "resolve_by":
-            return claims.order_by(F("resolve_by").asc(nulls_last=True), "-public_updated_at", "id")
-        return claims.order_by("-public_updated_at", "-id")
-
-
 @require_safe
 @public_page(params=[*ClaimFilterForm.base_fields, "page"])
 @vary_on_fragment_headers
@@ -147,7 +103,7 @@ def claim_list(request):
     page = Paginator(claims, CLAIMS_PER_PAGE).get_page(request.GET.get("page"))
     # Only the filters go into the page links: the cached page is shared by
     # everyone whose filters match, whatever else their URL carried.
-    query = urlencode([(name, form.data[name]) for name in form.fields if form.data.get(name)])
+    query = form.query_string()
     template = "factcheck/claim_list.html"
     if is_fragment_request(request):
         template += "#claim-results"
