@@ -221,6 +221,32 @@ class TestClaimList:
         kept = soup(client.get("/claims/?kind=fact"))
         assert kept.select_one(".pagination a[rel=next]")["href"] == "?kind=fact&page=2"
 
+    def download_links(self, client, query, **headers):
+        page = soup(client.get(f"/claims/?{query}", headers=headers))
+        return {a.get_text(): a["href"] for a in page.select("#claim-results .downloads a")}
+
+    def test_links_to_download_these_results_with_the_filters(self, client, claims):
+        links = self.download_links(client, "status=unreviewed&kind=fact&speaker=&page=1")
+        assert links == {
+            "CSV": "/exports/claims.csv?status=unreviewed&kind=fact",
+            "JSON": "/exports/claims.json?status=unreviewed&kind=fact",
+        }
+        rows = csv.DictReader(io.StringIO(body(client.get(links["CSV"])).decode()))
+        assert [row["slug"] for row in rows] == ["critics"]
+
+    def test_the_download_links_follow_the_filters_under_htmx(self, client, claims):
+        # The form stays while the results are swapped: the links are in them.
+        links = self.download_links(client, "q=double", **{"HX-Request": "true"})
+        assert links["JSON"] == "/exports/claims.json?q=double"
+
+    def test_the_download_links_leave_out_an_ignored_filter(self, client, claims):
+        links = self.download_links(client, "status=bogus&kind=fact")
+        assert links["CSV"] == "/exports/claims.csv?kind=fact"
+        assert self.download_links(client, "")["CSV"] == "/exports/claims.csv"
+
+    def test_no_download_links_when_nothing_matches(self, client, claims):
+        assert self.download_links(client, "q=nothing+like+this") == {}
+
     def test_overdue_predictions_are_flagged(self, client, prediction):
         Claim.objects.filter(pk=prediction.pk).update(resolve_by=datetime.date(2020, 1, 1))
         page = soup(client.get("/claims/"))
