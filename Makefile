@@ -52,11 +52,14 @@ run: $(INSTALLED)
 # Production: gunicorn + whitenoise, DEBUG off. Needs DJANGO_SECRET_KEY and
 # DJANGO_ALLOWED_HOSTS in the environment (the settings say so if either is missing).
 WORKERS ?= 3
+# A whole export of 100,000 claims streams for about a minute; gunicorn's
+# default 30 s would cut it off.
+TIMEOUT ?= 300
 serve: $(INSTALLED)
 	$(PYTHON) manage.py migrate --no-input
 	$(PYTHON) manage.py collectstatic --no-input -v 0
 	$(VENV)/bin/gunicorn factcheck.wsgi --bind $(HOST_PORT) --workers $(WORKERS) \
-	  --no-control-socket --access-logfile -
+	  --timeout $(TIMEOUT) --no-control-socket --access-logfile -
 
 PYTEST_ARGS ?=
 test: $(INSTALLED)

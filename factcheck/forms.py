@@ -1,12 +1,15 @@
-"""The reviewer's forms. Each edit of the claim itself carries the version the
-reviewer started from; notes and sources do not."""
+"""The claim list's filters, and the reviewer's forms. Each edit of the claim
+itself carries the version the reviewer started from; notes and sources do not."""
+
+from urllib.parse import urlencode
 
 from django import forms
 from django.core.validators import MaxLengthValidator
+from django.db.models import F, Q
 
 from .fields import TextFormField, validate_storable_text
 from .models import Claim, ReviewerNote, Source, validate_http_url
-from .statuses import Kind, statuses_for
+from .statuses import ALL_STATUS_CHOICES, Kind, statuses_for
 
 TEXT_LIMIT = 10_000
 
@@ -25,6 +28,61 @@ def limit_length(field, limit=TEXT_LIMIT):
     field.max_length = limit
     field.validators.append(MaxLengthValidator(limit))
     field.widget.attrs["maxlength"] = str(limit)
+
+
+class ClaimFilterForm(forms.Form):
+    """The filters of the claim list, which its exports and the review queue share."""
+
+    q = forms.CharField(
+        label="Search quotes and statements",
+        required=False,
+        max_length=200,
+        widget=forms.SearchInput(attrs={"autocomplete": "off"}),
+    )
+    status = forms.ChoiceField(choices=[("", "Any status"), *ALL_STATUS_CHOICES], required=False)
+    kind = forms.ChoiceField(choices=[("", "Facts and predictions"), *Kind.choices], required=False)
+    # Text, not menus: a menu of every speaker or article stops working (and
+    # costs more than the page) long before 100,000 claims.
+    speaker = forms.CharField(
+        label="Speaker", required=False, max_length=200, help_text="A name, or part of one."
+    )
+    article = forms.CharField(
+        label="Article", required=False, max_length=300, help_text="A title, or part of one."
+    )
+    sort = forms.ChoiceField(
+        label="Sort by",
+        choices=[("recent", "Most recent change"), ("resolve_by", "Resolve-by date")],
+        required=False,
+    )
+
+    def filters(self):
+        """The fields that are valid and set: an invalid one is shown as an error and ignored."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()  # cleans once; cleaned_data then holds only the valid fields
+        return {name: value for name, value in self.cleaned_data.items() if value}
+
+    def filter(self, claims):
+        data = self.filters()
+        if "q" in data:
+            claims = claims.search(data["q"])
+        for name in ("status", "kind"):
+            if name in data:
+                claims = claims.filter(**{name: data[name]})
+        # A slug (as links from speaker and article pages carry) or part of a name.
+        if "speaker" in data:
+            text = data["speaker"]
+            claims = claims.filter(Q(speaker__slug=text) | Q(speaker__name__icontains=text))
+        if "article" in data:
+            text = data["article"]
+            claims = claims.filter(Q(article__slug=text) | Q(article__title__icontains=text))
+        if data.get("sort") == "resolve_by":
+            return claims.order_by(F("resolve_by").asc(nulls_last=True), "-public_updated_at", "id")
+        return claims.order_by("-public_updated_at", "-id")
+
+    def query_string(self):
+        """The filters for a link that keeps them (the list's pages, its exports)."""
+        return urlencode(self.filters())
 
 
 class StatusChangeForm(forms.Form):

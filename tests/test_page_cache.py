@@ -10,6 +10,8 @@ from django.test import override_settings
 from factcheck import caching
 from factcheck.services import add_source, change_claim_status, edit_claim
 
+from .responses import body
+
 pytestmark = pytest.mark.django_db
 
 
@@ -37,12 +39,12 @@ def test_a_status_change_shows_at_once_on_every_page_that_shows_the_claim(
         f"{prediction.get_absolute_url()}feed/",
         "/exports/claims.json",
     ]
-    before = {url: client.get(url).content.decode() for url in urls}
+    before = {url: body(client.get(url)).decode() for url in urls}
     assert "Waiting for the 2025 figures." not in before["/feed/"]
     with committed():
         move_to_pending(prediction, reviewer)
     for url in urls:
-        after = client.get(url).content.decode()
+        after = body(client.get(url)).decode()
         assert after != before[url], url
     assert "Waiting for the 2025 figures." in client.get("/feed/").content.decode()
     assert "Pending" in client.get(prediction.get_absolute_url()).content.decode()

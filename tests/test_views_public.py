@@ -11,6 +11,9 @@ from django.utils import timezone
 from factcheck.models import Article, Claim, Person, ReviewerNote
 from factcheck.services import add_source, change_claim_status, edit_claim, remove_source
 from factcheck.statuses import STATUS_TABLE
+from factcheck.views import public
+
+from .responses import body
 
 pytestmark = pytest.mark.django_db
 
@@ -124,19 +127,22 @@ class TestArticlePage:
         assert legend == ["Unreviewed: 1", "Accurate: 1"]
 
 
-class TestClaimList:
-    @pytest.fixture
-    def claims(self, fact, prediction, make_claim, reviewer):
-        other_speaker = Person.objects.create(name="Bo Other", slug="bo-other")
-        critics = make_claim(
-            quote="Critics disagree.",
-            slug="critics",
-            speaker=other_speaker,
-            statement="Critics dispute the permit figures.",
-        )
-        give_verdict(fact, reviewer)
-        return {"fact": fact, "prediction": prediction, "critics": critics}
+@pytest.fixture
+def claims(fact, prediction, make_claim, reviewer):
+    """Three claims of one article: a checked fact, an unreviewed fact by
+    another speaker, and an unreviewed prediction."""
+    other_speaker = Person.objects.create(name="Bo Other", slug="bo-other")
+    critics = make_claim(
+        quote="Critics disagree.",
+        slug="critics",
+        speaker=other_speaker,
+        statement="Critics dispute the permit figures.",
+    )
+    give_verdict(fact, reviewer)
+    return {"fact": fact, "prediction": prediction, "critics": critics}
 
+
+class TestClaimList:
     def listed(self, client, query="", **headers):
         response = client.get(f"/claims/?{query}", headers=headers)
         return [a["href"] for a in soup(response).select(".claim-summaries > li > a")]
@@ -214,6 +220,32 @@ class TestClaimList:
         assert len(second.select(".claim-summaries > li")) == 5
         kept = soup(client.get("/claims/?kind=fact"))
         assert kept.select_one(".pagination a[rel=next]")["href"] == "?kind=fact&page=2"
+
+    def download_links(self, client, query, **headers):
+        page = soup(client.get(f"/claims/?{query}", headers=headers))
+        return {a.get_text(): a["href"] for a in page.select("#claim-results .downloads a")}
+
+    def test_links_to_download_these_results_with_the_filters(self, client, claims):
+        links = self.download_links(client, "status=unreviewed&kind=fact&speaker=&page=1")
+        assert links == {
+            "CSV": "/exports/claims.csv?status=unreviewed&kind=fact",
+            "JSON": "/exports/claims.json?status=unreviewed&kind=fact",
+        }
+        rows = csv.DictReader(io.StringIO(body(client.get(links["CSV"])).decode()))
+        assert [row["slug"] for row in rows] == ["critics"]
+
+    def test_the_download_links_follow_the_filters_under_htmx(self, client, claims):
+        # The form stays while the results are swapped: the links are in them.
+        links = self.download_links(client, "q=double", **{"HX-Request": "true"})
+        assert links["JSON"] == "/exports/claims.json?q=double"
+
+    def test_the_download_links_leave_out_an_ignored_filter(self, client, claims):
+        links = self.download_links(client, "status=bogus&kind=fact")
+        assert links["CSV"] == "/exports/claims.csv?kind=fact"
+        assert self.download_links(client, "")["CSV"] == "/exports/claims.csv"
+
+    def test_no_download_links_when_nothing_matches(self, client, claims):
+        assert self.download_links(client, "q=nothing+like+this") == {}
 
     def test_overdue_predictions_are_flagged(self, client, prediction):
         Claim.objects.filter(pk=prediction.pk).update(resolve_by=datetime.date(2020, 1, 1))
@@ -443,14 +475,32 @@ class TestFeeds:
             assert link["href"] == "/feed/"
 
 
+def exported_json(client, query=""):
+    response = client.get(f"/exports/claims.json?{query}")
+    assert response.streaming
+    return json.loads(body(response))
+
+
+def exported_csv(client, query=""):
+    response = client.get(f"/exports/claims.csv?{query}")
+    assert response.streaming
+    return list(csv.DictReader(io.StringIO(body(response).decode())))
+
+
 class TestExports:
     def test_json_export_has_claims_timelines_sources_and_reviews(
         self, client, checked_fact, prediction
     ):
-        data = client.get("/exports/claims.json").json()
+        data = exported_json(client)
+        assert set(data) == {"generated_at", "claims"}
         by_slug = {record["slug"]: record for record in data["claims"]}
         assert set(by_slug) == {checked_fact.slug, prediction.slug}
         record = by_slug[checked_fact.slug]
+        assert set(record) == {
+            *("url", "slug", "kind", "statement", "quote", "quote_start", "quote_end"),
+            *("speaker", "article", "status", "status_label", "is_final", "summary"),
+            *("updated_at", "timeline", "sources", "claim_review"),
+        }
         assert record["status"] == "accurate"
         assert [e["to"] for e in record["timeline"]] == ["accurate"]
         assert [s["title"] for s in record["sources"]] == [
@@ -464,16 +514,97 @@ class TestExports:
     def test_csv_export_has_one_row_per_claim(self, client, checked_fact, prediction):
         response = client.get("/exports/claims.csv")
         assert response["Content-Type"] == "text/csv; charset=utf-8"
-        rows = list(csv.DictReader(io.StringIO(response.content.decode())))
-        assert [row["slug"] for row in rows] == [checked_fact.slug, prediction.slug]
-        assert rows[0]["status_label"] == "Accurate"
-        assert rows[0]["sources"] == "2"
-        assert rows[1]["speaker"] == "Ada Example"
+        rows = list(csv.DictReader(io.StringIO(body(response).decode())))
+        # In the list's order: the most recent change first.
+        assert [row["slug"] for row in rows] == [prediction.slug, checked_fact.slug]
+        assert rows[1]["status_label"] == "Accurate"
+        assert rows[1]["sources"] == "2"
+        assert rows[0]["speaker"] == "Ada Example"
+
+    def test_csv_export_has_the_source_urls_and_the_last_status_change(
+        self, client, checked_fact, prediction, reviewer
+    ):
+        remove_source(source=checked_fact.sources.get(title="Background on permits"), by=reviewer)
+        give_verdict(checked_fact, reviewer, to_status="mostly_accurate")
+        rows = {row["slug"]: row for row in exported_csv(client)}
+        checked = rows[checked_fact.slug]
+        assert checked["source_urls"] == "https://stats.example.gov/permits"
+        latest = checked_fact.status_changes.latest("changed_at").changed_at
+        assert checked["last_status_change_at"] == latest.isoformat()
+        assert checked["status_changes"] == "2"
+        assert rows[prediction.slug]["source_urls"] == ""
+        assert rows[prediction.slug]["last_status_change_at"] == ""
 
     def test_csv_cells_that_look_like_formulas_stay_text(self, client, fact):
         Claim.objects.filter(pk=fact.pk).update(statement='=HYPERLINK("http://evil")')
-        rows = list(csv.DictReader(io.StringIO(client.get("/exports/claims.csv").content.decode())))
+        rows = exported_csv(client)
         assert rows[0]["statement"] == '\'=HYPERLINK("http://evil")'
+
+    @pytest.mark.parametrize(
+        ("query", "expected"),
+        [
+            ("", ["fact", "critics", "prediction"]),
+            ("status=unreviewed&kind=fact", ["critics"]),
+            ("status=accurate", ["fact"]),
+            ("kind=prediction", ["prediction"]),
+            ("q=double", ["prediction"]),
+            ("q=PERMIT+FIGURES", ["critics"]),
+            ("speaker=bo-other", ["critics"]),
+            ("speaker=ADA", ["prediction"]),
+            ("article=work-permits-rise", ["fact", "critics", "prediction"]),
+            ("article=Another+paper", []),
+            ("sort=resolve_by", ["prediction", "fact", "critics"]),
+            ("status=bogus&kind=fact", ["fact", "critics"]),  # ignored, as on the list
+        ],
+    )
+    def test_exports_hold_what_the_list_shows_for_the_same_filters(
+        self, client, claims, query, expected
+    ):
+        slugs = [claims[name].slug for name in expected]
+        assert [record["slug"] for record in exported_json(client, query)["claims"]] == slugs
+        assert [row["slug"] for row in exported_csv(client, query)] == slugs
+        listed = soup(client.get(f"/claims/?{query}")).select(".claim-summaries > li > a")
+        assert [a["href"] for a in listed] == [claims[name].get_absolute_url() for name in expected]
+
+    def test_exports_of_several_chunks_or_none_are_whole_documents(
+        self, client, claims, monkeypatch
+    ):
+        monkeypatch.setattr(public, "EXPORT_CHUNK", 2)
+        text = body(client.get("/exports/claims.json")).decode()
+        data = json.loads(text)
+        assert [record["slug"] for record in data["claims"]] == [
+            "work-permits",
+            "critics",
+            "permits-will-double",
+        ]
+        # Laid out as one json.dumps of the whole would be (no <, > or & to escape here).
+        assert text == json.dumps(data, ensure_ascii=False, indent=1)
+        assert len(exported_csv(client)) == 3
+        assert exported_json(client, "q=nothing+like+this")["claims"] == []
+        empty = body(client.get("/exports/claims.csv?q=nothing+like+this")).decode()
+        assert empty == ",".join(public.CSV_COLUMNS) + "\r\n"
+
+    @pytest.mark.parametrize(
+        ("url", "content_type", "disposition"),
+        [
+            ("/exports/claims.json", "application/json", 'inline; filename="claims.json"'),
+            ("/exports/claims.csv", "text/csv; charset=utf-8", 'attachment; filename="claims.csv"'),
+        ],
+    )
+    def test_exports_stream_past_the_page_cache(
+        self, client, fact, django_assert_num_queries, url, content_type, disposition
+    ):
+        response = client.get(url)
+        assert response.streaming
+        assert response["Content-Type"] == content_type
+        assert response["Content-Disposition"] == disposition
+        assert set(response["Cache-Control"].split(", ")) == {"public", "max-age=0", "s-maxage=5"}
+        assert not response.has_header("ETag")
+        assert fact.slug in body(response).decode()
+        with django_assert_num_queries(0):  # its headers, without building the body
+            head = client.head(url)
+        assert head.status_code == 200
+        assert head["Content-Disposition"] == disposition
 
 
 def test_reviewer_notes_never_reach_a_public_page_feed_or_export(client, checked_fact):
@@ -487,12 +618,13 @@ def test_reviewer_notes_never_reach_a_public_page_feed_or_export(client, checked
         "/feed/",
         "/exports/claims.json",
         "/exports/claims.csv",
+        "/exports/claims.json?q=permit",
         "/methodology/",
     ]
     for url in urls:
         response = client.get(url)
         assert response.status_code == 200, url
-        assert SECRET not in response.content.decode(), url
+        assert SECRET not in body(response).decode(), url
 
 
 def test_public_pages_carry_nothing_specific_to_the_visitor(client, checked_fact, reviewer):

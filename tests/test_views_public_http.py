@@ -8,6 +8,9 @@ from django.utils.http import parse_http_date
 
 from factcheck.models import Article, Claim, Person
 from factcheck.services import add_source, change_claim_status, remove_source
+from factcheck.views import public
+
+from .responses import body
 
 pytestmark = pytest.mark.django_db
 
@@ -104,6 +107,20 @@ def test_query_count_does_not_grow_with_the_data(
     assert again.status_code == 200
     assert again.content == response.content
     assert again["ETag"] == response["ETag"]
+
+
+@pytest.mark.parametrize("size", [2, 6])
+@pytest.mark.parametrize("url", ["/exports/claims.json", "/exports/claims.csv"])
+def test_exports_run_a_fixed_number_of_queries_per_chunk(
+    client, reviewer, django_assert_num_queries, monkeypatch, size, url
+):
+    # Streamed past the page cache, so every request runs its queries: the
+    # claims, then for each chunk of them their timeline (2) and sources.
+    _, claims = build_site(reviewer, size)
+    monkeypatch.setattr(public, "EXPORT_CHUNK", 2)
+    with django_assert_num_queries(1 + 3 * (size // 2)):
+        text = body(client.get(url)).decode()
+    assert all(claim.slug in text for claim in claims)
 
 
 class TestConditionalRequests:

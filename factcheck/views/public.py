@@ -6,18 +6,19 @@ query."""
 import csv
 import json
 from collections import Counter
-from urllib.parse import urlencode
+from itertools import batched
 
-from django import forms
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q
-from django.http import HttpResponse
+from django.db.models import Count
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 
-from ..models import Article, Claim, Person, StatusChange
+from ..caching import allow_shared_caching
+from ..forms import ClaimFilterForm
+from ..models import PUBLIC_DETAIL, Article, Claim, Person, StatusChange
 from ..publishing import (
     claim_record,
     claim_review,
@@ -29,7 +30,7 @@ from ..publishing import (
     sources_by_stance,
     status_breakdown,
 )
-from ..statuses import ALL_STATUS_CHOICES, Kind, Outcome, statuses_for
+from ..statuses import Kind, Outcome, statuses_for
 from . import is_fragment_request, vary_on_fragment_headers
 
 CLAIMS_PER_PAGE = 20
@@ -87,49 +88,6 @@ def article_detail(request, slug):
 # --- Claim list -----------------------------------------------------------------
 
 
-class ClaimFilterForm(forms.Form):
-    q = forms.CharField(
-        label="Search quotes and statements",
-        required=False,
-        max_length=200,
-        widget=forms.SearchInput(attrs={"autocomplete": "off"}),
-    )
-    status = forms.ChoiceField(choices=[("", "Any status"), *ALL_STATUS_CHOICES], required=False)
-    kind = forms.ChoiceField(choices=[("", "Facts and predictions"), *Kind.choices], required=False)
-    # Text, not menus: a menu of every speaker or article stops working (and
-    # costs more than the page) long before 100,000 claims.
-    speaker = forms.CharField(
-        label="Speaker", required=False, max_length=200, help_text="A name, or part of one."
-    )
-    article = forms.CharField(
-        label="Article", required=False, max_length=300, help_text="A title, or part of one."
-    )
-    sort = forms.ChoiceField(
-        label="Sort by",
-        choices=[("recent", "Most recent change"), ("resolve_by", "Resolve-by date")],
-        required=False,
-    )
-
-    def filter(self, claims):
-        """Apply the valid fields; an invalid one is shown as an error and ignored."""
-        data = self.cleaned_data if self.is_bound else {}
-        if data.get("q"):
-            claims = claims.search(data["q"])
-        for name in ("status", "kind"):
-            if data.get(name):
-                claims = claims.filter(**{name: data[name]})
-        # A slug (as links from speaker and article pages carry) or part of a name.
-        if data.get("speaker"):
-            text = data["speaker"]
-            claims = claims.filter(Q(speaker__slug=text) | Q(speaker__name__icontains=text))
-        if data.get("article"):
-            text = data["article"]
-            claims = claims.filter(Q(article__slug=text) | Q(article__title__icontains=text))
-        if data.get("sort") == "resolve_by":
-            return claims.order_by(F("resolve_by").asc(nulls_last=True), "-public_updated_at", "id")
-        return claims.order_by("-public_updated_at", "-id")
-
-
 @require_safe
 @vary_on_fragment_headers
 def claim_list(request):
@@ -140,7 +98,7 @@ def claim_list(request):
     page = Paginator(claims, CLAIMS_PER_PAGE).get_page(request.GET.get("page"))
     # Only the filters go into the page links: the cached page is shared by
     # everyone whose filters match, whatever else their URL carried.
-    query = urlencode([(name, form.data[name]) for name in form.fields if form.data.get(name)])
+    query = form.query_string()
     template = "factcheck/claim_list.html"
     if is_fragment_request(request):
         template += "#claim-results"
@@ -225,21 +183,69 @@ def methodology(request):
 
 
 # --- Exports --------------------------------------------------------------------
+# Streamed, a chunk of claims at a time, and never through the page cache: the
+# whole export at 100,000 claims is hundreds of megabytes.
+
+# Claims per query (and per piece of the body): few queries, flat memory.
+EXPORT_CHUNK = 500
+
+
+def exported_claims(request):
+    """The claims the list shows for the same filters, in its order, in chunks."""
+    form = ClaimFilterForm(request.GET)
+    # The article's text is not in the export, and would be read once per claim.
+    claims = form.filter(Claim.objects.with_public_detail().defer("article__text"))
+    # iterator() prefetches the related rows of each chunk_size claims in turn.
+    for chunk in batched(claims.iterator(chunk_size=EXPORT_CHUNK), EXPORT_CHUNK):
+        yield chunk
+        # Each prefetched row points back at its claim. Unlinked, a chunk is freed
+        # at once, not at the garbage collector's next full pass, tens of MB later.
+        for claim in chunk:
+            for _, _, attribute in PUBLIC_DETAIL:
+                delattr(claim, attribute)
+
+
+def export_response(request, body, *, content_type, disposition):
+    # The server would run a HEAD's body only to drop it.
+    response = StreamingHttpResponse(
+        () if request.method == "HEAD" else body, content_type=content_type
+    )
+    response["Content-Disposition"] = disposition
+    # Too large for the page cache, but a shared cache in front may keep it.
+    allow_shared_caching(response)
+    return response
+
+
+def inert_json(text):
+    # Same values for any JSON reader, but no markup if something renders it as HTML.
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def json_document(chunks):
+    """{"generated_at": …, "claims": […]} as json.dumps(indent=1) writes it, a
+    chunk of claims at a time."""
+    generated_at = json.dumps(timezone.now().isoformat())
+    head = f'{{\n "generated_at": {generated_at},\n "claims": ['
+    separator = "\n"
+    for chunk in chunks:
+        records = separator + ",\n".join(
+            json.dumps(claim_record(claim), ensure_ascii=False, indent=1) for claim in chunk
+        )
+        # Two levels down in the document. A JSON string holds no raw newline,
+        # so this indents lines and changes no value.
+        yield head + inert_json(records.replace("\n", "\n  "))
+        head, separator = "", ",\n"
+    yield head + ("]\n}" if head else "\n ]\n}")
 
 
 @require_safe
 def export_json(request):
-    claims = Claim.objects.with_public_detail()
-    data = {
-        "generated_at": timezone.now().isoformat(),
-        "claims": [claim_record(claim) for claim in claims],
-    }
-    payload = json.dumps(data, ensure_ascii=False, indent=1)
-    # Same values for any JSON reader, but no markup if something renders it as HTML.
-    payload = payload.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    response = HttpResponse(payload, content_type="application/json")
-    response["Content-Disposition"] = 'inline; filename="claims.json"'
-    return response
+    return export_response(
+        request,
+        json_document(exported_claims(request)),
+        content_type="application/json",
+        disposition='inline; filename="claims.json"',
+    )
 
 
 CSV_COLUMNS = [
@@ -259,7 +265,9 @@ CSV_COLUMNS = [
     "resolution_criteria",
     "resolve_by",
     "sources",
+    "source_urls",
     "status_changes",
+    "last_status_change_at",
     "last_changed_at",
 ]
 
@@ -271,27 +279,47 @@ def spreadsheet_safe(value):
     return value
 
 
+def csv_row(claim):
+    record = claim_record(claim)
+    changes = [entry["at"] for entry in record["timeline"] if entry["type"] == "status_change"]
+    return {
+        **{name: spreadsheet_safe(record.get(name, "")) for name in CSV_COLUMNS},
+        "speaker": spreadsheet_safe(record["speaker"] or ""),
+        "article_title": spreadsheet_safe(record["article"]["title"]),
+        "article_publisher": spreadsheet_safe(record["article"]["publisher"]),
+        "article_published_on": record["article"]["published_on"],
+        "resolve_by": record.get("resolve_by") or "",
+        "sources": len(record["sources"]),
+        # A URL holds no space, and a space keeps each claim on one line.
+        "source_urls": spreadsheet_safe(" ".join(source["url"] for source in record["sources"])),
+        "status_changes": len(changes),
+        "last_status_change_at": changes[-1] if changes else "",
+        "last_changed_at": record["updated_at"],
+    }
+
+
+class LineWriter:
+    """A file for csv.writer whose write() hands the line back, to be streamed."""
+
+    def write(self, line):
+        return line
+
+
+def csv_document(chunks):
+    writer = csv.DictWriter(LineWriter(), fieldnames=CSV_COLUMNS)
+    head = writer.writeheader()
+    for chunk in chunks:
+        yield head + "".join(writer.writerow(csv_row(claim)) for claim in chunk)
+        head = ""
+    if head:  # no claim matched
+        yield head
+
+
 @require_safe
 def export_csv(request):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="claims.csv"'
-    writer = csv.DictWriter(response, fieldnames=CSV_COLUMNS)
-    writer.writeheader()
-    for claim in Claim.objects.with_public_detail():
-        record = claim_record(claim)
-        writer.writerow(
-            {
-                **{name: spreadsheet_safe(record.get(name, "")) for name in CSV_COLUMNS},
-                "speaker": spreadsheet_safe(record["speaker"] or ""),
-                "article_title": spreadsheet_safe(record["article"]["title"]),
-                "article_publisher": spreadsheet_safe(record["article"]["publisher"]),
-                "article_published_on": record["article"]["published_on"],
-                "resolve_by": record.get("resolve_by") or "",
-                "sources": len(record["sources"]),
-                "status_changes": sum(
-                    1 for e in record["timeline"] if e["type"] == "status_change"
-                ),
-                "last_changed_at": record["updated_at"],
-            }
-        )
-    return response
+    return export_response(
+        request,
+        csv_document(exported_claims(request)),
+        content_type="text/csv; charset=utf-8",
+        disposition='attachment; filename="claims.csv"',
+    )

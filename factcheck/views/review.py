@@ -24,13 +24,19 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import services
-from ..forms import ClaimFieldsForm, NoteForm, SourceEditForm, SourceForm, StatusChangeForm
+from ..forms import (
+    ClaimFieldsForm,
+    ClaimFilterForm,
+    NoteForm,
+    SourceEditForm,
+    SourceForm,
+    StatusChangeForm,
+)
 from ..models import Claim, ReviewerNote, Source
 from ..publishing import paragraph_around, public_timeline
 from ..statuses import status_info
 from . import is_fragment_request, vary_on_fragment_headers
 from .errors import bad_request
-from .public import ClaimFilterForm
 
 QUEUE_SECTION_LIMIT = 50
 # A claim version as a form carries it: ASCII digits, no more than fit the column.
