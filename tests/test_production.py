@@ -2,20 +2,14 @@
 DEBUG off, behind a TLS proxy (requests say X-Forwarded-Proto: https)."""
 
 import http.client
-import os
 import re
 import sqlite3
-import subprocess
-import sys
 import threading
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.core.management import CommandError
 
-from factcheck.management.commands.bench import free_port, wait_for
-from factcheck.management.commands.loadtest import Session, run_mixed_load
+from tools.loadtest import Session, run_mixed_load
+from tools.server import seeded_site
 
 PASSWORD = "load-test-password-123"
 PREDICTIONS = [
@@ -29,60 +23,10 @@ PREDICTIONS = [
 def server(tmp_path_factory):
     """gunicorn, 4 workers, production settings, its own seeded SQLite database."""
     home = tmp_path_factory.mktemp("production")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "FACTCHECK_"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="factcheck.settings",
-        DJANGO_SECRET_KEY="production-test-" + "s" * 40,
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        DJANGO_STATIC_ROOT=str(home / "static"),
-        DJANGO_CACHE_DIR=str(home / "cache"),
-        DATABASE_URL=f"sqlite:///{home / 'db.sqlite3'}",
-    )
-
-    def manage(*args, stdin=None):
-        subprocess.run(
-            [sys.executable, "manage.py", *args],
-            env=env,
-            cwd=settings.BASE_DIR,
-            check=True,
-            capture_output=True,
-            text=True,
-            input=stdin,
-        )
-
-    manage("migrate", "--no-input")
-    manage("seed_claims")
-    manage("createreviewer", "loader", "--password-stdin", stdin=PASSWORD + "\n")
-    manage("collectstatic", "--no-input")
-    gunicorn = Path(sys.executable).with_name("gunicorn")
     log = home / "gunicorn.log"
-    process = subprocess.Popen(
-        [
-            str(gunicorn),
-            "factcheck.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "4",
-            "--no-control-socket",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=settings.BASE_DIR,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(port)
-    except CommandError:
-        process.kill()
-        pytest.fail("gunicorn did not start: " + log.read_text())
-    yield {"url": base_url, "port": port, "db": home / "db.sqlite3", "log": log}
-    process.terminate()
-    process.wait(timeout=10)
+    with seeded_site(home, reviewer="loader", password=PASSWORD, workers=4, log=log) as url:
+        port = int(url.rpartition(":")[2])
+        yield {"url": url, "port": port, "db": home / "db.sqlite3", "log": log}
 
 
 def test_security_headers_on_every_kind_of_page(server):
