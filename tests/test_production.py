@@ -5,6 +5,7 @@ import http.client
 import re
 import sqlite3
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -24,9 +25,12 @@ def server(tmp_path_factory):
     """gunicorn, 4 workers, production settings, its own seeded SQLite database."""
     home = tmp_path_factory.mktemp("production")
     log = home / "gunicorn.log"
-    with seeded_site(home, reviewer="loader", password=PASSWORD, workers=4, log=log) as url:
+    # tools.wsgi: each response names its worker, X-Served-By.
+    with seeded_site(
+        home, reviewer="loader", password=PASSWORD, workers=4, app="tools.wsgi", log=log
+    ) as url:
         port = int(url.rpartition(":")[2])
-        yield {"url": url, "port": port, "db": home / "db.sqlite3", "log": log}
+        yield {"url": url, "port": port, "workers": 4, "db": home / "db.sqlite3", "log": log}
 
 
 def test_security_headers_on_every_kind_of_page(server):
@@ -157,20 +161,38 @@ def test_mixed_load_has_no_errors_and_a_consistent_timeline(server):
     assert result["new_timeline_rows"] == result["saved"]
 
 
+def pages_from_every_worker(server, path):
+    """GET ``path`` in concurrent bursts until every worker has answered (at most
+    200 requests): the pages each one served, by its process id."""
+    pages = {}
+    burst = server["workers"] * 2  # more requests at once than workers, to spread them
+
+    def get(_):
+        status, page, _, headers = Session(server["url"]).request("GET", path)
+        assert status == 200
+        return headers["X-Served-By"], page
+
+    with ThreadPoolExecutor(burst) as pool:
+        for _ in range(200 // burst):
+            for worker, page in pool.map(get, range(burst)):
+                pages.setdefault(worker, []).append(page)
+            if len(pages) == server["workers"]:
+                return pages
+    pytest.fail(f"200 requests reached {len(pages)} of {server['workers']} workers")
+
+
 def test_every_worker_shows_a_status_change_at_once(server):
     """4 processes each keep cached pages; one saves, none may serve the old page."""
     slug = "russians-may-settle-if-war-lasts-over-two-years"
-    reader = Session(server["url"])
-    for _ in range(12):  # enough fresh connections to reach every worker
-        status, page, _, _ = reader.request("GET", f"/claims/{slug}/")
-        assert status == 200
     reviewer = Session(server["url"])
     reviewer.log_in("loader", PASSWORD)
     version, token, current = reviewer.review_form(slug)
-    to_status = "off_track" if current != "Off track" else "on_track"
     rationale = f"Cache check from version {version}."
+    before = pages_from_every_worker(server, f"/claims/{slug}/")  # each keeps its copy
+    assert not any(rationale in page for pages in before.values() for page in pages)
+    to_status = "off_track" if current != "Off track" else "on_track"
     status, _, _, _ = reviewer.change_status(slug, version, token, to_status, rationale)
     assert status == 302
-    for _ in range(12):
-        status, page, _, _ = reader.request("GET", f"/claims/{slug}/")
-        assert rationale in page
+    after = pages_from_every_worker(server, f"/claims/{slug}/")
+    assert after.keys() == before.keys()
+    assert all(rationale in page for pages in after.values() for page in pages)
