@@ -81,6 +81,13 @@ def test_plain_http_is_redirected_to_https(server):
     assert headers["Location"].startswith("https://127.0.0.1:")
 
 
+def test_a_missing_page_is_the_sites_own_404_with_debug_off(server):
+    status, page, _, _ = Session(server["url"]).request("GET", "/no-such-page/")
+    assert status == 404
+    assert "<h1>Not found</h1>" in page
+    assert "Using the URLconf" not in page and "DEBUG = True" not in page
+
+
 def test_a_bad_host_is_a_400_logged_as_one_warning_line(server):
     hosts = ["evil.example", "", "localhost:abc", "127.0.0.1 evil", "a@b"]
     logged_before = server["log"].read_text()
