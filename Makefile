@@ -70,9 +70,10 @@ lint: $(INSTALLED)
 	DJANGO_DEBUG=1 $(PYTHON) manage.py makemigrations --check --dry-run
 
 # Public pages against Django's ceiling at 100 / 10,000 / 100,000 claims
-# (needs wrk: apt-get install wrk). Writes docs/benchmarks.md.
+# (needs wrk: apt-get install wrk). Writes docs/benchmarks.md. tools/ is not
+# part of the app: run from here, never installed.
 bench: $(INSTALLED)
-	DJANGO_DEBUG=1 $(PYTHON) manage.py bench $(ARGS)
+	$(PYTHON) -m tools.bench $(ARGS)
 
 # The Nu Html Checker, for tests/test_html_validity.py (needs npm and Java).
 VNU_VERSION := 26.9.27

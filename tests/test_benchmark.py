@@ -6,17 +6,12 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.test import override_settings
 
-from factcheck.benchmark.data import build, measured_records
-from factcheck.management.commands.bench import (
-    ENDPOINTS,
-    median,
-    render_report,
-    run_requests,
-    to_ms,
-)
 from factcheck.models import Claim
+from tools.bench import ENDPOINTS, count_queries, median, render_report, to_ms
+from tools.bench_data import build, measured_records
+from tools.instructions import run_requests
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("factcheck.benchmark.urls")]
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("tools.bench_urls")]
 
 
 def test_the_bare_view_is_only_in_the_benchmark_urlconf(client):
@@ -78,8 +73,8 @@ def test_every_endpoint_runs_in_process_as_valgrind_counts_it():
         signal.disconnect(close_old_connections)
     try:
         build(40)
-        for index in range(len(ENDPOINTS)):
-            run_requests(index, 2)  # raises unless every answer is a 200 (or the 304)
+        for name, _, _ in ENDPOINTS:
+            run_requests(name, 2)  # raises unless every answer is a 200 (or the 304)
     finally:
         for signal in (request_started, request_finished):
             signal.connect(close_old_connections)
@@ -91,3 +86,11 @@ def test_the_measured_claim_has_a_speaker_so_its_page_runs_the_usual_queries(db)
     claim = Claim.objects.get(slug=slug)
     assert claim.speaker_id is not None
     assert claim.article.slug == f"article-{article}"
+
+
+def test_the_report_counts_no_query_for_a_cached_page_and_some_for_a_rendered_one():
+    build(40)
+    queries = count_queries(40)  # raises unless every page answers 200
+    assert {name for name, _, conditional in ENDPOINTS[1:] if not conditional} == set(queries)
+    for name, count in queries.items():
+        assert (count == 0) == name.endswith(", cached"), (name, count)

@@ -1,7 +1,11 @@
 import io
+import os
 import re
+import subprocess
+import sys
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
@@ -98,3 +102,18 @@ def test_the_release_changes_with_the_code_and_the_templates(tmp_path, settings)
         (tmp_path / name).write_text("two")
         releases.append(release_id())
     assert len(set(releases)) == 3
+
+
+def test_manage_py_lists_only_the_apps_commands_not_the_tools():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "help"],
+        env={**env, "DJANGO_DEBUG": "1"},
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    listed = result.stdout.split()
+    assert "seed_claims" in listed and "createreviewer" in listed
+    assert "bench" not in listed and "loadtest" not in listed

@@ -2,20 +2,15 @@
 DEBUG off, behind a TLS proxy (requests say X-Forwarded-Proto: https)."""
 
 import http.client
-import os
 import re
 import sqlite3
-import subprocess
-import sys
 import threading
-from pathlib import Path
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.conf import settings
-from django.core.management import CommandError
 
-from factcheck.management.commands.bench import free_port, wait_for
-from factcheck.management.commands.loadtest import Session, run_mixed_load
+from tools.loadtest import Session, run_mixed_load
+from tools.server import seeded_site
 
 PASSWORD = "load-test-password-123"
 PREDICTIONS = [
@@ -29,60 +24,13 @@ PREDICTIONS = [
 def server(tmp_path_factory):
     """gunicorn, 4 workers, production settings, its own seeded SQLite database."""
     home = tmp_path_factory.mktemp("production")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "FACTCHECK_"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="factcheck.settings",
-        DJANGO_SECRET_KEY="production-test-" + "s" * 40,
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        DJANGO_STATIC_ROOT=str(home / "static"),
-        DJANGO_CACHE_DIR=str(home / "cache"),
-        DATABASE_URL=f"sqlite:///{home / 'db.sqlite3'}",
-    )
-
-    def manage(*args, stdin=None):
-        subprocess.run(
-            [sys.executable, "manage.py", *args],
-            env=env,
-            cwd=settings.BASE_DIR,
-            check=True,
-            capture_output=True,
-            text=True,
-            input=stdin,
-        )
-
-    manage("migrate", "--no-input")
-    manage("seed_claims")
-    manage("createreviewer", "loader", "--password-stdin", stdin=PASSWORD + "\n")
-    manage("collectstatic", "--no-input")
-    gunicorn = Path(sys.executable).with_name("gunicorn")
     log = home / "gunicorn.log"
-    process = subprocess.Popen(
-        [
-            str(gunicorn),
-            "factcheck.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "4",
-            "--no-control-socket",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=settings.BASE_DIR,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(port)
-    except CommandError:
-        process.kill()
-        pytest.fail("gunicorn did not start: " + log.read_text())
-    yield {"url": base_url, "port": port, "db": home / "db.sqlite3", "log": log}
-    process.terminate()
-    process.wait(timeout=10)
+    # tools.wsgi: each response names its worker, X-Served-By.
+    with seeded_site(
+        home, reviewer="loader", password=PASSWORD, workers=4, app="tools.wsgi", log=log
+    ) as url:
+        port = int(url.rpartition(":")[2])
+        yield {"url": url, "port": port, "workers": 4, "db": home / "db.sqlite3", "log": log}
 
 
 def test_security_headers_on_every_kind_of_page(server):
@@ -131,6 +79,13 @@ def test_plain_http_is_redirected_to_https(server):
     )
     assert status == 301
     assert headers["Location"].startswith("https://127.0.0.1:")
+
+
+def test_a_missing_page_is_the_sites_own_404_with_debug_off(server):
+    status, page, _, _ = Session(server["url"]).request("GET", "/no-such-page/")
+    assert status == 404
+    assert "<h1>Not found</h1>" in page
+    assert "Using the URLconf" not in page and "DEBUG = True" not in page
 
 
 def test_a_bad_host_is_a_400_logged_as_one_warning_line(server):
@@ -213,20 +168,38 @@ def test_mixed_load_has_no_errors_and_a_consistent_timeline(server):
     assert result["new_timeline_rows"] == result["saved"]
 
 
+def pages_from_every_worker(server, path):
+    """GET ``path`` in concurrent bursts until every worker has answered (at most
+    200 requests): the pages each one served, by its process id."""
+    pages = {}
+    burst = server["workers"] * 2  # more requests at once than workers, to spread them
+
+    def get(_):
+        status, page, _, headers = Session(server["url"]).request("GET", path)
+        assert status == 200
+        return headers["X-Served-By"], page
+
+    with ThreadPoolExecutor(burst) as pool:
+        for _ in range(200 // burst):
+            for worker, page in pool.map(get, range(burst)):
+                pages.setdefault(worker, []).append(page)
+            if len(pages) == server["workers"]:
+                return pages
+    pytest.fail(f"200 requests reached {len(pages)} of {server['workers']} workers")
+
+
 def test_every_worker_shows_a_status_change_at_once(server):
     """4 processes each keep cached pages; one saves, none may serve the old page."""
     slug = "russians-may-settle-if-war-lasts-over-two-years"
-    reader = Session(server["url"])
-    for _ in range(12):  # enough fresh connections to reach every worker
-        status, page, _, _ = reader.request("GET", f"/claims/{slug}/")
-        assert status == 200
     reviewer = Session(server["url"])
     reviewer.log_in("loader", PASSWORD)
     version, token, current = reviewer.review_form(slug)
-    to_status = "off_track" if current != "Off track" else "on_track"
     rationale = f"Cache check from version {version}."
+    before = pages_from_every_worker(server, f"/claims/{slug}/")  # each keeps its copy
+    assert not any(rationale in page for pages in before.values() for page in pages)
+    to_status = "off_track" if current != "Off track" else "on_track"
     status, _, _, _ = reviewer.change_status(slug, version, token, to_status, rationale)
     assert status == 302
-    for _ in range(12):
-        status, page, _, _ = reader.request("GET", f"/claims/{slug}/")
-        assert rationale in page
+    after = pages_from_every_worker(server, f"/claims/{slug}/")
+    assert after.keys() == before.keys()
+    assert all(rationale in page for pages in after.values() for page in pages)

@@ -12,7 +12,6 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from factcheck.models import Article, Claim, Person, Source, StatusChange
 from factcheck.statuses import Kind, statuses_for
 
 CLAIMS_PER_ARTICLE = 20
@@ -28,6 +27,11 @@ def measured_records(size):
 
 @transaction.atomic
 def build(size, seed=7):
+    """Fill the (empty) database with ``size`` claims."""
+    # Imported here: python -m tools.bench reads measured_records before it
+    # sets Django up (once for each size's database).
+    from factcheck.models import Article, Claim, Person, Source, StatusChange
+
     rng = random.Random(seed)
     user = get_user_model().objects.create_user("bench", password="bench-password-123")
     now = timezone.now()

@@ -1,22 +1,46 @@
-"""Drive a running factcheck server with readers and reviewers at once.
+"""Mixed load: readers and reviewers at once, against a factcheck server.
 
-Used for the concurrency proof (tests/test_production.py), the mixed-load
-figures in docs/load.md and the benchmarks. It speaks plain HTTP to a server on
-this machine and says it is behind a TLS proxy (X-Forwarded-Proto: https), as
-production would be; it never targets anything but the URL it is given.
+    python -m tools.loadtest --serve [--workers 4] [--clients 16] [--seconds 20] …
+    python -m tools.loadtest --base-url URL --username U --password P --claims SLUG …
+
+Each client reads public pages and, for a share of its requests, changes a
+prediction's status as a logged-in reviewer. Reports throughput, latency,
+conflicts and errors, and fails unless there are no errors and the timeline
+gained one row per successful change. ``--serve`` first starts gunicorn in
+production mode on a throwaway site seeded from seeds/ (on ``DATABASE_URL`` if
+set, else a fresh SQLite file), as ``.ci/load`` does; otherwise it drives the
+server at ``--base-url``.
+
+It speaks plain HTTP to a server on this machine and says it is behind a TLS
+proxy (X-Forwarded-Proto: https), as production would be; it never targets
+anything but that one server. ``Session`` and ``run_mixed_load`` serve
+tests/test_production.py too.
 """
 
+import argparse
 import http.client
 import json
+import os
 import random
 import re
+import secrets
 import statistics
+import sys
+import tempfile
 import threading
 import time
 from urllib.parse import urlencode, urlsplit
 
-from django.core.management.base import BaseCommand, CommandError
+from tools.server import seeded_site
 
+# The predictions of the seeded article that --serve writes to.
+SEEDED_PREDICTIONS = [
+    "russians-may-settle-if-war-lasts-over-two-years",
+    "further-waves-of-migration-from-russia",
+    "russia-destabilization-in-2022-2023",
+    "more-russian-women-will-follow-husbands",
+    "continued-war-could-drive-more-emigration-from-russia",
+]
 VERSION = re.compile(r'name="version" value="(\d+)"')
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 CURRENT_STATUS = re.compile(r'<h2 id="claim-overview-heading">Status: ([^<]+)</h2>')
@@ -116,55 +140,6 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-class Command(BaseCommand):
-    help = (
-        "Mixed load against a running server: each client reads public pages and, "
-        "for a share of its requests, changes a prediction's status as a logged-in "
-        "reviewer. Reports throughput, latency, conflicts and errors, and checks the "
-        "timeline gained one row per successful change."
-    )
-
-    def add_arguments(self, parser):
-        parser.add_argument("--base-url", default="http://127.0.0.1:8000")
-        parser.add_argument("--username", required=True)
-        parser.add_argument("--password", required=True)
-        parser.add_argument("--clients", type=int, default=16)
-        parser.add_argument(
-            "--write-share",
-            type=float,
-            default=0.05,
-            help="Share of requests that are status changes (default 0.05: 95%% reads).",
-        )
-        parser.add_argument("--seconds", type=float, default=20)
-        parser.add_argument(
-            "--claims", nargs="+", required=True, help="Slugs of predictions to write to."
-        )
-        parser.add_argument("--json", action="store_true", help="Print the result as JSON.")
-
-    def handle(self, *args, **options):
-        result = run_mixed_load(
-            **{
-                k: options[k]
-                for k in (
-                    "base_url",
-                    "username",
-                    "password",
-                    "clients",
-                    "write_share",
-                    "seconds",
-                    "claims",
-                )
-            }
-        )
-        if options["json"]:
-            self.stdout.write(json.dumps(result, indent=1))
-        else:
-            for key, value in result.items():
-                self.stdout.write(f"{key}: {value}")
-        if result["errors"] or result["locked"] or not result["timeline_matches"]:
-            raise CommandError("The load produced errors or an inconsistent timeline.")
-
-
 def run_mixed_load(*, base_url, username, password, clients, write_share, seconds, claims):
     """``clients`` threads, each a reader (no cookies) who is also a logged-in
     reviewer: every request is a status change with probability ``write_share``
@@ -252,3 +227,83 @@ def run_mixed_load(*, base_url, username, password, clients, write_share, second
         "timeline_matches": after - before == outcome["saved"],
         "read_mean_ms": round(statistics.fmean(reads) * 1000, 1) if reads else None,
     }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.loadtest",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--serve",
+        action="store_true",
+        help="Start gunicorn on a throwaway seeded site and drive that "
+        "(then the reviewer and the claims are its own).",
+    )
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers, with --serve.")
+    parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+    parser.add_argument("--username")
+    parser.add_argument("--password")
+    parser.add_argument("--claims", nargs="+", help="Slugs of predictions to write to.")
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument(
+        "--write-share",
+        type=float,
+        default=0.05,
+        help="Share of requests that are status changes (default 0.05: 95%% reads).",
+    )
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--json", action="store_true", help="Print the result as JSON.")
+    options = parser.parse_args(argv)
+    load = {
+        "clients": options.clients,
+        "write_share": options.write_share,
+        "seconds": options.seconds,
+    }
+    if options.serve:
+        database_url = os.environ.get("DATABASE_URL")
+        password = secrets.token_urlsafe(16)
+        print(
+            f"Database: {(database_url or 'sqlite').split(':')[0]}; "
+            f"gunicorn workers: {options.workers}; {os.cpu_count()} cores",
+            file=sys.stderr,
+        )
+        with (
+            tempfile.TemporaryDirectory(prefix="factcheck-load.") as home,
+            seeded_site(
+                home,
+                reviewer="loader",
+                password=password,
+                workers=options.workers,
+                database_url=database_url,
+            ) as base_url,
+        ):
+            result = run_mixed_load(
+                base_url=base_url,
+                username="loader",
+                password=password,
+                claims=SEEDED_PREDICTIONS,
+                **load,
+            )
+    else:
+        if not (options.username and options.password and options.claims):
+            parser.error("without --serve, --username, --password and --claims are needed")
+        result = run_mixed_load(
+            base_url=options.base_url,
+            username=options.username,
+            password=options.password,
+            claims=options.claims,
+            **load,
+        )
+    if options.json:
+        print(json.dumps(result, indent=1))
+    else:
+        for key, value in result.items():
+            print(f"{key}: {value}")
+    if result["errors"] or result["locked"] or not result["timeline_matches"]:
+        sys.exit("The load produced errors or an inconsistent timeline.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,3 +1,6 @@
+"""The benchmark's URLconf (tools/bench_settings.py): the site's own, behind
+the bare view and the public views without their page cache."""
+
 import inspect
 
 from django.http import HttpResponse
