@@ -198,6 +198,14 @@ def test_sources_and_notes_added_in_the_admin_record_who_added_them(admin_client
     assert fact.notes.get().author == admin_client.user
 
 
+def test_an_address_without_its_scheme_is_refused_not_completed(admin_client, fact):
+    data = {"claim": fact.pk, "url": "example.gov/stats", "title": "Stats", "stance": "supports"}
+    response = admin_client.post("/admin/factcheck/source/add/", data)
+    assert response.status_code == 200
+    assert "Enter a valid URL." in response.content.decode()
+    assert not fact.sources.exists()
+
+
 def test_the_speaker_can_be_corrected_in_the_admin(admin_client, prediction):
     from factcheck.models import Person
 

@@ -592,6 +592,20 @@ class TestSourcesPanel:
             assert typed == "Statistics Office"
         assert not Source.objects.exists()
 
+    @pytest.mark.parametrize("address", ["stats.example.gov/2025", "//stats.example.gov/2025"])
+    def test_an_address_without_its_scheme_is_refused_not_completed(
+        self, reviewer_client, fact, address
+    ):
+        # Django's URLField would store "https://" + what was typed: one more
+        # normalisation than form text has, and a guess about the scheme.
+        response = reviewer_client.post(
+            review_url(fact, "sources/"), {**SOURCE_DATA, "url": address, "archived_url": address}
+        )
+        for field in ("url", "archived_url"):
+            error = page(response).select_one(f"#id_{field}_error").get_text()
+            assert "starts with http:// or https://" in error
+        assert not Source.objects.exists()
+
     def test_bad_edit_keeps_the_edit_form_open_with_its_error(self, reviewer_client, fact, source):
         prefix = f"source-{source.pk}"
         response = reviewer_client.post(
