@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin import widgets
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.utils.text import Truncator
@@ -65,6 +66,33 @@ class PersonAdmin(PublicAdmin, admin.ModelAdmin):
         return person.claim_count
 
 
+class AutocompleteSelect(widgets.AutocompleteSelect):
+    """Django's, except that a form coming back with its errors leaves out a
+    posted value that is no id of a row: Django's labels the value with a
+    query that fails on it (a 500 for "abc", or a number too large for the column)."""
+
+    def optgroups(self, name, value, attr=None):
+        return super().optgroups(name, [item for item in value if self.is_choice(item)], attr)
+
+    def is_choice(self, value):
+        try:
+            self.choices.field.to_python(value)
+        except ValidationError:
+            return False
+        return True
+
+
+class SafeAutocomplete:
+    """For a ModelAdmin with ``autocomplete_fields``: they use the widget above."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request) and "widget" not in kwargs:
+            kwargs["widget"] = AutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 class AuditedAdmin(SimpleHistoryAdmin):
     """History is there to read. Saving an old version's form would restore it
     around the services, so the history form view refuses to write."""
@@ -115,6 +143,11 @@ class ClaimAdminForm(forms.ModelForm):
                 (info.value, info.label) for info in statuses_for(claim.kind)
             ]
             self.fields["new_status"].initial = claim.status
+        else:
+            # A new claim starts unreviewed: its page shows none of these, so
+            # none may be read (nor fail the form with an error it cannot show).
+            for name in ("expected_version", "new_status", "status_rationale"):
+                del self.fields[name]
 
     def clean(self):
         cleaned = super().clean()
@@ -191,7 +224,7 @@ class ReviewerNoteInline(admin.StackedInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(PublicAdmin, AuditedAdmin):
+class ClaimAdmin(PublicAdmin, SafeAutocomplete, AuditedAdmin):
     form = ClaimAdminForm
     list_display = [
         "short_statement",
@@ -311,7 +344,7 @@ class ClaimAdmin(PublicAdmin, AuditedAdmin):
             return HttpResponseRedirect(request.path)
 
 
-class ClaimChildAdmin(AuditedAdmin):
+class ClaimChildAdmin(SafeAutocomplete, AuditedAdmin):
     list_select_related = ["claim"]
     autocomplete_fields = ["claim"]
 

@@ -8,7 +8,7 @@ through the validators of the model fields below, which forms, the admin, the
 services and the seed loader all run.
 
 Form input is normalised in one way only: line endings become ``\\n`` and
-surrounding whitespace is stripped.
+surrounding whitespace is stripped (web addresses too: none is given a scheme).
 """
 
 import re
@@ -62,6 +62,16 @@ class TextFormField(forms.CharField):
         return normalise_line_endings(value) if isinstance(value, str) else value
 
 
+class URLFormField(TextFormField):
+    """A web address, normalised as all form text is and no further: Django's
+    URLField would prepend "https://" to an address typed without a scheme,
+    storing what no one typed."""
+
+    widget = forms.URLInput
+    default_error_messages = {"invalid": forms.URLField.default_error_messages["invalid"]}
+    default_validators = [*forms.URLField.default_validators, validate_storable_text]
+
+
 class DjangoColumn:
     def deconstruct(self):
         # Migrations see Django's own field: the column is the same, and on
@@ -87,3 +97,6 @@ class TextField(StorableText, models.TextField):
 
 class URLField(DjangoColumn, models.URLField):
     default_validators = [*models.URLField.default_validators, validate_storable_text]
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": URLFormField, **kwargs})

@@ -1,7 +1,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 
-from factcheck.models import Claim, StatusChange
+from factcheck.models import Claim, ReviewerNote, Source, StatusChange
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +72,27 @@ def test_adding_a_claim_computes_offsets_from_the_quote(admin_client, article):
     assert article.text[claim.quote_start : claim.quote_end] == "Critics disagree."
     assert claim.status == "unreviewed"
     assert claim.history.get().history_user.username == "boss"
+
+
+def test_a_new_claims_form_has_no_status_fields_to_refuse_unseen(admin_client, article):
+    # The add page shows no status fields (a new claim starts unreviewed), so
+    # what is posted in them can neither change the status nor fail the form
+    # with an error the page has nowhere to show.
+    data = {
+        "article": article.pk,
+        "kind": "fact",
+        "quote": "Critics disagree.",
+        "statement": "Critics disagree with the officials.",
+        "slug": "critics-disagree",
+        "new_status": "accurate",
+        "status_rationale": "null\x00byte",
+        "expected_version": "x",
+        **inline_management(),
+    }
+    response = admin_client.post("/admin/factcheck/claim/add/", data)
+    assert response.status_code == 302
+    claim = Claim.objects.get(slug="critics-disagree")
+    assert (claim.status, claim.status_changes.count()) == ("unreviewed", 0)
 
 
 def test_adding_a_claim_whose_quote_is_not_in_the_article_is_refused(admin_client, article):
@@ -196,6 +217,39 @@ def test_sources_and_notes_added_in_the_admin_record_who_added_them(admin_client
     assert fact.sources.get().added_by == admin_client.user
     admin_client.post("/admin/factcheck/reviewernote/add/", {"claim": fact.pk, "body": "Check Q3."})
     assert fact.notes.get().author == admin_client.user
+
+
+@pytest.mark.parametrize("posted", ["abc", "1\x07", "99999999999999999999"])
+def test_a_claim_or_speaker_that_is_no_id_is_refused_not_a_crash(admin_client, prediction, posted):
+    # The autocomplete widget labels the posted value when the form comes back
+    # with its errors; Django's would query with a value that is no id at all.
+    note = ReviewerNote.objects.create(claim=prediction, author=admin_client.user, body="Ring.")
+    pages = [
+        (f"/admin/factcheck/reviewernote/{note.pk}/change/", {"claim": posted, "body": "Rung."}),
+        (
+            f"/admin/factcheck/claim/{prediction.pk}/change/",
+            change_form_data(prediction, speaker=posted),
+        ),
+        (
+            "/admin/factcheck/source/add/",
+            {"claim": posted, "url": "https://example.gov/s", "title": "S", "stance": "supports"},
+        ),
+    ]
+    for url, data in pages:
+        response = admin_client.post(url, data)
+        assert response.status_code == 200, url
+        assert "Select a valid choice" in response.content.decode(), url
+    note.refresh_from_db()
+    prediction.refresh_from_db()
+    assert (note.body, prediction.version, Source.objects.count()) == ("Ring.", 1, 0)
+
+
+def test_an_address_without_its_scheme_is_refused_not_completed(admin_client, fact):
+    data = {"claim": fact.pk, "url": "example.gov/stats", "title": "Stats", "stance": "supports"}
+    response = admin_client.post("/admin/factcheck/source/add/", data)
+    assert response.status_code == 200
+    assert "Enter a valid URL." in response.content.decode()
+    assert not fact.sources.exists()
 
 
 def test_the_speaker_can_be_corrected_in_the_admin(admin_client, prediction):

@@ -37,6 +37,24 @@ def snapshot():
     return state
 
 
+def dump_flush_and_load(backup):
+    """The README's recipe: dump everything to ``backup``, empty the database,
+    load the dump back."""
+    call_command(
+        "dumpdata",
+        "--format=xml",  # XML keeps microseconds; JSON would round them
+        "--natural-foreign",
+        "--indent",
+        "1",
+        *[f"--exclude={name}" for name in EXCLUDED],
+        output=str(backup),
+        verbosity=0,
+    )
+    call_command("flush", "--no-input", verbosity=0)
+    assert not Claim.objects.exists() and not Claim.history.exists()
+    call_command("loaddata", str(backup), verbosity=0)
+
+
 def test_dumpdata_and_loaddata_round_trip_everything(tmp_path, prediction, fact, reviewer):
     change_claim_status(
         claim=fact,
@@ -62,21 +80,7 @@ def test_dumpdata_and_loaddata_round_trip_everything(tmp_path, prediction, fact,
     before = snapshot()
     assert before["Correction"] and before["history of Source"]
 
-    backup = tmp_path / "backup.xml"  # XML keeps microseconds; JSON would round them
-    call_command(
-        "dumpdata",
-        "--format=xml",
-        "--natural-foreign",
-        "--indent",
-        "1",
-        *[f"--exclude={name}" for name in EXCLUDED],
-        output=str(backup),
-        verbosity=0,
-    )
-    call_command("flush", "--no-input", verbosity=0)
-    assert not Claim.objects.exists() and not Claim.history.exists()
-
-    call_command("loaddata", str(backup), verbosity=0)
+    dump_flush_and_load(tmp_path / "backup.xml")
 
     assert snapshot() == before
     restored = Claim.objects.get(pk=fact.pk)

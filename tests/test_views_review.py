@@ -594,6 +594,20 @@ class TestSourcesPanel:
             assert typed == "Statistics Office"
         assert not Source.objects.exists()
 
+    @pytest.mark.parametrize("address", ["stats.example.gov/2025", "//stats.example.gov/2025"])
+    def test_an_address_without_its_scheme_is_refused_not_completed(
+        self, reviewer_client, fact, address
+    ):
+        # Django's URLField would store "https://" + what was typed: one more
+        # normalisation than form text has, and a guess about the scheme.
+        response = reviewer_client.post(
+            review_url(fact, "sources/"), {**SOURCE_DATA, "url": address, "archived_url": address}
+        )
+        for field in ("url", "archived_url"):
+            error = page(response).select_one(f"#id_{field}_error").get_text()
+            assert "starts with http:// or https://" in error
+        assert not Source.objects.exists()
+
     def test_bad_edit_keeps_the_edit_form_open_with_its_error(self, reviewer_client, fact, source):
         prefix = f"source-{source.pk}"
         response = reviewer_client.post(
@@ -816,6 +830,70 @@ def test_history_names_people_not_ids(reviewer_client, fact, source):
     rows = page(reviewer_client.get(review_url(fact, "history/"))).select(".history tbody tr")
     removal = " ".join(rows[0].get_text(" ").split())
     assert "removed by : “” → “rita”" in removal
+
+
+# --- Hostile input (the property tests in test_hostile_forms.py generalise these) ---
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def written_rows():
+    models = [Claim, StatusChange, Source, ReviewerNote, Correction]
+    counts = [model.objects.count() for model in models]
+    audit = [model.history.count() for model in (Claim, Source, ReviewerNote)]
+    return counts + audit + list(Claim.objects.values_list("version", "updated_at"))
+
+
+def test_a_control_character_is_refused_and_named_with_its_position(reviewer_client, fact):
+    before = written_rows()
+    address = "https://ok.example/a\x00b"
+    response = reviewer_client.post(
+        review_url(fact, "sources/"), {**SOURCE_DATA, "url": address, "archived_url": address}
+    )
+    assert response.status_code == 200
+    for field in ("url", "archived_url"):
+        error = page(response).select_one(f"#id_{field}_error").get_text()
+        assert "U+0000 (null) at position 21" in error
+
+    response = reviewer_client.post(
+        review_url(fact, "status/"), status_data(fact, rationale="Checked\x0bagain.")
+    )
+    assert response.status_code == 200
+    error = page(response).select_one("#status_rationale_error").get_text()
+    assert "U+000B (vertical tab) at position 8" in error
+    assert written_rows() == before
+
+
+@pytest.mark.parametrize("version", ["²", "٣", "9" * 5_000, "99999999999999999999", "-1", ""])
+@pytest.mark.parametrize("panel", ["status/", "fields/"])
+def test_a_damaged_version_is_a_400_that_writes_nothing(
+    reviewer_client, prediction, panel, version
+):
+    data = {"status/": status_data, "fields/": fields_data}[panel](
+        prediction, statement="New words.", version=version
+    )
+    before = written_rows()
+    for headers in ({}, HTMX):
+        response = reviewer_client.post(review_url(prediction, panel), data, headers=headers)
+        assert response.status_code == 400
+        assert "version" in page(response).select_one("main").get_text()
+    assert written_rows() == before
+
+
+def test_a_form_that_is_not_utf8_is_a_400_that_writes_nothing(reviewer_client, fact):
+    before = written_rows()
+    for body in (b"body=ok%FFbad", b"body=ok%ED%A0%80bad"):  # the second: a lone surrogate
+        response = reviewer_client.post(review_url(fact, "notes/"), body, content_type=FORM)
+        assert response.status_code == 400
+        assert "The form was not sent as valid UTF-8." in page(response).get_text()
+    assert written_rows() == before
+
+    # U+FFFD itself, sent as UTF-8, is text like any other.
+    response = reviewer_client.post(
+        review_url(fact, "notes/"), b"body=ok%EF%BF%BDbad", content_type=FORM
+    )
+    assert response.status_code == 302
+    assert fact.notes.get().body == "ok\ufffdbad"
 
 
 def test_an_oversized_request_is_refused_with_a_clear_error(reviewer_client, fact):
