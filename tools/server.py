@@ -51,10 +51,11 @@ def manage(env, *args, stdin=None):
 
 
 @contextlib.contextmanager
-def gunicorn(env, *, workers, app="factcheck.wsgi", log=None, cpus=None):
+def gunicorn(env, *, workers, app="factcheck.wsgi", log=None, access_log=None, cpus=None):
     """gunicorn serving ``app`` with ``env`` on a free loopback port for the
     length of the block, which gets its base URL. ``log``: a file for its
-    output (else this process's); ``cpus``: the cores to pin it to (taskset)."""
+    output (else this process's); ``access_log``: a file for its access log;
+    ``cpus``: the cores to pin it to (taskset)."""
     port = free_port()
     command = [
         str(Path(sys.executable).with_name("gunicorn")),
@@ -67,6 +68,8 @@ def gunicorn(env, *, workers, app="factcheck.wsgi", log=None, cpus=None):
         "--log-level",
         "warning",
     ]
+    if access_log is not None:
+        command += ["--access-logfile", str(access_log)]
     if cpus is not None:
         command = ["taskset", "-c", cpus, *command]
     with contextlib.ExitStack() as stack:
