@@ -10,7 +10,18 @@ from simple_history.admin import SimpleHistoryAdmin
 from . import services
 from .caching import public_changed
 from .fields import TextFormField
-from .models import Article, Claim, Correction, Person, ReviewerNote, Source, StatusChange
+from .models import (
+    CLAIM_EDITABLE_FIELDS,
+    PREDICTION_FIELDS,
+    SOURCE_EDITABLE_FIELDS,
+    Article,
+    Claim,
+    Correction,
+    Person,
+    ReviewerNote,
+    Source,
+    StatusChange,
+)
 from .statuses import statuses_for
 
 
@@ -268,7 +279,7 @@ class ClaimAdmin(PublicAdmin, SafeAutocomplete, AuditedAdmin):
             (
                 "Prediction",
                 {
-                    "fields": ["condition", "resolution_criteria", "resolve_by"],
+                    "fields": PREDICTION_FIELDS,
                     "description": "Only for predictions.",
                 },
             ),
@@ -307,9 +318,7 @@ class ClaimAdmin(PublicAdmin, SafeAutocomplete, AuditedAdmin):
             public_changed()
             return
         data = form.cleaned_data
-        changes = {
-            name: data[name] for name in services.EDITABLE_CLAIM_FIELDS if name in form.changed_data
-        }
+        changes = {name: data[name] for name in CLAIM_EDITABLE_FIELDS if name in form.changed_data}
         # Both steps check the version the editor started from (plus the edit's
         # own bump), so a change someone else makes in between is a conflict.
         expected_version = data["expected_version"]
@@ -365,7 +374,7 @@ class SourceAdmin(ClaimChildAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            fields = {name: form.cleaned_data[name] for name in services.SOURCE_FIELDS}
+            fields = {name: form.cleaned_data[name] for name in SOURCE_EDITABLE_FIELDS}
             added = services.add_source(claim=obj.claim, by=request.user, **fields)
             obj.pk = added.pk
             return

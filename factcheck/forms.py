@@ -8,7 +8,15 @@ from django.core.validators import MaxLengthValidator
 from django.db.models import F, Q
 
 from .fields import TextFormField, validate_storable_text
-from .models import Claim, ReviewerNote, Source, validate_http_url
+from .models import (
+    CLAIM_EDITABLE_FIELDS,
+    PREDICTION_FIELDS,
+    SOURCE_EDITABLE_FIELDS,
+    Claim,
+    ReviewerNote,
+    Source,
+    validate_http_url,
+)
 from .statuses import ALL_STATUS_CHOICES, Kind, statuses_for
 
 TEXT_LIMIT = 10_000
@@ -125,14 +133,8 @@ class ClaimFieldsForm(forms.ModelForm):
 
     class Meta:
         model = Claim
-        fields = [
-            "statement",
-            "summary",
-            "condition",
-            "resolution_criteria",
-            "resolve_by",
-            "next_review_on",
-        ]
+        # The speaker is chosen where the claim is taken in.
+        fields = [name for name in CLAIM_EDITABLE_FIELDS if name != "speaker"]
         widgets = {
             "statement": forms.Textarea(attrs={"rows": 2}),
             "summary": forms.Textarea(attrs={"rows": 3}),
@@ -147,7 +149,7 @@ class ClaimFieldsForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.kind != Kind.PREDICTION:
-            for name in ("condition", "resolution_criteria", "resolve_by"):
+            for name in PREDICTION_FIELDS:
                 del self.fields[name]
         for name in ("statement", "summary", "condition", "resolution_criteria"):
             if name in self.fields:
@@ -160,7 +162,7 @@ class ClaimFieldsForm(forms.ModelForm):
 class SourceForm(forms.ModelForm):
     class Meta:
         model = Source
-        fields = ["url", "archived_url", "title", "publisher", "published_on", "stance", "note"]
+        fields = SOURCE_EDITABLE_FIELDS
         widgets = {"published_on": DateInput, "note": forms.Textarea(attrs={"rows": 2})}
         help_texts = {
             "url": "http:// or https:// only.",

@@ -160,6 +160,24 @@ def partly_overlap(a, b):
     return overlap and not nested
 
 
+# What a reviewer may edit on an existing claim, in the order forms show them.
+# The quote, its offsets, the article and the kind are fixed once a claim
+# exists; the status has its own service.
+CLAIM_EDITABLE_FIELDS = (
+    "speaker",
+    "statement",
+    "summary",
+    "condition",
+    "resolution_criteria",
+    "resolve_by",
+    "next_review_on",
+)
+# Only predictions have these; a fact holds them empty.
+PREDICTION_FIELDS = ("condition", "resolution_criteria", "resolve_by")
+# Of the editable fields, the one the public does not see: the desk's own.
+DESK_ONLY_FIELDS = ("next_review_on",)
+
+
 class Claim(models.Model):
     article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="claims")
     speaker = models.ForeignKey(
@@ -232,7 +250,7 @@ class Claim(models.Model):
                 condition=Q(quote_end=F("quote_start") + Length("quote")) & ~Q(quote=""),
                 name="claim_offsets_span_quote",
             ),
-            models.CheckConstraint(
+            models.CheckConstraint(  # PREDICTION_FIELDS, empty on a fact
                 condition=(
                     Q(kind=Kind.PREDICTION)
                     | Q(condition="", resolution_criteria="", resolve_by__isnull=True)
@@ -276,7 +294,7 @@ class Claim(models.Model):
                 f"“{self.status}”; change the status first."
             )
         if self.kind == Kind.FACT:
-            for field in ("condition", "resolution_criteria", "resolve_by"):
+            for field in PREDICTION_FIELDS:
                 if getattr(self, field):
                     errors[field] = "Only predictions have this field."
         if self.article_id and self.quote and self.quote_start is not None:
@@ -359,6 +377,18 @@ class Stance(models.TextChoices):
     SUPPORTS = "supports", "Supports the claim"
     REFUTES = "refutes", "Refutes the claim"
     CONTEXT = "context", "Context"
+
+
+# What a reviewer records, and may later correct, of a source.
+SOURCE_EDITABLE_FIELDS = (
+    "url",
+    "archived_url",
+    "title",
+    "publisher",
+    "published_on",
+    "stance",
+    "note",
+)
 
 
 class Source(models.Model):

@@ -19,7 +19,14 @@ from django.core.validators import validate_slug
 
 from .caching import public_changed
 from .fields import REFUSED_CHARACTERS, validate_storable_text
-from .models import Article, Claim, Person, partly_overlap, validate_http_url
+from .models import (
+    PREDICTION_FIELDS,
+    Article,
+    Claim,
+    Person,
+    partly_overlap,
+    validate_http_url,
+)
 from .statuses import Kind
 
 # A claims file or article text over 1 MB is a mistake or an attack: refused
@@ -43,7 +50,6 @@ CLAIM_FIELDS = {
     "resolution_criteria": False,
     "resolve_by": False,
 }
-PREDICTION_ONLY_FIELDS = ("condition", "resolution_criteria", "resolve_by")
 UNCLAIMED_FIELDS = {"sentence": True, "reason": True}
 TOP_LEVEL = {"article", "people", "claims", "unclaimed"}
 
@@ -246,7 +252,7 @@ def read_claims_file(path):
                 where, "kind", f"“{kind}” is not a kind (expected: {', '.join(Kind.values)})"
             )
         if kind == Kind.FACT:
-            for name in PREDICTION_ONLY_FIELDS:
+            for name in PREDICTION_FIELDS:
                 if claim.get(name):
                     problems.add(where, name, "only predictions have this field")
         if kind == Kind.PREDICTION:

@@ -11,7 +11,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from .caching import public_changed
-from .models import Claim, Correction, ReviewerNote, Source, StatusChange
+from .models import (
+    CLAIM_EDITABLE_FIELDS,
+    DESK_ONLY_FIELDS,
+    SOURCE_EDITABLE_FIELDS,
+    Claim,
+    Correction,
+    ReviewerNote,
+    Source,
+    StatusChange,
+)
 from .statuses import STATUS_TABLE, status_info, statuses_for
 
 # "Leave this field as it is" (None would mean "clear it").
@@ -31,20 +40,7 @@ class StaleClaimError(Exception):
         )
 
 
-# What a reviewer may edit on an existing claim. The quote, its offsets, the
-# article and the kind are fixed once a claim exists; status has its own function.
-EDITABLE_CLAIM_FIELDS = (  # in the order forms show them
-    "speaker",
-    "statement",
-    "summary",
-    "condition",
-    "resolution_criteria",
-    "resolve_by",
-    "next_review_on",
-)
-# Of those, what the public sees (the next review date is the desk's own).
-PUBLIC_CLAIM_FIELDS = tuple(name for name in EDITABLE_CLAIM_FIELDS if name != "next_review_on")
-SOURCE_FIELDS = ("url", "archived_url", "title", "publisher", "published_on", "stance", "note")
+PUBLIC_CLAIM_FIELDS = tuple(name for name in CLAIM_EDITABLE_FIELDS if name not in DESK_ONLY_FIELDS)
 
 
 def _current_row(claim, expected_version):
@@ -144,13 +140,13 @@ def change_claim_status(
 
 @transaction.atomic
 def edit_claim(*, claim, changes, by, expected_version):
-    """Apply ``changes`` (a dict over EDITABLE_CLAIM_FIELDS) to ``claim``.
+    """Apply ``changes`` (a dict over CLAIM_EDITABLE_FIELDS) to ``claim``.
 
     Validates the result as a whole, then writes it only if the claim is still at
     ``expected_version``. Returns the names of the fields that changed (nothing is
     written, and the version stays, when none did).
     """
-    unknown = set(changes) - set(EDITABLE_CLAIM_FIELDS)
+    unknown = set(changes) - set(CLAIM_EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"Fields not editable here: {', '.join(sorted(unknown))}")
     edited = _current_row(claim, expected_version)
@@ -211,8 +207,9 @@ def add_source(*, claim, by, **fields):
 
 @transaction.atomic
 def edit_source(*, source, by, changes):
-    """Apply ``changes`` (a dict over SOURCE_FIELDS) to ``source``; return what changed."""
-    unknown = set(changes) - set(SOURCE_FIELDS)
+    """Apply ``changes`` (a dict over SOURCE_EDITABLE_FIELDS) to ``source``; return
+    what changed."""
+    unknown = set(changes) - set(SOURCE_EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"Fields not editable here: {', '.join(sorted(unknown))}")
     changed = [name for name, value in changes.items() if getattr(source, name) != value]

@@ -32,7 +32,7 @@ from ..forms import (
     SourceForm,
     StatusChangeForm,
 )
-from ..models import Claim, ReviewerNote, Source
+from ..models import CLAIM_EDITABLE_FIELDS, Claim, ReviewerNote, Source
 from ..publishing import paragraph_around, public_timeline
 from ..statuses import status_info
 from . import is_fragment_request, vary_on_fragment_headers
@@ -215,7 +215,7 @@ def conflict(request, claim, panel, form, posted):
     data = form.data.copy()
     data["version"] = str(current.version)
     both = []
-    for name in services.EDITABLE_CLAIM_FIELDS:
+    for name in CLAIM_EDITABLE_FIELDS:
         if name not in form.fields:
             continue
         try:
