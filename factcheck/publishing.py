@@ -186,10 +186,15 @@ def claim_review(claim):
 
 def json_ld_script(data):
     """A <script type="application/ld+json"> block; data, not code, so the CSP allows it."""
-    payload = json.dumps(data, ensure_ascii=False, sort_keys=False)
-    # As Django's json_script: no "</script>" or HTML can break out of the block.
-    payload = payload.replace("<", "\\u003C").replace(">", "\\u003E").replace("&", "\\u0026")
+    payload = inert_json(json.dumps(data, ensure_ascii=False, sort_keys=False))
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))
+
+
+def inert_json(text):
+    """JSON text with <, > and & escaped, as Django's json_script does: the same
+    values to any JSON reader, but nothing that HTML (a </script>, a tag) could
+    read as markup."""
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def claim_record(claim):

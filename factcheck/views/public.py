@@ -24,6 +24,7 @@ from ..publishing import (
     claim_review,
     highlighted_text,
     in_order,
+    inert_json,
     json_ld_script,
     paragraph_around,
     public_timeline,
@@ -214,11 +215,6 @@ def export_response(request, body, *, content_type, disposition):
     # Too large for the page cache, but a shared cache in front may keep it.
     allow_shared_caching(response)
     return response
-
-
-def inert_json(text):
-    # Same values for any JSON reader, but no markup if something renders it as HTML.
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def json_document(chunks):
