@@ -1,5 +1,7 @@
 """The page cache of the public pages: a change is visible at once, everywhere."""
 
+import datetime
+
 import pytest
 from django.conf import settings
 from django.core.cache import caches
@@ -8,7 +10,14 @@ from django.db import transaction
 from django.test import override_settings
 
 from factcheck import caching
-from factcheck.services import add_source, change_claim_status, edit_claim
+from factcheck.models import Article, Claim, Person
+from factcheck.services import (
+    add_source,
+    change_claim_status,
+    edit_claim,
+    edit_source,
+    remove_source,
+)
 
 from .responses import body
 
@@ -204,3 +213,90 @@ def test_last_modified_says_the_end_of_the_changes_second_only_once_it_is_over()
     # A change at a whole second (midnight, when overdue flags move) too.
     assert caching.shown_last_modified(100.0, now=100.5) == 100
     assert caching.shown_last_modified(100.0, now=102.0) == 101
+
+
+def edit_article(claim, **values):
+    Article.objects.filter(pk=claim.article_id).update(**values)
+    caching.public_changed()  # as the admin does after a save
+
+
+def edit_speaker(claim, **values):
+    Person.objects.filter(pk=claim.speaker_id).update(**values)
+    caching.public_changed()
+
+
+def edit(claim, reviewer, **changes):
+    edit_claim(claim=claim, changes=changes, by=reviewer, expected_version=claim.version)
+
+
+def edit_the_source(claim, reviewer, **changes):
+    edit_source(source=claim.sources.get(), by=reviewer, changes=changes)
+
+
+# Everything the claim page shows that can change, and a change of it.
+CHANGES = {
+    "statement": lambda claim, by: edit(claim, by, statement="Permits will triple."),
+    "summary": lambda claim, by: edit(claim, by, summary="Figures are due in 2026."),
+    "condition": lambda claim, by: edit(claim, by, condition="If the quota stays."),
+    "criteria": lambda claim, by: edit(claim, by, resolution_criteria="At least 200,000."),
+    "resolve by": lambda claim, by: edit(claim, by, resolve_by=datetime.date(2026, 6, 30)),
+    "speaker": lambda claim, by: edit(claim, by, speaker=None),
+    "status (timeline)": move_to_pending,
+    "correction": lambda claim, by: (
+        change_claim_status(
+            claim=claim,
+            to_status="came_true",
+            rationale="R.",
+            by=by,
+            expected_version=claim.version,
+        )
+        or edit(claim, by, summary="Revised after the verdict.")
+    ),
+    "article title": lambda claim, by: edit_article(claim, title="Permits, revised"),
+    "article publisher": lambda claim, by: edit_article(claim, publisher="Other Times"),
+    # Linked while the claim has no sources.
+    "article url": lambda claim, by: edit_article(claim, url="https://example.com/moved"),
+    "article date": lambda claim, by: edit_article(claim, published_on=datetime.date(2022, 10, 21)),
+    # In the quote's paragraph, after it: the quote keeps its offsets.
+    "article text": lambda claim, by: edit_article(
+        claim, text=claim.article.text.replace("by 2025.", "by 2025, they said.")
+    ),
+    "speaker name": lambda claim, by: edit_speaker(claim, name="Ada Q. Example"),
+    "speaker description": lambda claim, by: edit_speaker(claim, description="Former head"),
+    **{
+        f"source {name}": lambda claim, by, name=name, value=value: edit_the_source(
+            claim, by, **{name: value}
+        )
+        for name, value in [
+            ("url", "https://example.com/report-2"),
+            ("archived_url", "https://archive.example/report"),
+            ("title", "Annual report, second edition"),
+            ("publisher", "Migration Service"),
+            ("published_on", datetime.date(2024, 3, 1)),
+            ("stance", "refutes"),
+            ("note", "Table 2."),
+        ]
+    },
+    "source removed": lambda claim, by: remove_source(source=claim.sources.get(), by=by),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_every_change_to_what_the_claim_page_shows_changes_the_page_and_its_etag(
+    client, prediction, reviewer, committed, change
+):
+    if change.startswith("source"):
+        add_source(
+            claim=prediction,
+            by=reviewer,
+            title="Annual report",
+            stance="supports",
+            url="https://example.com/report",
+        )
+    url = prediction.get_absolute_url()
+    before = client.get(url)
+    with committed():
+        CHANGES[change](Claim.objects.get(pk=prediction.pk), reviewer)
+    after = client.get(url, headers={"If-None-Match": before["ETag"]})
+    assert after.status_code == 200
+    assert after.content != before.content and after["ETag"] != before["ETag"]
