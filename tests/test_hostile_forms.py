@@ -432,7 +432,7 @@ def admin_page(model, *, change, fill=None, elsewhere=None):
             )
             parts.append(Part(formset.management_form))
             for row_form in formset.forms:
-                parts.append(Part(row_form, inline_stored(inline.model, row_form)))
+                parts.append(Part(row_form, inline_stored(inline.model, formset, row_form)))
         path = reverse(
             f"admin:factcheck_{model._meta.model_name}_{'change' if change else 'add'}",
             args=[obj.pk] if change else [],
@@ -442,11 +442,22 @@ def admin_page(model, *, change, fill=None, elsewhere=None):
     return build
 
 
-def inline_stored(model, row_form):
-    """An inline row is saved to the row its posted id names (an initial row
-    whose id is missing is saved nowhere); an added row is a new one."""
+def inline_stored(model, formset, row_form):
+    """An inline row is saved to the row its id names; an added row is a new
+    one. With its management form or any row's id changed, which posted row is
+    which is the formset's to decide: then only the checks of every accepted
+    post apply."""
 
     def stored(outcome):
+        identity = {
+            formset.add_prefix("TOTAL_FORMS"): str(formset.total_form_count()),
+            formset.add_prefix("INITIAL_FORMS"): str(formset.initial_form_count()),
+        }
+        for form in formset.forms:
+            pk = form.instance.pk
+            identity[form.add_prefix(model._meta.pk.name)] = "" if pk is None else str(pk)
+        if any(outcome.read.get(name, "") != value for name, value in identity.items()):
+            return dict.fromkeys(row_form.fields, NOT_STORED)
         if row_form.instance.pk is None:
             return columns(row_form, outcome.new(model).first())
         posted_id = outcome.read.get(row_form.add_prefix(model._meta.pk.name))
