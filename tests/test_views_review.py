@@ -7,6 +7,7 @@ from bs4 import BeautifulSoup
 from django.contrib.auth import get_user_model
 from django.http import HttpResponse
 from django.test import Client
+from django.urls import resolve, reverse
 from django.utils import timezone
 
 from factcheck.middleware import private_unless_public
@@ -128,6 +129,34 @@ def test_signed_in_users_outside_the_reviewers_group_get_403(client, fact, sourc
         assert getattr(client, method)(url, data).status_code == 403, url
     assert not StatusChange.objects.exists() and not ReviewerNote.objects.exists()
     assert Source.objects.get().removed_at is None
+
+
+def test_the_403_page_says_who_the_review_pages_are_for(client, fact):
+    client.force_login(get_user_model().objects.create_user("reader", password="a long pass 1"))
+    response = client.get(review_url(fact))
+    assert response.status_code == 403
+    text = page(response).select_one("main").get_text(" ", strip=True)
+    assert "You do not have permission to open this page." in text
+    assert "The review pages are for members of the Reviewers group." in text
+
+
+def test_the_review_urls_keep_their_paths(fact, source):
+    claim = f"/review/claims/{fact.slug}/"
+    expected = {
+        "review_queue": ([], "/review/"),
+        "review_claim": ([fact.slug], claim),
+        "review_claim_status": ([fact.slug], f"{claim}status/"),
+        "review_claim_fields": ([fact.slug], f"{claim}fields/"),
+        "review_source_add": ([fact.slug], f"{claim}sources/"),
+        "review_source_edit": ([fact.slug, source.pk], f"{claim}sources/{source.pk}/"),
+        "review_source_remove": ([fact.slug, source.pk], f"{claim}sources/{source.pk}/remove/"),
+        "review_source_restore": ([fact.slug, source.pk], f"{claim}sources/{source.pk}/restore/"),
+        "review_note_add": ([fact.slug], f"{claim}notes/"),
+        "review_claim_history": ([fact.slug], f"{claim}history/"),
+    }
+    for name, (args, path) in expected.items():
+        assert reverse(f"factcheck:{name}", args=args) == path
+        assert resolve(path).view_name == f"factcheck:{name}"
 
 
 def test_reviewers_can_use_every_review_url(reviewer_client, fact, source):

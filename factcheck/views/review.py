@@ -9,11 +9,10 @@ changed, so every form on the page carries the claim's current version.
 
 import datetime
 import re
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -28,7 +27,7 @@ from ..forms import ClaimFieldsForm, NoteForm, SourceEditForm, SourceForm, Statu
 from ..models import Claim, ReviewerNote, Source
 from ..publishing import paragraph_around, public_timeline
 from ..statuses import status_info
-from . import is_fragment_request, vary_on_fragment_headers
+from . import vary_on_fragment_headers
 from .errors import bad_request
 from .public import ClaimFilterForm
 
@@ -40,28 +39,17 @@ RECENT_CHANGES_WINDOW = datetime.timedelta(days=14)
 # Panels (and their element ids) that show the claim's own fields or carry its
 # version; a save that changes the claim refreshes them all.
 CLAIM_PANELS = ["claim-overview", "claim-timeline", "claim-status", "claim-fields"]
-
-
-def reviewer_required(view):
-    """Not signed in: to the login page. Signed in without the Reviewers'
-    permissions: 403."""
-
-    @wraps(view)
-    def guarded(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not request.user.has_perm("factcheck.change_claim"):
-            raise PermissionDenied("Only reviewers can open this page.")
-        return view(request, *args, **kwargs)
-
-    return guarded
+# The Reviewers group's permission. Not signed in: to the login page (login_required
+# comes first); signed in without it: 403.
+REVIEWER_PERMISSION = "factcheck.change_claim"
 
 
 # --- Queue ----------------------------------------------------------------------
 
 
 @require_GET
-@reviewer_required
+@login_required
+@permission_required(REVIEWER_PERMISSION, raise_exception=True)
 @vary_on_fragment_headers
 def review_queue(request):
     form = ClaimFilterForm(request.GET)
@@ -83,7 +71,8 @@ def review_queue(request):
         for key, title, qs in sections
     ]
     template = "review/queue.html"
-    if is_fragment_request(request):
+    # A history restore is no htmx request here (historyRestoreAsHxRequest is off).
+    if request.htmx:
         template += "#queue-sections"
     return render(
         request,
@@ -237,13 +226,15 @@ def conflict(request, claim, panel, form, posted):
 
 
 @require_GET
-@reviewer_required
+@login_required
+@permission_required(REVIEWER_PERMISSION, raise_exception=True)
 def review_claim(request, slug):
     return render(request, "review/claim.html", editor_context(load_claim(slug)))
 
 
 @require_POST
-@reviewer_required
+@login_required
+@permission_required(REVIEWER_PERMISSION, raise_exception=True)
 def review_claim_status(request, slug):
     claim = get_object_or_404(Claim, slug=slug)
     form = StatusChangeForm(request.POST, claim=claim, initial=_status_initial(claim))
@@ -285,7 +276,8 @@ def review_claim_status(request, slug):
 
 
 @require_POST
-@reviewer_required
+@login_required
+@permission_required(REVIEWER_PERMISSION, raise_exception=True)
 def review_claim_fields(request, slug):
     claim = get_object_or_404(Claim, slug=slug)
     # The form validates against a copy: ModelForm writes the values onto it.
@@ -326,7 +318,8 @@ def sources_saved(request, claim, message):
 
 
 @require_POST
-@reviewer_required
+@login_required
+@permission_required(REVIEWER_PERMISSION, raise_exception=True)
 def review_source_add(request, slug):
     claim = get_object_or_404(Claim, slug=slug)
     form = SourceForm(request.POST)
@@ -344,7 +337,8 @@ def _claim_source(slug, source_id):
 
 
 @require_POST
-@reviewer_required
+@login_required
+@permission_required(REVIEWER_PERMISSION, raise_exception=True)
 def review_source_edit(request, slug, source_id):
     claim, source = _claim_source(slug, source_id)
     prefix = f"source-{source.pk}"
@@ -376,7 +370,8 @@ def review_source_edit(request, slug, source_id):
 
 
 @require_POST
-@reviewer_required
+@login_required
+@permission_required(REVIEWER_PERMISSION, raise_exception=True)
 def review_source_remove(request, slug, source_id):
     claim, source = _claim_source(slug, source_id)
     services.remove_source(source=source, by=request.user)
@@ -388,7 +383,8 @@ def review_source_remove(request, slug, source_id):
 
 
 @require_POST
-@reviewer_required
+@login_required
+@permission_required(REVIEWER_PERMISSION, raise_exception=True)
 def review_source_restore(request, slug, source_id):
     claim, source = _claim_source(slug, source_id)
     services.restore_source(source=source, by=request.user)
@@ -396,7 +392,8 @@ def review_source_restore(request, slug, source_id):
 
 
 @require_POST
-@reviewer_required
+@login_required
+@permission_required(REVIEWER_PERMISSION, raise_exception=True)
 def review_note_add(request, slug):
     claim = get_object_or_404(Claim, slug=slug)
     form = NoteForm(request.POST)
@@ -412,7 +409,8 @@ HIDDEN_HISTORY_FIELDS = {"version", "updated_at", "public_updated_at", "created_
 
 
 @require_GET
-@reviewer_required
+@login_required
+@permission_required(REVIEWER_PERMISSION, raise_exception=True)
 def review_claim_history(request, slug):
     claim = get_object_or_404(Claim.objects.select_related("article"), slug=slug)
     rows = [
