@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from factcheck.middleware import private_unless_public
 from factcheck.models import Claim, Correction, ReviewerNote, Source, StatusChange
-from factcheck.services import add_source, change_claim_status, edit_claim
+from factcheck.services import add_source, change_claim_status, edit_claim, remove_source
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +93,20 @@ def textarea(html, element_id):
 
 
 def oob_ids(response):
-    return [tag["id"] for tag in page(response).select("[data-hx-swap-oob]")]
+    """What a fragment swaps out of band by id (the emptying of old messages aside)."""
+    html = page(response)
+    assert len(html.select('[data-hx-swap-oob="innerHTML:.messages"]')) == 1
+    return [tag["id"] for tag in html.select("[data-hx-swap-oob]") if tag.has_attr("id")]
+
+
+def shown_messages(html, place):
+    """(level, text) of each message in the box at ``place`` on the review page."""
+    box = html.select_one(f"#{place}-messages")
+    assert box["role"] == "status"
+    return [
+        (next(c for c in p["class"] if c.startswith("message-")), p.get_text())
+        for p in box.select(".message")
+    ]
 
 
 # --- Access ---------------------------------------------------------------------
@@ -276,6 +289,171 @@ def test_queue_sections_counts_and_filters(
     assert "<html" not in str(filtered)
 
 
+# --- Every panel, three ways -------------------------------------------------------
+
+
+def panel_saves(claim, source):
+    """name: (url, data, panel, place of its message, message, level, out of band)."""
+    edit = review_url(claim, f"sources/{source.pk}/")
+    at_source = f"source-{source.pk}"
+    claim_views = ["claim-overview", "claim-timeline"]
+    return {
+        "status": (
+            review_url(claim, "status/"),
+            status_data(claim),
+            "claim-status",
+            "claim-status",
+            "Status changed to “In review”.",
+            "success",
+            [*claim_views, "claim-fields"],
+        ),
+        "fields": (
+            review_url(claim, "fields/"),
+            fields_data(claim, statement="New words."),
+            "claim-fields",
+            "claim-fields",
+            "Saved.",
+            "success",
+            [*claim_views, "claim-status"],
+        ),
+        "fields unchanged": (
+            review_url(claim, "fields/"),
+            fields_data(claim),
+            "claim-fields",
+            "claim-fields",
+            "Nothing had changed, so nothing was saved.",
+            "info",
+            [*claim_views, "claim-status"],
+        ),
+        "source added": (
+            review_url(claim, "sources/"),
+            SOURCE_DATA,
+            "claim-sources",
+            "claim-sources",
+            "Added the source “Statistics 2025”.",
+            "success",
+            ["claim-timeline"],
+        ),
+        "source edited": (
+            edit,
+            source_edit_data(source, title="Permit table, 2022"),
+            "claim-sources",
+            at_source,
+            "Saved the source “Permit table, 2022”.",
+            "success",
+            ["claim-timeline"],
+        ),
+        "source unchanged": (
+            edit,
+            source_edit_data(
+                source,
+                url=source.url,
+                archived_url="",
+                title=source.title,
+                publisher="",
+                published_on="",
+                stance=source.stance,
+                note="",
+            ),
+            "claim-sources",
+            at_source,
+            "Nothing had changed, so nothing was saved.",
+            "info",
+            ["claim-timeline"],
+        ),
+        "source removed": (
+            f"{edit}remove/",
+            {},
+            "claim-sources",
+            at_source,
+            "Removed the source “Permit table”. It is kept here and can be restored.",
+            "success",
+            ["claim-timeline"],
+        ),
+        "source restored": (
+            f"{edit}restore/",
+            {},
+            "claim-sources",
+            at_source,
+            "Restored the source “Permit table”.",
+            "success",
+            ["claim-timeline"],
+        ),
+        "note": (
+            review_url(claim, "notes/"),
+            {"body": "Call the ministry."},
+            "claim-notes",
+            "claim-notes",
+            "Note added.",
+            "success",
+            [],
+        ),
+    }
+
+
+PANEL_SAVES = [
+    "status",
+    "fields",
+    "fields unchanged",
+    "source added",
+    "source edited",
+    "source unchanged",
+    "source removed",
+    "source restored",
+    "note",
+]
+
+
+class TestEveryPanelThreeWays:
+    def test_the_full_page_has_an_empty_status_box_in_every_panel(
+        self, reviewer_client, fact, source
+    ):
+        html = page(reviewer_client.get(review_url(fact)))
+        assert not html.select("#messages")  # none at the top of the page any more
+        for _, _, panel, place, *_ in panel_saves(fact, source).values():
+            box = html.select_one(f"#{panel} #{place}-messages")
+            assert box["role"] == "status"
+            assert box.get_text() == ""
+
+    @pytest.mark.parametrize("name", PANEL_SAVES)
+    def test_htmx_gets_the_panel_with_its_message_and_only_version_inputs_besides(
+        self, reviewer_client, fact, source, name
+    ):
+        url, data, panel, place, message, level, oob = panel_saves(fact, source)[name]
+        if name == "source restored":
+            remove_source(source=source, by=source.added_by)
+        response = reviewer_client.post(url, data, headers=HTMX)
+        assert response.status_code == 200
+        assert "HX-Request" in response["Vary"]
+        body = response.content.decode()
+        assert "<html" not in body
+        assert body.lstrip().startswith(f'<section id="{panel}"')
+        assert oob_ids(response) == oob
+        html = page(response)
+        assert shown_messages(html.select_one(f"#{panel}"), place) == [
+            (f"message-{level}", message)
+        ]
+        assert len(html.select(".message")) == 1
+
+    @pytest.mark.parametrize("name", PANEL_SAVES)
+    def test_without_htmx_it_redirects_to_the_message_beside_the_panel(
+        self, reviewer_client, fact, source, name
+    ):
+        url, data, panel, place, message, level, _ = panel_saves(fact, source)[name]
+        if name == "source restored":
+            remove_source(source=source, by=source.added_by)
+        response = reviewer_client.post(url, data)
+        assert response.status_code == 302
+        assert response["Location"] == f"{review_url(fact)}#{place}-messages"
+        html = page(reviewer_client.get(response["Location"]))
+        assert shown_messages(html.select_one(f"#{panel}"), place) == [
+            (f"message-{level}", message)
+        ]
+        assert len(html.select(".message")) == 1
+        # Shown once: the next visit has no message.
+        assert not page(reviewer_client.get(review_url(fact))).select(".message")
+
+
 # --- Status panel ---------------------------------------------------------------
 
 
@@ -302,12 +480,14 @@ class TestStatusPanel:
         body = response.content.decode()
         assert "<html" not in body
         assert body.lstrip().startswith('<section id="claim-status"')
-        assert oob_ids(response) == ["claim-overview", "claim-timeline", "claim-fields", "messages"]
+        assert oob_ids(response) == ["claim-overview", "claim-timeline", "claim-fields"]
         html = page(response)
         assert html.select_one("#claim-overview h2").get_text() == "Status: Pending"
         assert html.select_one("#claim-overview .summary").get_text() == "Too early to tell."
         assert "Criteria written" in html.select_one("#claim-timeline").get_text()
-        assert html.select_one("#messages").get_text(strip=True) == "Status changed to “Pending”."
+        assert shown_messages(html, "claim-status") == [
+            ("message-success", "Status changed to “Pending”.")
+        ]
         # Every form on the page now carries the new version.
         versions = {i["value"] for i in html.select("input[name=version]")}
         assert versions == {"2"}
@@ -319,9 +499,11 @@ class TestStatusPanel:
     ):
         response = reviewer_client.post(review_url(prediction, "status/"), status_data(prediction))
         assert response.status_code == 302
-        assert response["Location"] == f"{review_url(prediction)}#claim-status"
+        assert response["Location"] == f"{review_url(prediction)}#claim-status-messages"
         after = page(reviewer_client.get(response["Location"]))
-        assert after.select_one("#messages").get_text(strip=True) == "Status changed to “Pending”."
+        assert shown_messages(after.select_one("#claim-status"), "claim-status") == [
+            ("message-success", "Status changed to “Pending”.")
+        ]
         assert after.select_one("#claim-overview h2").get_text() == "Status: Pending"
 
     def test_the_public_page_shows_the_change_and_not_the_note(self, reviewer_client, prediction):
@@ -472,7 +654,6 @@ class TestConflicts:
         # Use the versions the page now carries, as the browser would.
         html = page(response)
         fields_version = html.select_one("#claim-fields input[name=version]")["value"]
-        status_version = html.select_one("#claim-status input[name=version]")["value"]
         second = reviewer_client.post(
             review_url(prediction, "fields/"),
             fields_data(prediction, statement="Sharper wording.", version=fields_version),
@@ -511,7 +692,7 @@ class TestFieldsPanel:
             headers=HTMX,
         )
         assert response.status_code == 200
-        assert oob_ids(response) == ["claim-overview", "claim-timeline", "claim-status", "messages"]
+        assert oob_ids(response) == ["claim-overview", "claim-timeline", "claim-status"]
         assert "Correction: Revised the summary." in page(response).select_one(
             "#claim-timeline"
         ).get_text(" ", strip=True)
@@ -527,7 +708,7 @@ class TestFieldsPanel:
             review_url(prediction, "fields/"),
             fields_data(prediction, condition="If the law passes.", resolve_by="2027-06-30"),
         )
-        assert response["Location"] == f"{review_url(prediction)}#claim-fields"
+        assert response["Location"] == f"{review_url(prediction)}#claim-fields-messages"
         prediction.refresh_from_db()
         assert (prediction.condition, prediction.resolve_by) == (
             "If the law passes.",
@@ -564,7 +745,7 @@ class TestSourcesPanel:
         response = reviewer_client.post(review_url(fact, "sources/"), SOURCE_DATA, headers=HTMX)
         assert response.status_code == 200
         assert response.content.decode().lstrip().startswith('<section id="claim-sources"')
-        assert oob_ids(response) == ["claim-timeline", "messages"]
+        assert oob_ids(response) == ["claim-timeline"]
         source = fact.sources.get()
         assert (source.title, source.stance, source.added_by.username) == (
             "Statistics 2025",
@@ -579,7 +760,7 @@ class TestSourcesPanel:
             review_url(fact, f"sources/{source.pk}/"),
             source_edit_data(source, title="Permit table, 2022"),
         )
-        assert response["Location"] == f"{review_url(fact)}#claim-sources"
+        assert response["Location"] == f"{review_url(fact)}#source-{source.pk}-messages"
         source.refresh_from_db()
         assert source.title == "Permit table, 2022"
 
@@ -595,7 +776,9 @@ class TestSourcesPanel:
             review_url(fact, f"sources/{source.pk}/restore/"), headers=HTMX
         )
         assert response.content.decode().lstrip().startswith('<section id="claim-sources"')
-        assert "Restored the source" in page(response).select_one("#messages").get_text()
+        assert shown_messages(page(response), f"source-{source.pk}") == [
+            ("message-success", "Restored the source “Permit table, 2022”.")
+        ]
         source.refresh_from_db()
         assert not source.is_removed
 
@@ -648,12 +831,13 @@ class TestNotesPanel:
         html = response.content.decode()
         assert "<script>alert" not in html
         assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;<br>Second line &amp; more" in html
-        assert oob_ids(response) == ["messages"]
+        assert oob_ids(response) == []
+        assert shown_messages(page(response), "claim-notes") == [("message-success", "Note added.")]
         assert fact.notes.get().author.username == "rita"
 
     def test_without_javascript_and_bad_input(self, reviewer_client, fact):
         response = reviewer_client.post(review_url(fact, "notes/"), {"body": "Call them."})
-        assert response["Location"] == f"{review_url(fact)}#claim-notes"
+        assert response["Location"] == f"{review_url(fact)}#claim-notes-messages"
         for body, message in [
             ("", "This field is required."),
             ("b" * 10_001, "at most 10000 characters"),
@@ -792,8 +976,10 @@ def test_a_stale_source_edit_conflicts_instead_of_undoing_another_edit(
 def test_removing_a_source_through_htmx(reviewer_client, fact, source):
     response = reviewer_client.post(review_url(fact, f"sources/{source.pk}/remove/"), headers=HTMX)
     assert response.status_code == 200
-    assert oob_ids(response) == ["claim-timeline", "messages"]
-    assert "Restore" in page(response).select_one(f"#source-{source.pk}").get_text()
+    assert oob_ids(response) == ["claim-timeline"]
+    item = page(response).select_one(f"#source-{source.pk}")
+    assert "Restore" in item.get_text()
+    assert shown_messages(item, f"source-{source.pk}")[0][1].startswith("Removed the source")
 
 
 def test_editing_a_source_through_htmx(reviewer_client, fact, source):

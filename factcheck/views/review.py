@@ -2,9 +2,10 @@
 htmx panels, and the claim's history.
 
 Every panel is a real form. Without JavaScript it posts, then redirects back to
-the review page (POST/redirect/GET). With htmx the same view answers with the
-panel itself, plus, out of band, the other panels whose content the save
-changed, so every form on the page carries the claim's current version.
+the review page (POST/redirect/GET), where the message waits beside the form that
+was sent. With htmx the same view answers with the panel itself, its message in
+it, plus, out of band, the other panels whose content the save changed, so every
+form on the page carries the claim's current version.
 """
 
 import datetime
@@ -124,6 +125,7 @@ def editor_context(
         )
         if source_edit and source_edit[0] == source.pk:
             source.edit_form = source_edit[1]
+        source.place = source_place(source)
     before, quote, after = paragraph_around(claim.article.text, claim.quote_start, claim.quote_end)
     return {
         "claim": claim,
@@ -150,6 +152,11 @@ def _status_initial(claim):
     }
 
 
+def source_place(source):
+    """Where a message about one source goes: its own item in the list."""
+    return f"source-{source.pk}"
+
+
 def respond(request, slug, panel, *, also=(), status=200, **forms):
     """The panel (and, out of band, ``also``) under htmx; otherwise the whole page."""
     context = editor_context(load_claim(slug), **forms)
@@ -161,16 +168,23 @@ def respond(request, slug, panel, *, also=(), status=200, **forms):
             html += render_to_string(
                 f"review/claim.html#{other}", {**context, "oob": True}, request
             )
+        html += render_to_string("review/claim.html#stale-messages", context, request)
         response = HttpResponse(html, status=status)
     patch_vary_headers(response, ["HX-Request"])
     return response
 
 
-def saved(request, claim, panel, message, *, also=()):
-    messages.success(request, message)
+def saved(request, claim, panel, message, *, level=messages.SUCCESS, place=None, also=()):
+    """A save went through. The message is a Django message tagged with its place
+    on the page (``place``, else the panel), which only that place's partial
+    shows: under htmx in this very response, otherwise on the review page this
+    redirects to, scrolled to it."""
+    place = place or panel
+    messages.add_message(request, level, message, extra_tags=place)
     if request.htmx:
         return respond(request, claim.slug, panel, also=also)
-    response = redirect(f"{reverse('factcheck:review_claim', args=[claim.slug])}#{panel}")
+    url = reverse("factcheck:review_claim", args=[claim.slug])
+    response = redirect(f"{url}#{place}-messages")
     patch_vary_headers(response, ["HX-Request"])
     return response
 
@@ -302,19 +316,31 @@ def review_claim_fields(request, slug):
         for field, errors in error.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
         return respond(request, slug, "claim-fields", fields_form=form)
-    message = "Saved." if changed else "Nothing had changed, so nothing was saved."
+    if changed:
+        message, level = "Saved.", messages.SUCCESS
+    else:
+        message, level = "Nothing had changed, so nothing was saved.", messages.INFO
     return saved(
         request,
         claim,
         "claim-fields",
         message,
+        level=level,
         also=[p for p in CLAIM_PANELS if p != "claim-fields"],
     )
 
 
-def sources_saved(request, claim, message):
+def sources_saved(request, claim, message, *, level=messages.SUCCESS, source=None):
     # The timeline shows corrections, which a source change may have added.
-    return saved(request, claim, "claim-sources", message, also=["claim-timeline"])
+    return saved(
+        request,
+        claim,
+        "claim-sources",
+        message,
+        level=level,
+        place=source_place(source) if source else None,
+        also=["claim-timeline"],
+    )
 
 
 @require_POST
@@ -365,8 +391,15 @@ def review_source_edit(request, slug, source_id):
     if not form.is_valid():
         return respond(request, slug, "claim-sources", source_edit=(source.pk, form))
     changes = {name: form.cleaned_data[name] for name in form.changed_data if name != "revision"}
-    services.edit_source(source=source, by=request.user, changes=changes)
-    return sources_saved(request, claim, f"Saved the source “{source.title}”.")
+    if not services.edit_source(source=source, by=request.user, changes=changes):
+        return sources_saved(
+            request,
+            claim,
+            "Nothing had changed, so nothing was saved.",
+            level=messages.INFO,
+            source=source,
+        )
+    return sources_saved(request, claim, f"Saved the source “{source.title}”.", source=source)
 
 
 @require_POST
@@ -378,7 +411,8 @@ def review_source_remove(request, slug, source_id):
     return sources_saved(
         request,
         claim,
-        f"Removed the source “{source.title}”. It is kept below and can be restored.",
+        f"Removed the source “{source.title}”. It is kept here and can be restored.",
+        source=source,
     )
 
 
@@ -388,7 +422,7 @@ def review_source_remove(request, slug, source_id):
 def review_source_restore(request, slug, source_id):
     claim, source = _claim_source(slug, source_id)
     services.restore_source(source=source, by=request.user)
-    return sources_saved(request, claim, f"Restored the source “{source.title}”.")
+    return sources_saved(request, claim, f"Restored the source “{source.title}”.", source=source)
 
 
 @require_POST

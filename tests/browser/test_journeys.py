@@ -127,7 +127,7 @@ def test_a_reviewer_updates_a_prediction_adds_a_source_and_a_note(site, seeded):
         "Two years on, the war continues, but most 2022 arrivals have left."
     )
     status.get_by_role("button", name="Change status").click()
-    expect(page.locator("#messages")).to_have_text("Status changed to “Off track”.")
+    expect(page.locator("#claim-status-messages")).to_have_text("Status changed to “Off track”.")
     expect(page.locator("#claim-overview h2")).to_have_text("Status: Off track")
     expect(page.locator("#claim-timeline")).to_contain_text("most 2022 arrivals have left")
     site.assert_not_reloaded()
@@ -138,7 +138,9 @@ def test_a_reviewer_updates_a_prediction_adds_a_source_and_a_note(site, seeded):
     form.get_by_label("Title").fill("Migration statistics 2024")
     form.get_by_label("Stance").select_option("refutes")
     form.get_by_role("button", name="Add source").click()
-    expect(page.locator("#messages")).to_have_text("Added the source “Migration statistics 2024”.")
+    expect(page.locator("#claim-sources-messages")).to_have_text(
+        "Added the source “Migration statistics 2024”."
+    )
     expect(sources.get_by_role("link", name="Migration statistics 2024")).to_be_visible()
     site.assert_not_reloaded()
 
@@ -146,7 +148,7 @@ def test_a_reviewer_updates_a_prediction_adds_a_source_and_a_note(site, seeded):
     notes.get_by_label("Internal note").fill("Check the 2025 census before resolving.")
     notes.get_by_role("button", name="Add note").click()
     expect(notes.locator(".note")).to_contain_text("Check the 2025 census before resolving.")
-    expect(page.locator("#messages")).to_have_text("Note added.")
+    expect(page.locator("#claim-notes-messages")).to_have_text("Note added.")
     site.assert_not_reloaded()
     site.check()
     site.screenshot("review-page")
@@ -211,14 +213,16 @@ def test_the_reviewer_flow_works_without_javascript(site, seeded):
     status.get_by_label("New status").select_option("pending")
     status.get_by_label("Public rationale").fill("Criteria agreed, without JavaScript.")
     status.get_by_role("button", name="Change status").click()
-    expect(page).to_have_url(re.compile(f"/review/claims/{SETTLE}/#claim-status$"))
-    expect(page.locator("#messages")).to_have_text("Status changed to “Pending”.")
+    expect(page).to_have_url(re.compile(f"/review/claims/{SETTLE}/#claim-status-messages$"))
+    message = page.locator("#claim-status-messages")
+    expect(message).to_have_text("Status changed to “Pending”.")
+    expect(message).to_be_in_viewport()
     expect(page.locator("#claim-overview h2")).to_have_text("Status: Pending")
 
     notes = page.locator("#claim-notes")
     notes.get_by_label("Internal note").fill("Written with scripts off.")
     notes.get_by_role("button", name="Add note").click()
-    expect(page.locator("#messages")).to_have_text("Note added.")
+    expect(notes.locator("#claim-notes-messages")).to_have_text("Note added.")
     expect(notes.locator(".note")).to_contain_text("Written with scripts off.")
     site.check()
 
@@ -263,7 +267,7 @@ def test_the_status_form_works_with_the_keyboard_alone(site, seeded):
     tab_to(page, "#claim-status button[type=submit]")
     page.keyboard.press("Enter")
 
-    expect(page.locator("#messages")).to_contain_text("Status changed to")
+    expect(page.locator("#claim-status-messages")).to_contain_text("Status changed to")
     assert Claim.objects.get(slug=SETTLE).status_changes.get().rationale == (
         "Chosen and sent with the keyboard."
     )
