@@ -29,8 +29,18 @@ public_patterns = [
 review_patterns = [
     path("", review.review_queue, name="review_queue"),
     path("claims/<slug:slug>/", review.review_claim, name="review_claim"),
-    path("claims/<slug:slug>/status/", review.review_claim_status, name="review_claim_status"),
-    path("claims/<slug:slug>/fields/", review.review_claim_fields, name="review_claim_fields"),
+    path(
+        "claims/<slug:slug>/status/",
+        review.review_claim_edit,
+        {"panel": "claim-status"},
+        name="review_claim_status",
+    ),
+    path(
+        "claims/<slug:slug>/fields/",
+        review.review_claim_edit,
+        {"panel": "claim-fields"},
+        name="review_claim_fields",
+    ),
     path("claims/<slug:slug>/sources/", review.review_source_add, name="review_source_add"),
     path(
         "claims/<slug:slug>/sources/<int:source_id>/",

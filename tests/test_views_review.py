@@ -99,6 +99,20 @@ def oob_ids(response):
     return [tag["id"] for tag in html.select("[data-hx-swap-oob]") if tag.has_attr("id")]
 
 
+def form_values(html, selector):
+    """What a browser sends for the form at ``selector`` as the page shows it."""
+    values = {}
+    for tag in html.select_one(selector).select("[name]"):
+        if tag.name == "textarea":
+            values[tag["name"]] = tag.get_text().removeprefix("\n")
+        elif tag.name == "select":
+            chosen = tag.select_one("option[selected]")
+            values[tag["name"]] = chosen["value"] if chosen else ""
+        else:
+            values[tag["name"]] = tag.get("value", "")
+    return values
+
+
 def shown_messages(html, place):
     """(level, text) of each message in the box at ``place`` on the review page."""
     box = html.select_one(f"#{place}-messages")
@@ -170,6 +184,9 @@ def test_the_review_urls_keep_their_paths(fact, source):
     for name, (args, path) in expected.items():
         assert reverse(f"factcheck:{name}", args=args) == path
         assert resolve(path).view_name == f"factcheck:{name}"
+    # The two claim-edit panels share one handler, told apart by the URL.
+    assert resolve(f"{claim}status/").kwargs == {"slug": fact.slug, "panel": "claim-status"}
+    assert resolve(f"{claim}fields/").kwargs == {"slug": fact.slug, "panel": "claim-fields"}
 
 
 def test_reviewers_can_use_every_review_url(reviewer_client, fact, source):
@@ -305,7 +322,7 @@ def panel_saves(claim, source):
             "claim-status",
             "Status changed to “In review”.",
             "success",
-            [*claim_views, "claim-fields"],
+            [*claim_views, "claim-fields-version"],
         ),
         "fields": (
             review_url(claim, "fields/"),
@@ -314,7 +331,7 @@ def panel_saves(claim, source):
             "claim-fields",
             "Saved.",
             "success",
-            [*claim_views, "claim-status"],
+            [*claim_views, "claim-status-version"],
         ),
         "fields unchanged": (
             review_url(claim, "fields/"),
@@ -323,7 +340,7 @@ def panel_saves(claim, source):
             "claim-fields",
             "Nothing had changed, so nothing was saved.",
             "info",
-            [*claim_views, "claim-status"],
+            [*claim_views, "claim-status-version"],
         ),
         "source added": (
             review_url(claim, "sources/"),
@@ -402,6 +419,8 @@ PANEL_SAVES = [
     "source restored",
     "note",
 ]
+# The claim forms' own inputs, which no other panel's save may send back.
+CLAIM_FORM_INPUTS = {"claim-status": "#status_rationale", "claim-fields": "#id_statement"}
 
 
 class TestEveryPanelThreeWays:
@@ -434,6 +453,9 @@ class TestEveryPanelThreeWays:
             (f"message-{level}", message)
         ]
         assert len(html.select(".message")) == 1
+        for other, inputs in CLAIM_FORM_INPUTS.items():
+            if other != panel:
+                assert not html.select(f"#{other}") and not html.select(inputs), other
 
     @pytest.mark.parametrize("name", PANEL_SAVES)
     def test_without_htmx_it_redirects_to_the_message_beside_the_panel(
@@ -480,7 +502,7 @@ class TestStatusPanel:
         body = response.content.decode()
         assert "<html" not in body
         assert body.lstrip().startswith('<section id="claim-status"')
-        assert oob_ids(response) == ["claim-overview", "claim-timeline", "claim-fields"]
+        assert oob_ids(response) == ["claim-overview", "claim-timeline", "claim-fields-version"]
         html = page(response)
         assert html.select_one("#claim-overview h2").get_text() == "Status: Pending"
         assert html.select_one("#claim-overview .summary").get_text() == "Too early to tell."
@@ -488,9 +510,13 @@ class TestStatusPanel:
         assert shown_messages(html, "claim-status") == [
             ("message-success", "Status changed to “Pending”.")
         ]
-        # Every form on the page now carries the new version.
-        versions = {i["value"] for i in html.select("input[name=version]")}
-        assert versions == {"2"}
+        # Every form on the page now carries the new version; the other form's
+        # is its version input alone, swapped by id.
+        assert {i["id"]: i["value"] for i in html.select("input[name=version]")} == {
+            "claim-status-version": "2",
+            "claim-fields-version": "2",
+        }
+        assert html.select_one("#claim-fields-version").parent.name == "[document]"
         prediction.refresh_from_db()
         assert prediction.next_review_on == datetime.date(2026, 1, 15)
 
@@ -576,13 +602,16 @@ class TestConflicts:
         assert response.status_code == 409
         html = page(response)
         assert (
-            "Someone else changed this claim"
+            "This claim changed while you were editing this form"
             in html.select_one("#claim-status .conflict").get_text()
         )
         assert textarea(html, "status_rationale") == "Otto's careful reasoning."
         assert html.select_one("#status_to_status option[selected]")["value"] == "on_track"
         assert html.select_one("#claim-overview h2").get_text() == "Status: Pending"
-        assert set(oob_ids(response)) >= {"claim-overview", "claim-timeline", "claim-fields"}
+        # The fields form gets the current version, not a fresh copy of itself.
+        assert oob_ids(response) == ["claim-overview", "claim-timeline", "claim-fields-version"]
+        assert html.select_one("#claim-fields-version")["value"] == "2"
+        assert not html.select("#id_statement")
         prediction.refresh_from_db()
         assert (prediction.status, prediction.version) == ("pending", 2)
         assert StatusChange.objects.count() == 1
@@ -653,14 +682,14 @@ class TestConflicts:
         )
         # Use the versions the page now carries, as the browser would.
         html = page(response)
-        fields_version = html.select_one("#claim-fields input[name=version]")["value"]
+        fields_version = html.select_one("#claim-fields-version")["value"]
         second = reviewer_client.post(
             review_url(prediction, "fields/"),
             fields_data(prediction, statement="Sharper wording.", version=fields_version),
             headers=HTMX,
         )
         assert second.status_code == 200
-        status_version = page(second).select_one("#claim-status input[name=version]")["value"]
+        status_version = page(second).select_one("#claim-status-version")["value"]
         third = reviewer_client.post(
             review_url(prediction, "status/"),
             status_data(prediction, to_status="on_track", version=status_version),
@@ -674,6 +703,118 @@ class TestConflicts:
             4,
         )
         assert status_version == "3"
+
+
+# --- Typing in one panel, saving in the other --------------------------------------
+
+
+class TestTypingInTheOtherPanel:
+    """A save swaps only the other claim form's version input, so what the reviewer
+    is typing there stays; that form then writes only what the reviewer changed
+    from what it showed (its hidden initial-… values)."""
+
+    def forms(self, client, claim):
+        html = page(client.get(review_url(claim)))
+        return form_values(html, "#claim-status form"), form_values(html, "#claim-fields form")
+
+    def post(self, client, claim, action, data, status=200):
+        response = client.post(review_url(claim, action), data, headers=HTMX)
+        assert response.status_code == status
+        return page(response)
+
+    def test_a_status_change_keeps_the_typing_and_the_fields_save_is_accepted(
+        self, reviewer_client, prediction
+    ):
+        status, fields = self.forms(reviewer_client, prediction)
+        fields["statement"] = "Typed, not yet saved."
+        status.update(to_status="pending", rationale="Agreed.", summary="Too early to tell.")
+        after = self.post(reviewer_client, prediction, "status/", status)
+        fields["version"] = after.select_one("#claim-fields-version")["value"]  # as htmx swaps it
+
+        after = self.post(reviewer_client, prediction, "fields/", fields)
+        assert shown_messages(after, "claim-fields") == [("message-success", "Saved.")]
+        prediction.refresh_from_db()
+        assert prediction.statement == "Typed, not yet saved."
+        # The fields form still showed the old, empty summary: not written back.
+        assert prediction.summary == "Too early to tell."
+        assert (prediction.status, prediction.version) == ("pending", 3)
+
+    def test_a_fields_save_is_not_undone_by_the_status_form_shown_before_it(
+        self, reviewer_client, prediction
+    ):
+        status, fields = self.forms(reviewer_client, prediction)
+        fields.update(summary="From the fields panel.", next_review_on="2026-03-01")
+        after = self.post(reviewer_client, prediction, "fields/", fields)
+        status.update(to_status="pending", rationale="Agreed.")
+        status["version"] = after.select_one("#claim-status-version")["value"]
+
+        self.post(reviewer_client, prediction, "status/", status)
+        prediction.refresh_from_db()
+        assert (prediction.status, prediction.summary, prediction.next_review_on) == (
+            "pending",
+            "From the fields panel.",
+            datetime.date(2026, 3, 1),
+        )
+
+    def test_the_same_field_changed_in_both_panels_is_a_conflict_not_an_overwrite(
+        self, reviewer_client, prediction
+    ):
+        status, fields = self.forms(reviewer_client, prediction)
+        fields["summary"] = "Typed in the fields panel."
+        status.update(to_status="pending", rationale="Agreed.", summary="Set with the status.")
+        after = self.post(reviewer_client, prediction, "status/", status)
+        fields["version"] = after.select_one("#claim-fields-version")["value"]
+
+        conflict = self.post(reviewer_client, prediction, "fields/", fields, status=409)
+        notice = conflict.select_one("#claim-fields .conflict").get_text()
+        assert "the summary changed on both sides" in notice
+        assert textarea(conflict, "id_summary") == "Typed in the fields panel."
+        assert conflict.select_one("#initial-id_summary")["value"] == "Set with the status."
+        prediction.refresh_from_db()
+        assert prediction.summary == "Set with the status."
+
+        self.post(
+            reviewer_client, prediction, "fields/", form_values(conflict, "#claim-fields form")
+        )
+        prediction.refresh_from_db()
+        assert prediction.summary == "Typed in the fields panel."
+
+    def test_after_a_conflict_the_refreshed_form_cannot_undo_the_other_change(
+        self, prediction, reviewer, other_reviewer
+    ):
+        otto = Client()
+        otto.force_login(other_reviewer)
+        status, fields = self.forms(otto, prediction)
+        edit_claim(
+            claim=prediction,
+            changes={"statement": "Rita's wording."},
+            by=reviewer,
+            expected_version=1,
+        )
+        status.update(to_status="pending", rationale="Otto's.")
+        after = self.post(otto, prediction, "status/", status, status=409)
+        fields["version"] = after.select_one("#claim-fields-version")["value"]
+        assert fields["version"] == "2"
+
+        fields["condition"] = "If the law passes."
+        self.post(otto, prediction, "fields/", fields)
+        prediction.refresh_from_db()
+        # Otto's form still showed the old statement; he changed the condition only.
+        assert (prediction.statement, prediction.condition) == (
+            "Rita's wording.",
+            "If the law passes.",
+        )
+
+    def test_a_client_that_sends_no_shown_values_is_compared_with_the_claim(
+        self, reviewer_client, prediction
+    ):
+        edit_claim(claim=prediction, changes={"summary": "Old."}, by=None, expected_version=1)
+        response = reviewer_client.post(
+            review_url(prediction, "fields/"), fields_data(prediction, summary="", version=2)
+        )
+        assert response.status_code == 302
+        prediction.refresh_from_db()
+        assert prediction.summary == ""
 
 
 # --- Claim fields ---------------------------------------------------------------
@@ -692,7 +833,7 @@ class TestFieldsPanel:
             headers=HTMX,
         )
         assert response.status_code == 200
-        assert oob_ids(response) == ["claim-overview", "claim-timeline", "claim-status"]
+        assert oob_ids(response) == ["claim-overview", "claim-timeline", "claim-status-version"]
         assert "Correction: Revised the summary." in page(response).select_one(
             "#claim-timeline"
         ).get_text(" ", strip=True)
@@ -701,7 +842,8 @@ class TestFieldsPanel:
     def test_facts_have_no_prediction_fields(self, reviewer_client, fact):
         form = page(reviewer_client.get(review_url(fact))).select_one("#claim-fields form")
         names = {tag["name"] for tag in form.select("[name]")}
-        assert names == {"csrfmiddlewaretoken", "version", "statement", "summary", "next_review_on"}
+        shown = {"statement", "summary", "next_review_on"}
+        assert names == {"csrfmiddlewaretoken", "version", *shown, *(f"initial-{n}" for n in shown)}
 
     def test_without_javascript(self, reviewer_client, prediction):
         response = reviewer_client.post(
@@ -929,7 +1071,7 @@ def test_a_conflict_names_the_fields_both_reviewers_changed(prediction, reviewer
     response = otto.post(review_url(prediction, "fields/"), stale)
     assert response.status_code == 409
     notice = page(response).select_one("#claim-fields .conflict").get_text()
-    assert "you both changed the summary" in notice
+    assert "the summary changed on both sides" in notice
     assert textarea(page(response), "id_summary") == "Otto's summary."
 
 

@@ -185,7 +185,7 @@ def test_two_reviewers_editing_one_claim_get_a_conflict_not_an_overwrite(site, s
 
     page = second_site.page
     expect(page.locator("#claim-status .conflict")).to_contain_text(
-        "Someone else changed this claim"
+        "This claim changed while you were editing this form"
     )
     expect(page.locator("#claim-overview h2")).to_have_text("Status: Pending")
     expect(page.get_by_label("Public rationale")).to_have_value("Otto's careful reasoning.")
