@@ -4,9 +4,11 @@ itself carries the version the reviewer started from; notes and sources do not."
 from urllib.parse import urlencode
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db.models import F, Q
 
+from . import services
 from .fields import TextFormField, validate_storable_text
 from .models import (
     CLAIM_EDITABLE_FIELDS,
@@ -116,7 +118,11 @@ class StatusChangeForm(forms.Form):
         kwargs.setdefault("auto_id", "status_%s")
         kwargs.setdefault(
             "initial",
-            {"summary": claim.summary, "next_review_on": claim.next_review_on},
+            {
+                "summary": claim.summary,
+                "next_review_on": claim.next_review_on,
+                "version": claim.version,
+            },
         )
         super().__init__(*args, **kwargs)
         self.claim = claim
@@ -126,6 +132,24 @@ class StatusChangeForm(forms.Form):
             for info in statuses_for(claim.kind)
             if info.value != claim.status
         ]
+        carry_shown_values(self)
+
+    def apply(self, *, by):
+        """Change the status through the service, with the summary and next
+        review date if the reviewer changed them. Returns the claim fields that
+        changed; ``self.claim`` is refreshed."""
+        data = self.cleaned_data
+        changes = claim_changes(self)
+        services.change_claim_status(
+            claim=self.claim,
+            to_status=data["to_status"],
+            rationale=data["rationale"],
+            by=by,
+            expected_version=data["version"],
+            summary=changes.get("summary"),
+            next_review_on=changes.get("next_review_on", services.UNCHANGED),
+        )
+        return ["status", *changes]
 
 
 class ClaimFieldsForm(forms.ModelForm):
@@ -146,17 +170,130 @@ class ClaimFieldsForm(forms.ModelForm):
         labels = {"summary": "Public summary", "next_review_on": "Next review"}
         help_texts = {"next_review_on": "Internal: when the claim comes back to the queue."}
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.kind != Kind.PREDICTION:
+    def __init__(self, *args, claim, **kwargs):
+        # A ModelForm writes the posted values onto its instance when it validates.
+        super().__init__(*args, instance=claim, **kwargs)
+        self.claim = claim
+        self.initial.setdefault("version", claim.version)
+        if claim.kind != Kind.PREDICTION:
             for name in PREDICTION_FIELDS:
                 del self.fields[name]
         for name in ("statement", "summary", "condition", "resolution_criteria"):
             if name in self.fields:
                 limit_length(self.fields[name])
+        carry_shown_values(self)
 
-    def changes(self):
-        return {name: self.cleaned_data[name] for name in self.fields if name != "version"}
+    def apply(self, *, by):
+        """Save what the reviewer changed through the service. Returns the
+        fields that changed (none: nothing was written)."""
+        return services.edit_claim(
+            claim=self.claim,
+            changes=claim_changes(self),
+            by=by,
+            expected_version=self.cleaned_data["version"],
+        )
+
+
+# --- What the two forms that edit the claim itself share ---------------------------
+# The review page refreshes a form's version after a save in another panel, and
+# leaves alone what the reviewer may be typing there: a form can show an older
+# claim than its version says. So every claim field it shows also carries, hidden,
+# the value it showed (Django's show_hidden_initial): a save writes only what the
+# reviewer changed from that, and a field that changed meanwhile is a conflict.
+
+# A form that does not say what it showed (a script that sends no initial-…).
+NOT_SHOWN = object()
+
+
+class ShownValueBoundField(forms.BoundField):
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        if (widget or self.field.widget).is_hidden:
+            # Django gives the hidden copy the field's aria-describedby too, and
+            # a hidden input may have no aria-* attributes.
+            attrs.pop("aria-describedby", None)
+        return attrs
+
+
+def carry_shown_values(form):
+    for name in claim_fields(form):
+        field = form.fields[name]
+        field.bound_field_class = ShownValueBoundField
+        # Without the hidden value a field compares with the claim as stored.
+        field.show_hidden_initial = not form.is_bound or form.add_initial_prefix(name) in form.data
+
+
+def claim_fields(form):
+    return [name for name in form.fields if name in CLAIM_EDITABLE_FIELDS]
+
+
+def claim_changes(form):
+    """{field: cleaned value} for the claim fields the reviewer changed."""
+    return {
+        name: form.cleaned_data[name] for name in form.changed_data if name in claim_fields(form)
+    }
+
+
+def shown_value(form, name):
+    field = form.fields[name]
+    if not field.show_hidden_initial:
+        return NOT_SHOWN
+    try:
+        return field.to_python(form.data.get(form.add_initial_prefix(name)))
+    except ValidationError:
+        return NOT_SHOWN
+
+
+def same(value, other):
+    return (value or None) == (other or None)
+
+
+def overtaken(form, claim):
+    """The claim fields the reviewer changed whose stored value is no longer the
+    one the form showed: saving would overwrite a change they have not seen."""
+    return [
+        name
+        for name in form.changed_data
+        if name in claim_fields(form)
+        and (shown := shown_value(form, name)) is not NOT_SHOWN
+        and not same(shown, getattr(claim, name))
+    ]
+
+
+def merge_after_conflict(form, current, loaded_version):
+    """A conflict: the form again, bound to the claim as it is now, with the
+    reviewer's changes laid over it. A field they did not touch takes its current
+    value, so saving again, after reading the other change, cannot undo it by
+    accident. What they "did not touch" is judged against what the form showed,
+    or, from a form that does not say, the claim at ``loaded_version``.
+    Returns the form and the labels of the fields changed on both sides."""
+    started = None
+    if any(shown_value(form, name) is NOT_SHOWN for name in claim_fields(form)):
+        started = (
+            Claim.history.filter(id=current.pk, version=loaded_version)
+            .order_by("-history_id")
+            .first()
+        )
+    data = form.data.copy()
+    data["version"] = str(current.version)
+    both = []
+    for name in claim_fields(form):
+        now = getattr(current, name)
+        as_stored = "" if now is None else str(now)
+        # From now on the form shows the current claim underneath.
+        data[form.add_initial_prefix(name)] = as_stored
+        try:
+            mine = form.fields[name].clean(form.data.get(name, ""))
+        except ValidationError:
+            continue  # keep what they typed; it will show its error
+        before = shown_value(form, name)
+        if before is NOT_SHOWN:
+            before = getattr(started, name) if started else NOT_SHOWN
+        if before is not NOT_SHOWN and same(mine, before):
+            data[name] = as_stored  # theirs, untouched here
+        elif not same(now, None if before is NOT_SHOWN else before):
+            both.append(str(Claim._meta.get_field(name).verbose_name))
+    return type(form)(data, claim=current), both
 
 
 class SourceForm(forms.ModelForm):

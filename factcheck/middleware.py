@@ -1,9 +1,5 @@
 from urllib.parse import unquote_to_bytes
 
-from django.contrib.messages import get_messages
-from django.template.loader import render_to_string
-from django.utils.cache import patch_vary_headers
-
 from .views.errors import bad_request
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -73,32 +69,3 @@ def private_unless_public(get_response):
 def has_cache_control(response, directive):
     directives = response.get("Cache-Control", "").split(",")
     return directive in (d.strip().split("=")[0].lower() for d in directives)
-
-
-def htmx_messages(get_response):
-    """Append pending Django messages to the reviewer pages' htmx responses as an
-    out-of-band #messages fragment, so a swapped panel can still say what happened.
-    (Public fragments are shared by everyone and have no #messages to fill.)"""
-
-    def middleware(request):
-        response = get_response(request)
-        match = request.resolver_match
-        if match is None or not match.view_name.startswith("factcheck:review_"):
-            return response
-        patch_vary_headers(response, ["HX-Request"])
-        if (
-            not getattr(request, "htmx", False)
-            or response.streaming
-            or response.status_code in (204, 304)
-            or not response.get("Content-Type", "").startswith("text/html")
-            or "HX-Redirect" in response
-        ):
-            return response
-        messages = list(get_messages(request))
-        if messages:
-            response.content += render_to_string(
-                "review/_messages.html", {"messages": messages, "oob": True}, request
-            ).encode()
-        return response
-
-    return middleware

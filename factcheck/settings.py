@@ -88,8 +88,6 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Attributes admin edits to the signed-in user in the audit trail.
     "simple_history.middleware.HistoryRequestMiddleware",
-    # Django messages reach htmx swaps as an out-of-band #messages fragment.
-    "factcheck.middleware.htmx_messages",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

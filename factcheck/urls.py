@@ -25,47 +25,46 @@ public_patterns = [
     path("exports/claims.csv", public.export_csv, name="export_csv"),
 ]
 
+# Everything under review/: reviewers only (each view says so).
 review_patterns = [
-    path("review/", review.review_queue, name="review_queue"),
-    path("review/claims/<slug:slug>/", review.review_claim, name="review_claim"),
+    path("", review.review_queue, name="review_queue"),
+    path("claims/<slug:slug>/", review.review_claim, name="review_claim"),
     path(
-        "review/claims/<slug:slug>/status/",
-        review.review_claim_status,
+        "claims/<slug:slug>/status/",
+        review.review_claim_edit,
+        {"panel": "claim-status"},
         name="review_claim_status",
     ),
     path(
-        "review/claims/<slug:slug>/fields/",
-        review.review_claim_fields,
+        "claims/<slug:slug>/fields/",
+        review.review_claim_edit,
+        {"panel": "claim-fields"},
         name="review_claim_fields",
     ),
-    path("review/claims/<slug:slug>/sources/", review.review_source_add, name="review_source_add"),
+    path("claims/<slug:slug>/sources/", review.review_source_add, name="review_source_add"),
     path(
-        "review/claims/<slug:slug>/sources/<int:source_id>/",
+        "claims/<slug:slug>/sources/<int:source_id>/",
         review.review_source_edit,
         name="review_source_edit",
     ),
     path(
-        "review/claims/<slug:slug>/sources/<int:source_id>/remove/",
+        "claims/<slug:slug>/sources/<int:source_id>/remove/",
         review.review_source_remove,
         name="review_source_remove",
     ),
     path(
-        "review/claims/<slug:slug>/sources/<int:source_id>/restore/",
+        "claims/<slug:slug>/sources/<int:source_id>/restore/",
         review.review_source_restore,
         name="review_source_restore",
     ),
-    path("review/claims/<slug:slug>/notes/", review.review_note_add, name="review_note_add"),
-    path(
-        "review/claims/<slug:slug>/history/",
-        review.review_claim_history,
-        name="review_claim_history",
-    ),
+    path("claims/<slug:slug>/notes/", review.review_note_add, name="review_note_add"),
+    path("claims/<slug:slug>/history/", review.review_claim_history, name="review_claim_history"),
 ]
 
 # Public pages first: they take almost all the traffic, and Django tries the
 # patterns in order.
 urlpatterns = [
-    path("", include((public_patterns + review_patterns, "factcheck"))),
+    path("", include(([*public_patterns, path("review/", include(review_patterns))], "factcheck"))),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -7,11 +7,12 @@ from bs4 import BeautifulSoup
 from django.contrib.auth import get_user_model
 from django.http import HttpResponse
 from django.test import Client
+from django.urls import resolve, reverse
 from django.utils import timezone
 
 from factcheck.middleware import private_unless_public
 from factcheck.models import Claim, Correction, ReviewerNote, Source, StatusChange
-from factcheck.services import add_source, change_claim_status, edit_claim
+from factcheck.services import add_source, change_claim_status, edit_claim, remove_source
 
 pytestmark = pytest.mark.django_db
 
@@ -92,7 +93,34 @@ def textarea(html, element_id):
 
 
 def oob_ids(response):
-    return [tag["id"] for tag in page(response).select("[data-hx-swap-oob]")]
+    """What a fragment swaps out of band by id (the emptying of old messages aside)."""
+    html = page(response)
+    assert len(html.select('[data-hx-swap-oob="innerHTML:.messages"]')) == 1
+    return [tag["id"] for tag in html.select("[data-hx-swap-oob]") if tag.has_attr("id")]
+
+
+def form_values(html, selector):
+    """What a browser sends for the form at ``selector`` as the page shows it."""
+    values = {}
+    for tag in html.select_one(selector).select("[name]"):
+        if tag.name == "textarea":
+            values[tag["name"]] = tag.get_text().removeprefix("\n")
+        elif tag.name == "select":
+            chosen = tag.select_one("option[selected]")
+            values[tag["name"]] = chosen["value"] if chosen else ""
+        else:
+            values[tag["name"]] = tag.get("value", "")
+    return values
+
+
+def shown_messages(html, place):
+    """(level, text) of each message in the box at ``place`` on the review page."""
+    box = html.select_one(f"#{place}-messages")
+    assert box["role"] == "status"
+    return [
+        (next(c for c in p["class"] if c.startswith("message-")), p.get_text())
+        for p in box.select(".message")
+    ]
 
 
 # --- Access ---------------------------------------------------------------------
@@ -128,6 +156,37 @@ def test_signed_in_users_outside_the_reviewers_group_get_403(client, fact, sourc
         assert getattr(client, method)(url, data).status_code == 403, url
     assert not StatusChange.objects.exists() and not ReviewerNote.objects.exists()
     assert Source.objects.get().removed_at is None
+
+
+def test_the_403_page_says_who_the_review_pages_are_for(client, fact):
+    client.force_login(get_user_model().objects.create_user("reader", password="a long pass 1"))
+    response = client.get(review_url(fact))
+    assert response.status_code == 403
+    text = page(response).select_one("main").get_text(" ", strip=True)
+    assert "You do not have permission to open this page." in text
+    assert "The review pages are for members of the Reviewers group." in text
+
+
+def test_the_review_urls_keep_their_paths(fact, source):
+    claim = f"/review/claims/{fact.slug}/"
+    expected = {
+        "review_queue": ([], "/review/"),
+        "review_claim": ([fact.slug], claim),
+        "review_claim_status": ([fact.slug], f"{claim}status/"),
+        "review_claim_fields": ([fact.slug], f"{claim}fields/"),
+        "review_source_add": ([fact.slug], f"{claim}sources/"),
+        "review_source_edit": ([fact.slug, source.pk], f"{claim}sources/{source.pk}/"),
+        "review_source_remove": ([fact.slug, source.pk], f"{claim}sources/{source.pk}/remove/"),
+        "review_source_restore": ([fact.slug, source.pk], f"{claim}sources/{source.pk}/restore/"),
+        "review_note_add": ([fact.slug], f"{claim}notes/"),
+        "review_claim_history": ([fact.slug], f"{claim}history/"),
+    }
+    for name, (args, path) in expected.items():
+        assert reverse(f"factcheck:{name}", args=args) == path
+        assert resolve(path).view_name == f"factcheck:{name}"
+    # The two claim-edit panels share one handler, told apart by the URL.
+    assert resolve(f"{claim}status/").kwargs == {"slug": fact.slug, "panel": "claim-status"}
+    assert resolve(f"{claim}fields/").kwargs == {"slug": fact.slug, "panel": "claim-fields"}
 
 
 def test_reviewers_can_use_every_review_url(reviewer_client, fact, source):
@@ -247,6 +306,176 @@ def test_queue_sections_counts_and_filters(
     assert "<html" not in str(filtered)
 
 
+# --- Every panel, three ways -------------------------------------------------------
+
+
+def panel_saves(claim, source):
+    """name: (url, data, panel, place of its message, message, level, out of band)."""
+    edit = review_url(claim, f"sources/{source.pk}/")
+    at_source = f"source-{source.pk}"
+    claim_views = ["claim-overview", "claim-timeline"]
+    return {
+        "status": (
+            review_url(claim, "status/"),
+            status_data(claim),
+            "claim-status",
+            "claim-status",
+            "Status changed to “In review”.",
+            "success",
+            [*claim_views, "claim-fields-version"],
+        ),
+        "fields": (
+            review_url(claim, "fields/"),
+            fields_data(claim, statement="New words."),
+            "claim-fields",
+            "claim-fields",
+            "Saved.",
+            "success",
+            [*claim_views, "claim-status-version"],
+        ),
+        "fields unchanged": (
+            review_url(claim, "fields/"),
+            fields_data(claim),
+            "claim-fields",
+            "claim-fields",
+            "Nothing had changed, so nothing was saved.",
+            "info",
+            [*claim_views, "claim-status-version"],
+        ),
+        "source added": (
+            review_url(claim, "sources/"),
+            SOURCE_DATA,
+            "claim-sources",
+            "claim-sources",
+            "Added the source “Statistics 2025”.",
+            "success",
+            ["claim-timeline"],
+        ),
+        "source edited": (
+            edit,
+            source_edit_data(source, title="Permit table, 2022"),
+            "claim-sources",
+            at_source,
+            "Saved the source “Permit table, 2022”.",
+            "success",
+            ["claim-timeline"],
+        ),
+        "source unchanged": (
+            edit,
+            source_edit_data(
+                source,
+                url=source.url,
+                archived_url="",
+                title=source.title,
+                publisher="",
+                published_on="",
+                stance=source.stance,
+                note="",
+            ),
+            "claim-sources",
+            at_source,
+            "Nothing had changed, so nothing was saved.",
+            "info",
+            ["claim-timeline"],
+        ),
+        "source removed": (
+            f"{edit}remove/",
+            {},
+            "claim-sources",
+            at_source,
+            "Removed the source “Permit table”. It is kept here and can be restored.",
+            "success",
+            ["claim-timeline"],
+        ),
+        "source restored": (
+            f"{edit}restore/",
+            {},
+            "claim-sources",
+            at_source,
+            "Restored the source “Permit table”.",
+            "success",
+            ["claim-timeline"],
+        ),
+        "note": (
+            review_url(claim, "notes/"),
+            {"body": "Call the ministry."},
+            "claim-notes",
+            "claim-notes",
+            "Note added.",
+            "success",
+            [],
+        ),
+    }
+
+
+PANEL_SAVES = [
+    "status",
+    "fields",
+    "fields unchanged",
+    "source added",
+    "source edited",
+    "source unchanged",
+    "source removed",
+    "source restored",
+    "note",
+]
+# The claim forms' own inputs, which no other panel's save may send back.
+CLAIM_FORM_INPUTS = {"claim-status": "#status_rationale", "claim-fields": "#id_statement"}
+
+
+class TestEveryPanelThreeWays:
+    def test_the_full_page_has_an_empty_status_box_in_every_panel(
+        self, reviewer_client, fact, source
+    ):
+        html = page(reviewer_client.get(review_url(fact)))
+        assert not html.select("#messages")  # none at the top of the page any more
+        for _, _, panel, place, *_ in panel_saves(fact, source).values():
+            box = html.select_one(f"#{panel} #{place}-messages")
+            assert box["role"] == "status"
+            assert box.get_text() == ""
+
+    @pytest.mark.parametrize("name", PANEL_SAVES)
+    def test_htmx_gets_the_panel_with_its_message_and_only_version_inputs_besides(
+        self, reviewer_client, fact, source, name
+    ):
+        url, data, panel, place, message, level, oob = panel_saves(fact, source)[name]
+        if name == "source restored":
+            remove_source(source=source, by=source.added_by)
+        response = reviewer_client.post(url, data, headers=HTMX)
+        assert response.status_code == 200
+        assert "HX-Request" in response["Vary"]
+        body = response.content.decode()
+        assert "<html" not in body
+        assert body.lstrip().startswith(f'<section id="{panel}"')
+        assert oob_ids(response) == oob
+        html = page(response)
+        assert shown_messages(html.select_one(f"#{panel}"), place) == [
+            (f"message-{level}", message)
+        ]
+        assert len(html.select(".message")) == 1
+        for other, inputs in CLAIM_FORM_INPUTS.items():
+            if other != panel:
+                assert not html.select(f"#{other}") and not html.select(inputs), other
+
+    @pytest.mark.parametrize("name", PANEL_SAVES)
+    def test_without_htmx_it_redirects_to_the_message_beside_the_panel(
+        self, reviewer_client, fact, source, name
+    ):
+        url, data, panel, place, message, level, _ = panel_saves(fact, source)[name]
+        if name == "source restored":
+            remove_source(source=source, by=source.added_by)
+        response = reviewer_client.post(url, data)
+        assert response.status_code == 302
+        assert response["Location"] == f"{review_url(fact)}#{place}-messages"
+        html = page(reviewer_client.get(response["Location"]))
+        assert shown_messages(html.select_one(f"#{panel}"), place) == [
+            (f"message-{level}", message)
+        ]
+        assert len(html.select(".message")) == 1
+        # Shown once: the next visit has no message.
+        assert not page(reviewer_client.get(review_url(fact))).select(".message")
+
+
 # --- Status panel ---------------------------------------------------------------
 
 
@@ -273,15 +502,21 @@ class TestStatusPanel:
         body = response.content.decode()
         assert "<html" not in body
         assert body.lstrip().startswith('<section id="claim-status"')
-        assert oob_ids(response) == ["claim-overview", "claim-timeline", "claim-fields", "messages"]
+        assert oob_ids(response) == ["claim-overview", "claim-timeline", "claim-fields-version"]
         html = page(response)
         assert html.select_one("#claim-overview h2").get_text() == "Status: Pending"
         assert html.select_one("#claim-overview .summary").get_text() == "Too early to tell."
         assert "Criteria written" in html.select_one("#claim-timeline").get_text()
-        assert html.select_one("#messages").get_text(strip=True) == "Status changed to “Pending”."
-        # Every form on the page now carries the new version.
-        versions = {i["value"] for i in html.select("input[name=version]")}
-        assert versions == {"2"}
+        assert shown_messages(html, "claim-status") == [
+            ("message-success", "Status changed to “Pending”.")
+        ]
+        # Every form on the page now carries the new version; the other form's
+        # is its version input alone, swapped by id.
+        assert {i["id"]: i["value"] for i in html.select("input[name=version]")} == {
+            "claim-status-version": "2",
+            "claim-fields-version": "2",
+        }
+        assert html.select_one("#claim-fields-version").parent.name == "[document]"
         prediction.refresh_from_db()
         assert prediction.next_review_on == datetime.date(2026, 1, 15)
 
@@ -290,9 +525,11 @@ class TestStatusPanel:
     ):
         response = reviewer_client.post(review_url(prediction, "status/"), status_data(prediction))
         assert response.status_code == 302
-        assert response["Location"] == f"{review_url(prediction)}#claim-status"
+        assert response["Location"] == f"{review_url(prediction)}#claim-status-messages"
         after = page(reviewer_client.get(response["Location"]))
-        assert after.select_one("#messages").get_text(strip=True) == "Status changed to “Pending”."
+        assert shown_messages(after.select_one("#claim-status"), "claim-status") == [
+            ("message-success", "Status changed to “Pending”.")
+        ]
         assert after.select_one("#claim-overview h2").get_text() == "Status: Pending"
 
     def test_the_public_page_shows_the_change_and_not_the_note(self, reviewer_client, prediction):
@@ -365,13 +602,16 @@ class TestConflicts:
         assert response.status_code == 409
         html = page(response)
         assert (
-            "Someone else changed this claim"
+            "This claim changed while you were editing this form"
             in html.select_one("#claim-status .conflict").get_text()
         )
         assert textarea(html, "status_rationale") == "Otto's careful reasoning."
         assert html.select_one("#status_to_status option[selected]")["value"] == "on_track"
         assert html.select_one("#claim-overview h2").get_text() == "Status: Pending"
-        assert set(oob_ids(response)) >= {"claim-overview", "claim-timeline", "claim-fields"}
+        # The fields form gets the current version, not a fresh copy of itself.
+        assert oob_ids(response) == ["claim-overview", "claim-timeline", "claim-fields-version"]
+        assert html.select_one("#claim-fields-version")["value"] == "2"
+        assert not html.select("#id_statement")
         prediction.refresh_from_db()
         assert (prediction.status, prediction.version) == ("pending", 2)
         assert StatusChange.objects.count() == 1
@@ -442,15 +682,14 @@ class TestConflicts:
         )
         # Use the versions the page now carries, as the browser would.
         html = page(response)
-        fields_version = html.select_one("#claim-fields input[name=version]")["value"]
-        status_version = html.select_one("#claim-status input[name=version]")["value"]
+        fields_version = html.select_one("#claim-fields-version")["value"]
         second = reviewer_client.post(
             review_url(prediction, "fields/"),
             fields_data(prediction, statement="Sharper wording.", version=fields_version),
             headers=HTMX,
         )
         assert second.status_code == 200
-        status_version = page(second).select_one("#claim-status input[name=version]")["value"]
+        status_version = page(second).select_one("#claim-status-version")["value"]
         third = reviewer_client.post(
             review_url(prediction, "status/"),
             status_data(prediction, to_status="on_track", version=status_version),
@@ -464,6 +703,118 @@ class TestConflicts:
             4,
         )
         assert status_version == "3"
+
+
+# --- Typing in one panel, saving in the other --------------------------------------
+
+
+class TestTypingInTheOtherPanel:
+    """A save swaps only the other claim form's version input, so what the reviewer
+    is typing there stays; that form then writes only what the reviewer changed
+    from what it showed (its hidden initial-… values)."""
+
+    def forms(self, client, claim):
+        html = page(client.get(review_url(claim)))
+        return form_values(html, "#claim-status form"), form_values(html, "#claim-fields form")
+
+    def post(self, client, claim, action, data, status=200):
+        response = client.post(review_url(claim, action), data, headers=HTMX)
+        assert response.status_code == status
+        return page(response)
+
+    def test_a_status_change_keeps_the_typing_and_the_fields_save_is_accepted(
+        self, reviewer_client, prediction
+    ):
+        status, fields = self.forms(reviewer_client, prediction)
+        fields["statement"] = "Typed, not yet saved."
+        status.update(to_status="pending", rationale="Agreed.", summary="Too early to tell.")
+        after = self.post(reviewer_client, prediction, "status/", status)
+        fields["version"] = after.select_one("#claim-fields-version")["value"]  # as htmx swaps it
+
+        after = self.post(reviewer_client, prediction, "fields/", fields)
+        assert shown_messages(after, "claim-fields") == [("message-success", "Saved.")]
+        prediction.refresh_from_db()
+        assert prediction.statement == "Typed, not yet saved."
+        # The fields form still showed the old, empty summary: not written back.
+        assert prediction.summary == "Too early to tell."
+        assert (prediction.status, prediction.version) == ("pending", 3)
+
+    def test_a_fields_save_is_not_undone_by_the_status_form_shown_before_it(
+        self, reviewer_client, prediction
+    ):
+        status, fields = self.forms(reviewer_client, prediction)
+        fields.update(summary="From the fields panel.", next_review_on="2026-03-01")
+        after = self.post(reviewer_client, prediction, "fields/", fields)
+        status.update(to_status="pending", rationale="Agreed.")
+        status["version"] = after.select_one("#claim-status-version")["value"]
+
+        self.post(reviewer_client, prediction, "status/", status)
+        prediction.refresh_from_db()
+        assert (prediction.status, prediction.summary, prediction.next_review_on) == (
+            "pending",
+            "From the fields panel.",
+            datetime.date(2026, 3, 1),
+        )
+
+    def test_the_same_field_changed_in_both_panels_is_a_conflict_not_an_overwrite(
+        self, reviewer_client, prediction
+    ):
+        status, fields = self.forms(reviewer_client, prediction)
+        fields["summary"] = "Typed in the fields panel."
+        status.update(to_status="pending", rationale="Agreed.", summary="Set with the status.")
+        after = self.post(reviewer_client, prediction, "status/", status)
+        fields["version"] = after.select_one("#claim-fields-version")["value"]
+
+        conflict = self.post(reviewer_client, prediction, "fields/", fields, status=409)
+        notice = conflict.select_one("#claim-fields .conflict").get_text()
+        assert "the summary changed on both sides" in notice
+        assert textarea(conflict, "id_summary") == "Typed in the fields panel."
+        assert conflict.select_one("#initial-id_summary")["value"] == "Set with the status."
+        prediction.refresh_from_db()
+        assert prediction.summary == "Set with the status."
+
+        self.post(
+            reviewer_client, prediction, "fields/", form_values(conflict, "#claim-fields form")
+        )
+        prediction.refresh_from_db()
+        assert prediction.summary == "Typed in the fields panel."
+
+    def test_after_a_conflict_the_refreshed_form_cannot_undo_the_other_change(
+        self, prediction, reviewer, other_reviewer
+    ):
+        otto = Client()
+        otto.force_login(other_reviewer)
+        status, fields = self.forms(otto, prediction)
+        edit_claim(
+            claim=prediction,
+            changes={"statement": "Rita's wording."},
+            by=reviewer,
+            expected_version=1,
+        )
+        status.update(to_status="pending", rationale="Otto's.")
+        after = self.post(otto, prediction, "status/", status, status=409)
+        fields["version"] = after.select_one("#claim-fields-version")["value"]
+        assert fields["version"] == "2"
+
+        fields["condition"] = "If the law passes."
+        self.post(otto, prediction, "fields/", fields)
+        prediction.refresh_from_db()
+        # Otto's form still showed the old statement; he changed the condition only.
+        assert (prediction.statement, prediction.condition) == (
+            "Rita's wording.",
+            "If the law passes.",
+        )
+
+    def test_a_client_that_sends_no_shown_values_is_compared_with_the_claim(
+        self, reviewer_client, prediction
+    ):
+        edit_claim(claim=prediction, changes={"summary": "Old."}, by=None, expected_version=1)
+        response = reviewer_client.post(
+            review_url(prediction, "fields/"), fields_data(prediction, summary="", version=2)
+        )
+        assert response.status_code == 302
+        prediction.refresh_from_db()
+        assert prediction.summary == ""
 
 
 # --- Claim fields ---------------------------------------------------------------
@@ -482,7 +833,7 @@ class TestFieldsPanel:
             headers=HTMX,
         )
         assert response.status_code == 200
-        assert oob_ids(response) == ["claim-overview", "claim-timeline", "claim-status", "messages"]
+        assert oob_ids(response) == ["claim-overview", "claim-timeline", "claim-status-version"]
         assert "Correction: Revised the summary." in page(response).select_one(
             "#claim-timeline"
         ).get_text(" ", strip=True)
@@ -491,14 +842,15 @@ class TestFieldsPanel:
     def test_facts_have_no_prediction_fields(self, reviewer_client, fact):
         form = page(reviewer_client.get(review_url(fact))).select_one("#claim-fields form")
         names = {tag["name"] for tag in form.select("[name]")}
-        assert names == {"csrfmiddlewaretoken", "version", "statement", "summary", "next_review_on"}
+        shown = {"statement", "summary", "next_review_on"}
+        assert names == {"csrfmiddlewaretoken", "version", *shown, *(f"initial-{n}" for n in shown)}
 
     def test_without_javascript(self, reviewer_client, prediction):
         response = reviewer_client.post(
             review_url(prediction, "fields/"),
             fields_data(prediction, condition="If the law passes.", resolve_by="2027-06-30"),
         )
-        assert response["Location"] == f"{review_url(prediction)}#claim-fields"
+        assert response["Location"] == f"{review_url(prediction)}#claim-fields-messages"
         prediction.refresh_from_db()
         assert (prediction.condition, prediction.resolve_by) == (
             "If the law passes.",
@@ -535,7 +887,7 @@ class TestSourcesPanel:
         response = reviewer_client.post(review_url(fact, "sources/"), SOURCE_DATA, headers=HTMX)
         assert response.status_code == 200
         assert response.content.decode().lstrip().startswith('<section id="claim-sources"')
-        assert oob_ids(response) == ["claim-timeline", "messages"]
+        assert oob_ids(response) == ["claim-timeline"]
         source = fact.sources.get()
         assert (source.title, source.stance, source.added_by.username) == (
             "Statistics 2025",
@@ -550,7 +902,7 @@ class TestSourcesPanel:
             review_url(fact, f"sources/{source.pk}/"),
             source_edit_data(source, title="Permit table, 2022"),
         )
-        assert response["Location"] == f"{review_url(fact)}#claim-sources"
+        assert response["Location"] == f"{review_url(fact)}#source-{source.pk}-messages"
         source.refresh_from_db()
         assert source.title == "Permit table, 2022"
 
@@ -566,7 +918,9 @@ class TestSourcesPanel:
             review_url(fact, f"sources/{source.pk}/restore/"), headers=HTMX
         )
         assert response.content.decode().lstrip().startswith('<section id="claim-sources"')
-        assert "Restored the source" in page(response).select_one("#messages").get_text()
+        assert shown_messages(page(response), f"source-{source.pk}") == [
+            ("message-success", "Restored the source “Permit table, 2022”.")
+        ]
         source.refresh_from_db()
         assert not source.is_removed
 
@@ -633,12 +987,13 @@ class TestNotesPanel:
         html = response.content.decode()
         assert "<script>alert" not in html
         assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;<br>Second line &amp; more" in html
-        assert oob_ids(response) == ["messages"]
+        assert oob_ids(response) == []
+        assert shown_messages(page(response), "claim-notes") == [("message-success", "Note added.")]
         assert fact.notes.get().author.username == "rita"
 
     def test_without_javascript_and_bad_input(self, reviewer_client, fact):
         response = reviewer_client.post(review_url(fact, "notes/"), {"body": "Call them."})
-        assert response["Location"] == f"{review_url(fact)}#claim-notes"
+        assert response["Location"] == f"{review_url(fact)}#claim-notes-messages"
         for body, message in [
             ("", "This field is required."),
             ("b" * 10_001, "at most 10000 characters"),
@@ -730,7 +1085,7 @@ def test_a_conflict_names_the_fields_both_reviewers_changed(prediction, reviewer
     response = otto.post(review_url(prediction, "fields/"), stale)
     assert response.status_code == 409
     notice = page(response).select_one("#claim-fields .conflict").get_text()
-    assert "you both changed the summary" in notice
+    assert "the summary changed on both sides" in notice
     assert textarea(page(response), "id_summary") == "Otto's summary."
 
 
@@ -777,8 +1132,10 @@ def test_a_stale_source_edit_conflicts_instead_of_undoing_another_edit(
 def test_removing_a_source_through_htmx(reviewer_client, fact, source):
     response = reviewer_client.post(review_url(fact, f"sources/{source.pk}/remove/"), headers=HTMX)
     assert response.status_code == 200
-    assert oob_ids(response) == ["claim-timeline", "messages"]
-    assert "Restore" in page(response).select_one(f"#source-{source.pk}").get_text()
+    assert oob_ids(response) == ["claim-timeline"]
+    item = page(response).select_one(f"#source-{source.pk}")
+    assert "Restore" in item.get_text()
+    assert shown_messages(item, f"source-{source.pk}")[0][1].startswith("Removed the source")
 
 
 def test_editing_a_source_through_htmx(reviewer_client, fact, source):

@@ -2,18 +2,19 @@
 htmx panels, and the claim's history.
 
 Every panel is a real form. Without JavaScript it posts, then redirects back to
-the review page (POST/redirect/GET). With htmx the same view answers with the
-panel itself, plus, out of band, the other panels whose content the save
-changed, so every form on the page carries the claim's current version.
+the review page (POST/redirect/GET), where the message waits beside the form that
+was sent. With htmx the same view answers with the panel itself, its message in
+it, plus, out of band, the read-only panels that show the change and the
+``version`` input of the other claim form: that form gets the claim's current
+version, and whatever the reviewer is typing in it stays.
 """
 
 import datetime
 import re
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,7 +24,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import services
+from .. import forms, services
 from ..forms import (
     ClaimFieldsForm,
     ClaimFilterForm,
@@ -32,10 +33,10 @@ from ..forms import (
     SourceForm,
     StatusChangeForm,
 )
-from ..models import CLAIM_EDITABLE_FIELDS, Claim, ReviewerNote, Source
+from ..models import Claim, ReviewerNote, Source
 from ..publishing import paragraph_around, public_timeline
 from ..statuses import status_info
-from . import is_fragment_request, vary_on_fragment_headers
+from . import vary_on_fragment_headers
 from .errors import bad_request
 
 QUEUE_SECTION_LIMIT = 50
@@ -43,31 +44,31 @@ QUEUE_SECTION_LIMIT = 50
 VERSION = re.compile(r"[1-9][0-9]{0,8}")
 RECENT_CHANGES_WINDOW = datetime.timedelta(days=14)
 
-# Panels (and their element ids) that show the claim's own fields or carry its
-# version; a save that changes the claim refreshes them all.
-CLAIM_PANELS = ["claim-overview", "claim-timeline", "claim-status", "claim-fields"]
+# The panels that edit the claim itself: the form each posts, by the name the
+# review page knows it by.
+CLAIM_FORMS = {
+    "claim-status": ("status_form", StatusChangeForm),
+    "claim-fields": ("fields_form", ClaimFieldsForm),
+}
+# The read-only panels that show the claim's own fields: a claim edit swaps them.
+CLAIM_VIEWS = ["claim-overview", "claim-timeline"]
+# The Reviewers group's permission. Not signed in: to the login page (login_required
+# comes first); signed in without it: 403.
+REVIEWER_PERMISSION = "factcheck.change_claim"
 
 
-def reviewer_required(view):
-    """Not signed in: to the login page. Signed in without the Reviewers'
-    permissions: 403."""
-
-    @wraps(view)
-    def guarded(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not request.user.has_perm("factcheck.change_claim"):
-            raise PermissionDenied("Only reviewers can open this page.")
-        return view(request, *args, **kwargs)
-
-    return guarded
+def claim_refresh(panel):
+    """What a claim edit from ``panel`` swaps besides the panel: the read-only
+    panels and the other form's version input (never that form itself)."""
+    return [*CLAIM_VIEWS, *(f"{other}-version" for other in CLAIM_FORMS if other != panel)]
 
 
 # --- Queue ----------------------------------------------------------------------
 
 
 @require_GET
-@reviewer_required
+@login_required
+@permission_required(REVIEWER_PERMISSION, raise_exception=True)
 @vary_on_fragment_headers
 def review_queue(request):
     form = ClaimFilterForm(request.GET)
@@ -89,7 +90,8 @@ def review_queue(request):
         for key, title, qs in sections
     ]
     template = "review/queue.html"
-    if is_fragment_request(request):
+    # A history restore is no htmx request here (historyRestoreAsHxRequest is off).
+    if request.htmx:
         template += "#queue-sections"
     return render(
         request,
@@ -141,6 +143,7 @@ def editor_context(
         )
         if source_edit and source_edit[0] == source.pk:
             source.edit_form = source_edit[1]
+        source.place = source_place(source)
     before, quote, after = paragraph_around(claim.article.text, claim.quote_start, claim.quote_end)
     return {
         "claim": claim,
@@ -148,9 +151,8 @@ def editor_context(
         "timeline": public_timeline(claim),
         "sources": sources,
         "notes": claim.notes.all(),
-        "status_form": status_form or StatusChangeForm(claim=claim, initial=_status_initial(claim)),
-        "fields_form": fields_form
-        or ClaimFieldsForm(instance=claim, initial={"version": claim.version}),
+        "status_form": status_form or StatusChangeForm(claim=claim),
+        "fields_form": fields_form or ClaimFieldsForm(claim=claim),
         "source_form": source_form or SourceForm(),
         "note_form": note_form or NoteForm(),
         "resolve_by_state": claim.resolve_by_state(timezone.localdate()),
@@ -159,17 +161,15 @@ def editor_context(
     }
 
 
-def _status_initial(claim):
-    return {
-        "summary": claim.summary,
-        "next_review_on": claim.next_review_on,
-        "version": claim.version,
-    }
+def source_place(source):
+    """Where a message about one source goes: its own item in the list."""
+    return f"source-{source.pk}"
 
 
-def respond(request, slug, panel, *, also=(), status=200, **forms):
-    """The panel (and, out of band, ``also``) under htmx; otherwise the whole page."""
-    context = editor_context(load_claim(slug), **forms)
+def respond(request, slug, panel, *, also=(), status=200, **shown):
+    """The panel (and, out of band, ``also``) under htmx; otherwise the whole page.
+    ``shown``: what the page shows other than fresh (see editor_context)."""
+    context = editor_context(load_claim(slug), **shown)
     if not request.htmx:
         response = render(request, "review/claim.html", context, status=status)
     else:
@@ -178,23 +178,30 @@ def respond(request, slug, panel, *, also=(), status=200, **forms):
             html += render_to_string(
                 f"review/claim.html#{other}", {**context, "oob": True}, request
             )
+        html += render_to_string("review/claim.html#stale-messages", context, request)
         response = HttpResponse(html, status=status)
     patch_vary_headers(response, ["HX-Request"])
     return response
 
 
-def saved(request, claim, panel, message, *, also=()):
-    messages.success(request, message)
+def saved(request, claim, panel, message, *, level=messages.SUCCESS, place=None, also=()):
+    """A save went through. The message is a Django message tagged with its place
+    on the page (``place``, else the panel), which only that place's partial
+    shows: under htmx in this very response, otherwise on the review page this
+    redirects to, scrolled to it."""
+    place = place or panel
+    messages.add_message(request, level, message, extra_tags=place)
     if request.htmx:
         return respond(request, claim.slug, panel, also=also)
-    response = redirect(f"{reverse('factcheck:review_claim', args=[claim.slug])}#{panel}")
+    url = reverse("factcheck:review_claim", args=[claim.slug])
+    response = redirect(f"{url}#{place}-messages")
     patch_vary_headers(response, ["HX-Request"])
     return response
 
 
 def posted_version(request):
-    """The claim version the panel's form was loaded at, or None when the
-    posted value is not one (a real form always sends a plain number)."""
+    """The claim version the form last knew of, or None when the posted value
+    is not one (a real form always sends a plain number)."""
     value = request.POST.get("version", "")
     return int(value) if VERSION.fullmatch(value) else None
 
@@ -206,133 +213,88 @@ def version_refused(request):
 
 
 def conflict(request, claim, panel, form, posted):
-    """409: someone saved first. Nothing is written. The panel shows the claim as
-    it is now, with this reviewer's own changes laid over it: a field they did
-    not touch takes the other reviewer's value, so saving again, after reading
-    the other change, cannot undo it by accident."""
+    """409: the claim changed since the form showed it (someone else saved, or the
+    reviewer did in another panel). Nothing is written; the panel shows the claim
+    as it is now with this reviewer's changes laid over it."""
     current = Claim.objects.get(pk=claim.pk)
-    started = Claim.history.filter(id=claim.pk, version=posted).order_by("-history_id").first()
-    data = form.data.copy()
-    data["version"] = str(current.version)
-    both = []
-    for name in CLAIM_EDITABLE_FIELDS:
-        if name not in form.fields:
-            continue
-        try:
-            mine = form.fields[name].clean(form.data.get(name, ""))
-        except ValidationError:
-            continue  # keep what they typed; it will show its error
-        before = getattr(started, name) if started else None
-        now = getattr(current, name)
-        if started is not None and (mine or None) == (before or None):
-            data[name] = "" if now is None else str(now)  # theirs, untouched here
-        elif (now or None) != (before or None):
-            both.append(str(Claim._meta.get_field(name).verbose_name))
-    if isinstance(form, StatusChangeForm):
-        kept = {"status_form": StatusChangeForm(data, claim=current)}
-    else:
-        kept = {"fields_form": ClaimFieldsForm(data, instance=current)}
+    merged, both = forms.merge_after_conflict(form, current, posted)
     notice = (
-        "Someone else changed this claim while you were editing it. Nothing was saved. "
-        "The page now shows their change, with yours laid over it below"
-        + (f"; you both changed the {', '.join(both)}" if both else "")
+        "This claim changed while you were editing this form (someone else saved it, "
+        "or you did in another panel). Nothing was saved. The form now shows the claim "
+        "as it is, with your changes laid over it"
+        + (f"; the {', '.join(both)} changed on both sides" if both else "")
         + ". Check, then save again."
     )
-    others = [name for name in CLAIM_PANELS if name != panel]
-    return respond(request, claim.slug, panel, also=others, status=409, conflict=notice, **kept)
+    form_name = CLAIM_FORMS[panel][0]
+    return respond(
+        request,
+        claim.slug,
+        panel,
+        also=claim_refresh(panel),
+        status=409,
+        conflict=notice,
+        **{form_name: merged},
+    )
 
 
 @require_GET
-@reviewer_required
+@login_required
+@permission_required(REVIEWER_PERMISSION, raise_exception=True)
 def review_claim(request, slug):
     return render(request, "review/claim.html", editor_context(load_claim(slug)))
 
 
 @require_POST
-@reviewer_required
-def review_claim_status(request, slug):
+@login_required
+@permission_required(REVIEWER_PERMISSION, raise_exception=True)
+def review_claim_edit(request, slug, panel):
+    """Both panels that edit the claim itself (its status, its fields): one
+    version check, validation, service call and error mapping. ``panel`` comes
+    from the URL."""
     claim = get_object_or_404(Claim, slug=slug)
-    form = StatusChangeForm(request.POST, claim=claim, initial=_status_initial(claim))
+    form_name, form_class = CLAIM_FORMS[panel]
+    # A copy of its own: a ModelForm writes the posted values onto its instance.
+    form = form_class(request.POST, claim=Claim.objects.get(pk=claim.pk))
     posted = posted_version(request)
     if posted is None:
         return version_refused(request)
-    if posted != claim.version:
-        return conflict(request, claim, "claim-status", form, posted)
+    if posted != claim.version or forms.overtaken(form, claim):
+        return conflict(request, claim, panel, form, posted)
     if not form.is_valid():
-        return respond(request, slug, "claim-status", status_form=form)
-    data = form.cleaned_data
+        return respond(request, slug, panel, **{form_name: form})
     try:
-        services.change_claim_status(
-            claim=claim,
-            to_status=data["to_status"],
-            rationale=data["rationale"],
-            by=request.user,
-            expected_version=data["version"],
-            summary=data["summary"] if "summary" in form.changed_data else None,
-            next_review_on=(
-                data["next_review_on"]
-                if "next_review_on" in form.changed_data
-                else services.UNCHANGED
-            ),
-        )
+        changed = form.apply(by=request.user)
     except services.StaleClaimError:
-        return conflict(request, claim, "claim-status", form, posted)
+        return conflict(request, claim, panel, form, posted)
     except ValidationError as error:
         for field, errors in error.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
-        return respond(request, slug, "claim-status", status_form=form)
-    return saved(
-        request,
-        claim,
-        "claim-status",
-        f"Status changed to “{status_info(claim.kind, claim.status).label}”.",
-        also=[p for p in CLAIM_PANELS if p != "claim-status"],
-    )
+        return respond(request, slug, panel, **{form_name: form})
+    if "status" in changed:
+        message, level = f"Status changed to “{form.claim.status_info.label}”.", messages.SUCCESS
+    elif changed:
+        message, level = "Saved.", messages.SUCCESS
+    else:
+        message, level = "Nothing had changed, so nothing was saved.", messages.INFO
+    return saved(request, claim, panel, message, level=level, also=claim_refresh(panel))
 
 
-@require_POST
-@reviewer_required
-def review_claim_fields(request, slug):
-    claim = get_object_or_404(Claim, slug=slug)
-    # The form validates against a copy: ModelForm writes the values onto it.
-    form = ClaimFieldsForm(request.POST, instance=Claim.objects.get(pk=claim.pk))
-    posted = posted_version(request)
-    if posted is None:
-        return version_refused(request)
-    if posted != claim.version:
-        return conflict(request, claim, "claim-fields", form, posted)
-    if not form.is_valid():
-        return respond(request, slug, "claim-fields", fields_form=form)
-    try:
-        changed = services.edit_claim(
-            claim=claim,
-            changes=form.changes(),
-            by=request.user,
-            expected_version=form.cleaned_data["version"],
-        )
-    except services.StaleClaimError:
-        return conflict(request, claim, "claim-fields", form, posted)
-    except ValidationError as error:
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-        return respond(request, slug, "claim-fields", fields_form=form)
-    message = "Saved." if changed else "Nothing had changed, so nothing was saved."
-    return saved(
-        request,
-        claim,
-        "claim-fields",
-        message,
-        also=[p for p in CLAIM_PANELS if p != "claim-fields"],
-    )
-
-
-def sources_saved(request, claim, message):
+def sources_saved(request, claim, message, *, level=messages.SUCCESS, source=None):
     # The timeline shows corrections, which a source change may have added.
-    return saved(request, claim, "claim-sources", message, also=["claim-timeline"])
+    return saved(
+        request,
+        claim,
+        "claim-sources",
+        message,
+        level=level,
+        place=source_place(source) if source else None,
+        also=["claim-timeline"],
+    )
 
 
 @require_POST
-@reviewer_required
+@login_required
+@permission_required(REVIEWER_PERMISSION, raise_exception=True)
 def review_source_add(request, slug):
     claim = get_object_or_404(Claim, slug=slug)
     form = SourceForm(request.POST)
@@ -350,7 +312,8 @@ def _claim_source(slug, source_id):
 
 
 @require_POST
-@reviewer_required
+@login_required
+@permission_required(REVIEWER_PERMISSION, raise_exception=True)
 def review_source_edit(request, slug, source_id):
     claim, source = _claim_source(slug, source_id)
     prefix = f"source-{source.pk}"
@@ -377,32 +340,43 @@ def review_source_edit(request, slug, source_id):
     if not form.is_valid():
         return respond(request, slug, "claim-sources", source_edit=(source.pk, form))
     changes = {name: form.cleaned_data[name] for name in form.changed_data if name != "revision"}
-    services.edit_source(source=source, by=request.user, changes=changes)
-    return sources_saved(request, claim, f"Saved the source “{source.title}”.")
+    if not services.edit_source(source=source, by=request.user, changes=changes):
+        return sources_saved(
+            request,
+            claim,
+            "Nothing had changed, so nothing was saved.",
+            level=messages.INFO,
+            source=source,
+        )
+    return sources_saved(request, claim, f"Saved the source “{source.title}”.", source=source)
 
 
 @require_POST
-@reviewer_required
+@login_required
+@permission_required(REVIEWER_PERMISSION, raise_exception=True)
 def review_source_remove(request, slug, source_id):
     claim, source = _claim_source(slug, source_id)
     services.remove_source(source=source, by=request.user)
     return sources_saved(
         request,
         claim,
-        f"Removed the source “{source.title}”. It is kept below and can be restored.",
+        f"Removed the source “{source.title}”. It is kept here and can be restored.",
+        source=source,
     )
 
 
 @require_POST
-@reviewer_required
+@login_required
+@permission_required(REVIEWER_PERMISSION, raise_exception=True)
 def review_source_restore(request, slug, source_id):
     claim, source = _claim_source(slug, source_id)
     services.restore_source(source=source, by=request.user)
-    return sources_saved(request, claim, f"Restored the source “{source.title}”.")
+    return sources_saved(request, claim, f"Restored the source “{source.title}”.", source=source)
 
 
 @require_POST
-@reviewer_required
+@login_required
+@permission_required(REVIEWER_PERMISSION, raise_exception=True)
 def review_note_add(request, slug):
     claim = get_object_or_404(Claim, slug=slug)
     form = NoteForm(request.POST)
@@ -418,7 +392,8 @@ HIDDEN_HISTORY_FIELDS = {"version", "updated_at", "public_updated_at", "created_
 
 
 @require_GET
-@reviewer_required
+@login_required
+@permission_required(REVIEWER_PERMISSION, raise_exception=True)
 def review_claim_history(request, slug):
     claim = get_object_or_404(Claim.objects.select_related("article"), slug=slug)
     rows = [
