@@ -3,6 +3,7 @@ import functools
 import itertools
 import os
 
+import hypothesis
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import caches
@@ -10,6 +11,12 @@ from django.core.cache import caches
 from factcheck.models import Article, Claim, Person
 from factcheck.reviewers import reviewers_group
 from factcheck.statuses import Kind
+
+# CI draws the same examples on every run, so a run fails only for a change
+# in the code (a developer's runs keep exploring new ones).
+hypothesis.settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis.settings.load_profile("ci")
 
 # pytest-playwright keeps an event loop running in the main thread; Django's ORM
 # would otherwise refuse synchronous queries there (live_server teardown too).
