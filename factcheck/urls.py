@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.decorators.http import require_safe
 
 from .caching import public_page
 from .feeds import ClaimChangesFeed, LatestStatusChangesFeed
@@ -17,10 +18,14 @@ public_patterns = [
         name="claim_list",
     ),
     path("claims/<slug:slug>/", public_page(public.claim_detail), name="claim_detail"),
-    path("claims/<slug:slug>/feed/", public_page(ClaimChangesFeed()), name="claim_feed"),
+    path(
+        "claims/<slug:slug>/feed/",
+        public_page(require_safe(ClaimChangesFeed())),
+        name="claim_feed",
+    ),
     path("speakers/<slug:slug>/", public_page(public.person_detail), name="person_detail"),
     path("methodology/", public_page(public.methodology), name="methodology"),
-    path("feed/", public_page(LatestStatusChangesFeed()), name="status_changes_feed"),
+    path("feed/", public_page(require_safe(LatestStatusChangesFeed())), name="status_changes_feed"),
     path("exports/claims.json", public.export_json, name="export_json"),
     path("exports/claims.csv", public.export_csv, name="export_csv"),
 ]

@@ -284,3 +284,10 @@ def test_hostile_headers_never_5xx_nor_change_what_readers_are_served(client, co
     response = client.get(url, headers=headers)
     assert response.status_code < 500, headers
     assert readers_see(client, url) == cold_pages[url]
+
+
+def test_public_pages_and_feeds_only_answer_reading(client, published):
+    for url in public_urls(published):
+        response = client.post(url, {"x": "1"})
+        assert response.status_code == 405, url
+        assert set(response["Allow"].split(", ")) == {"GET", "HEAD"}, url
