@@ -36,7 +36,7 @@ from ..forms import (
 from ..models import Claim, ReviewerNote, Source
 from ..publishing import paragraph_around, public_timeline
 from ..statuses import status_info
-from . import vary_on_fragment_headers
+from . import is_fragment_request, vary_on_fragment_headers
 from .errors import bad_request
 
 QUEUE_SECTION_LIMIT = 50
@@ -52,9 +52,12 @@ CLAIM_FORMS = {
 }
 # The read-only panels that show the claim's own fields: a claim edit swaps them.
 CLAIM_VIEWS = ["claim-overview", "claim-timeline"]
-# The Reviewers group's permission. Not signed in: to the login page (login_required
-# comes first); signed in without it: 403.
-REVIEWER_PERMISSION = "factcheck.change_claim"
+
+
+def reviewer_required(view):
+    """Not signed in: to the login page. Signed in without the Reviewers
+    group's permission: 403."""
+    return login_required(permission_required("factcheck.change_claim", raise_exception=True)(view))
 
 
 def claim_refresh(panel):
@@ -67,8 +70,7 @@ def claim_refresh(panel):
 
 
 @require_GET
-@login_required
-@permission_required(REVIEWER_PERMISSION, raise_exception=True)
+@reviewer_required
 @vary_on_fragment_headers
 def review_queue(request):
     form = ClaimFilterForm(request.GET)
@@ -90,8 +92,7 @@ def review_queue(request):
         for key, title, qs in sections
     ]
     template = "review/queue.html"
-    # A history restore is no htmx request here (historyRestoreAsHxRequest is off).
-    if request.htmx:
+    if is_fragment_request(request):
         template += "#queue-sections"
     return render(
         request,
@@ -238,15 +239,13 @@ def conflict(request, claim, panel, form, posted):
 
 
 @require_GET
-@login_required
-@permission_required(REVIEWER_PERMISSION, raise_exception=True)
+@reviewer_required
 def review_claim(request, slug):
     return render(request, "review/claim.html", editor_context(load_claim(slug)))
 
 
 @require_POST
-@login_required
-@permission_required(REVIEWER_PERMISSION, raise_exception=True)
+@reviewer_required
 def review_claim_edit(request, slug, panel):
     """Both panels that edit the claim itself (its status, its fields): one
     version check, validation, service call and error mapping. ``panel`` comes
@@ -293,8 +292,7 @@ def sources_saved(request, claim, message, *, level=messages.SUCCESS, source=Non
 
 
 @require_POST
-@login_required
-@permission_required(REVIEWER_PERMISSION, raise_exception=True)
+@reviewer_required
 def review_source_add(request, slug):
     claim = get_object_or_404(Claim, slug=slug)
     form = SourceForm(request.POST)
@@ -312,8 +310,7 @@ def _claim_source(slug, source_id):
 
 
 @require_POST
-@login_required
-@permission_required(REVIEWER_PERMISSION, raise_exception=True)
+@reviewer_required
 def review_source_edit(request, slug, source_id):
     claim, source = _claim_source(slug, source_id)
     prefix = f"source-{source.pk}"
@@ -352,8 +349,7 @@ def review_source_edit(request, slug, source_id):
 
 
 @require_POST
-@login_required
-@permission_required(REVIEWER_PERMISSION, raise_exception=True)
+@reviewer_required
 def review_source_remove(request, slug, source_id):
     claim, source = _claim_source(slug, source_id)
     services.remove_source(source=source, by=request.user)
@@ -366,8 +362,7 @@ def review_source_remove(request, slug, source_id):
 
 
 @require_POST
-@login_required
-@permission_required(REVIEWER_PERMISSION, raise_exception=True)
+@reviewer_required
 def review_source_restore(request, slug, source_id):
     claim, source = _claim_source(slug, source_id)
     services.restore_source(source=source, by=request.user)
@@ -375,8 +370,7 @@ def review_source_restore(request, slug, source_id):
 
 
 @require_POST
-@login_required
-@permission_required(REVIEWER_PERMISSION, raise_exception=True)
+@reviewer_required
 def review_note_add(request, slug):
     claim = get_object_or_404(Claim, slug=slug)
     form = NoteForm(request.POST)
@@ -392,8 +386,7 @@ HIDDEN_HISTORY_FIELDS = {"version", "updated_at", "public_updated_at", "created_
 
 
 @require_GET
-@login_required
-@permission_required(REVIEWER_PERMISSION, raise_exception=True)
+@reviewer_required
 def review_claim_history(request, slug):
     claim = get_object_or_404(Claim.objects.select_related("article"), slug=slug)
     rows = [
