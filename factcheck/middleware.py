@@ -1,5 +1,8 @@
 from urllib.parse import unquote_to_bytes
 
+from django.conf import settings
+from django.utils.cache import patch_cache_control
+
 from .views.errors import bad_request
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -64,6 +67,15 @@ def private_unless_public(get_response):
         return response
 
     return middleware
+
+
+def allow_shared_caching(response):
+    """Browsers revalidate; a shared cache (nginx, a CDN) may keep the response
+    FACTCHECK_SHARED_CACHE_SECONDS."""
+    if seconds := settings.FACTCHECK_SHARED_CACHE_SECONDS:
+        patch_cache_control(response, public=True, max_age=0, s_maxage=seconds)
+    else:
+        patch_cache_control(response, public=True, no_cache=True)
 
 
 def has_cache_control(response, directive):

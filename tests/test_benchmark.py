@@ -6,7 +6,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.test import override_settings
 
-from factcheck.models import Claim
+from factcheck.models import Article, Claim
 from tools.bench import ENDPOINTS, count_queries, median, render_report, to_ms
 from tools.bench_data import build, measured_records
 from tools.instructions import run_requests
@@ -86,6 +86,14 @@ def test_the_measured_claim_has_a_speaker_so_its_page_runs_the_usual_queries(db)
     claim = Claim.objects.get(slug=slug)
     assert claim.speaker_id is not None
     assert claim.article.slug == f"article-{article}"
+
+
+def test_home_lists_its_full_twenty_articles_at_every_size_so_their_costs_compare(db):
+    from factcheck.views.public import HOME_ARTICLES
+
+    build(100)
+    assert Article.objects.count() == HOME_ARTICLES
+    assert all(article.claims.count() == 5 for article in Article.objects.all())
 
 
 def test_the_report_counts_no_query_for_a_cached_page_and_some_for_a_rendered_one():

@@ -256,8 +256,13 @@ class TestConditionalRequests:
         Claim.objects.filter(pk=prediction.pk).update(resolve_by=timezone.localdate())
         before = client.get(prediction.get_absolute_url())
         assert before.status_code == 200
-        tomorrow = timezone.localdate() + datetime.timedelta(days=1)
-        monkeypatch.setattr(timezone, "localdate", lambda *args: tomorrow)
+        real_localtime = timezone.localtime
+
+        def a_day_later(value=None, timezone=None):
+            shown = real_localtime(value, timezone)
+            return shown + datetime.timedelta(days=1) if value is None else shown
+
+        monkeypatch.setattr(timezone, "localtime", a_day_later)
         after = client.get(prediction.get_absolute_url(), headers={"If-None-Match": before["ETag"]})
         assert after.status_code == 200 and after["ETag"] != before["ETag"]
         assert "overdue" in after.content.decode() and "overdue" not in before.content.decode()
@@ -305,3 +310,13 @@ class TestConditionalRequests:
         again = client.get("/claims/", headers={"If-None-Match": first["ETag"]})
         assert again.status_code == 304
         assert "HX-Request" in again["Vary"]
+
+    def test_a_304_carries_what_shared_caches_and_browsers_need_of_the_page(
+        self, client, prediction
+    ):
+        for url in ["/", "/claims/", prediction.get_absolute_url(), "/feed/", "/methodology/"]:
+            first = client.get(url)
+            again = client.get(url, headers={"If-None-Match": first["ETag"]})
+            assert again.status_code == 304, url
+            for header in ["ETag", "Cache-Control", "Vary", "Last-Modified"]:
+                assert again.get(header) == first.get(header), (url, header)

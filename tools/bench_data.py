@@ -1,8 +1,9 @@
 """Synthetic data for the benchmarks, written with bulk inserts.
 
-Per 20 claims: one article (its text holds their quotes), two speakers; per
-claim: two sources and two status changes (from unreviewed, through an open
-status, to where it now stands).
+Articles of 20 claims each (their texts hold the quotes), but at least 20
+articles, home's limit, so home shows as many at every size; a speaker per 10
+claims; per claim: two sources and two status changes (from unreviewed,
+through an open status, to where it now stands).
 """
 
 import datetime
@@ -15,6 +16,7 @@ from django.utils import timezone
 from factcheck.statuses import Kind, statuses_for
 
 CLAIMS_PER_ARTICLE = 20
+MIN_ARTICLES = 20  # HOME_ARTICLES in factcheck.views.public
 BATCH = 2000
 
 
@@ -22,7 +24,11 @@ def measured_records(size):
     """The claim (its slug) and the article (its number) the benchmark measures:
     from the middle of the data."""
     middle = size // 2
-    return f"claim-{middle}", middle // CLAIMS_PER_ARTICLE
+    return f"claim-{middle}", middle // claims_per_article(size)
+
+
+def claims_per_article(size):
+    return max(1, min(CLAIMS_PER_ARTICLE, size // MIN_ARTICLES))
 
 
 @transaction.atomic
@@ -40,10 +46,11 @@ def build(size, seed=7):
         batch_size=BATCH,
     )
     articles, claims = [], []
-    for a in range(max(1, size // CLAIMS_PER_ARTICLE)):
+    per_article = claims_per_article(size)
+    for a in range(-(-size // per_article)):
         sentences = [
             f"Sentence {i} of article {a} says something checkable about permits."
-            for i in range(CLAIMS_PER_ARTICLE)
+            for i in range(per_article)
         ]
         articles.append(
             Article(
@@ -59,7 +66,7 @@ def build(size, seed=7):
     measured_slug, _ = measured_records(size)
     for a, article in enumerate(articles):
         position = 0
-        for i in range(CLAIMS_PER_ARTICLE):
+        for i in range(per_article):
             if len(claims) == size:
                 break
             quote = f"Sentence {i} of article {a} says something checkable about permits."

@@ -1,7 +1,8 @@
 from django.views.decorators.vary import vary_on_headers
 
 # The request headers that choose between a fragment and a whole page.
-vary_on_fragment_headers = vary_on_headers("HX-Request", "HX-History-Restore-Request")
+FRAGMENT_HEADERS = ("HX-Request", "HX-History-Restore-Request")
+vary_on_fragment_headers = vary_on_headers(*FRAGMENT_HEADERS)
 
 
 def is_fragment_request(request):

@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 
-from ..caching import allow_shared_caching
 from ..forms import ClaimFilterForm
+from ..middleware import allow_shared_caching
 from ..models import PUBLIC_DETAIL, Article, Claim, Person, StatusChange
 from ..publishing import (
     claim_record,
