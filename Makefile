@@ -40,7 +40,7 @@ run: export FACTCHECK_SITE_URL ?= http://$(HOST_PORT)
 run: $(INSTALLED)
 	$(PYTHON) manage.py migrate --no-input
 	$(PYTHON) manage.py seed_claims
-	$(PYTHON) manage.py createreviewer reviewer --staff --if-missing
+	$(PYTHON) manage.py createreviewer reviewer --staff --editor --if-missing
 	@echo
 	@echo "Serving the site at http://$(HOST_PORT)/ (Ctrl-C stops it)."
 	@echo "Reviewers log in at http://$(HOST_PORT)/accounts/login/ as “reviewer”, with the password"

@@ -37,7 +37,7 @@ class LatestStatusChangesFeed(Feed):
         return settings.FACTCHECK_ORGANISATION
 
     def items(self):
-        return StatusChange.objects.newest_first()[:50]
+        return StatusChange.objects.public().newest_first()[:50]
 
     def item_title(self, change):
         return f"{change.to_info.label}: {change.claim.statement}"
@@ -59,7 +59,7 @@ class ClaimChangesFeed(Feed):
     feed_type = Atom1Feed
 
     def get_object(self, request, slug):
-        return get_object_or_404(Claim.objects.with_public_detail(), slug=slug)
+        return get_object_or_404(Claim.objects.public().with_public_detail(), slug=slug)
 
     def title(self, claim):
         return f"Changes to: {claim.statement}"

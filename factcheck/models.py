@@ -38,6 +38,17 @@ def http_url_constraint(field, name, *, allow_blank=False):
     return models.CheckConstraint(condition=condition, name=name)
 
 
+def public_article(through=""):
+    """Published and not taken down: an article readers may see (``through``:
+    the lookup path from another model, such as "article__")."""
+    return Q(**{f"{through}published_at__isnull": False, f"{through}unpublished_at__isnull": True})
+
+
+class ArticleQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(public_article())
+
+
 class Article(models.Model):
     title = fields.CharField(max_length=300)
     publisher = fields.CharField(max_length=200)
@@ -46,6 +57,15 @@ class Article(models.Model):
     text = fields.TextField(help_text="The full text. Claims point into it by character offsets.")
     slug = models.SlugField(max_length=120, unique=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Unset while a draft: an editor is taking it in, and readers see nothing of it.
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set when an editor takes a published article down; its pages then say why.
+    unpublished_at = models.DateTimeField(null=True, blank=True, editable=False)
+    unpublished_reason = fields.TextField(blank=True, editable=False)
+
+    history = HistoricalRecords()
+
+    objects = ArticleQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_on", "title"]
@@ -58,6 +78,14 @@ class Article(models.Model):
 
     def get_absolute_url(self):
         return reverse("factcheck:article_detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_draft(self):
+        return self.published_at is None and self.unpublished_at is None
+
+    @property
+    def is_public(self):
+        return self.published_at is not None and self.unpublished_at is None
 
     def locate(self, quote):
         """Return the (start, end) offsets of ``quote`` in the text.
@@ -77,6 +105,14 @@ class Article(models.Model):
         return start, start + len(quote)
 
 
+class PersonQuerySet(models.QuerySet):
+    def public(self):
+        """People quoted in an article readers may see."""
+        return self.filter(
+            models.Exists(Claim.objects.public().filter(speaker=models.OuterRef("pk")))
+        )
+
+
 class Person(models.Model):
     name = fields.CharField(max_length=200)
     description = fields.TextField(
@@ -84,6 +120,8 @@ class Person(models.Model):
     )
     slug = models.SlugField(max_length=120, unique=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PersonQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -100,6 +138,9 @@ CLAIM_SEARCH_SQL = "SELECT rowid FROM factcheck_claim_search WHERE factcheck_cla
 
 
 class ClaimQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(public_article("article__"))
+
     def search(self, text):
         """Claims whose quote or statement contains ``text`` (case-insensitive),
         through the trigram indexes of migration 0005 (PostgreSQL's serve this
@@ -318,7 +359,35 @@ class Claim(models.Model):
             raise ValidationError(errors)
 
 
+class UnclaimedSentence(models.Model):
+    """A sentence of an article that holds nothing checkable, and why: with the
+    claims' quotes, what accounts for every sentence before it is published."""
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="unclaimed_sentences"
+    )
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    reason = fields.TextField()
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    marked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["article", "start"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "start"], name="one_mark_per_sentence")
+        ]
+
+    def __str__(self):
+        return f"{self.article.text[self.start : self.end]} ({self.reason})"
+
+
 class StatusChangeQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(public_article("claim__article__"))
+
     def newest_first(self):
         return self.select_related("claim").order_by("-changed_at", "-id")
 

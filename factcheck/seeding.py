@@ -16,9 +16,11 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
+from django.utils import timezone
 
 from .caching import public_changed
 from .fields import REFUSED_CHARACTERS, validate_storable_text
+from .intake import split_sentences
 from .models import (
     PREDICTION_FIELDS,
     Article,
@@ -36,7 +38,6 @@ DATE_PREFIX = re.compile(r"\A\s*date (\d{4}-\d{2}-\d{2}) ")
 
 # A sentence ends at . ! or ? (perhaps inside a closing quote) followed by space;
 # paragraphs (and headings, which have no full stop) end at line breaks.
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[.!?][”’\"'])\s+|\n+")
 
 ARTICLE_FIELDS = {"text_file": True, "slug": True, "title": True, "publisher": True, "url": False}
 PERSON_FIELDS = {"slug": True, "name": True, "description": False}
@@ -65,18 +66,6 @@ class SeedError(Exception):
             for problem in problems
         ]
         super().__init__("\n".join(self.problems))
-
-
-def split_sentences(text):
-    """Return the (start, end) spans of the sentences in ``text``."""
-    spans, start = [], 0
-    for match in SENTENCE_END.finditer(text):
-        if match.start() > start:
-            spans.append((start, match.start()))
-        start = match.end()
-    if start < len(text) and text[start:].strip():
-        spans.append((start, len(text.rstrip())))
-    return spans
 
 
 def read_seed_file(path):
@@ -130,6 +119,8 @@ class ClaimsFile:
     article: dict
     people: list = field(default_factory=list)
     claims: list = field(default_factory=list)
+    # (start, end, reason) of each sentence listed under [[unclaimed]]
+    unclaimed: list = field(default_factory=list)
 
 
 class _Problems:
@@ -281,12 +272,17 @@ def read_claims_file(path):
                 )
 
     unclaimed = _read_list(problems, data, "unclaimed")
+    unclaimed_spans = []
     if text is not None:
-        _check_every_sentence_accounted_for(problems, text, claimed_spans, unclaimed)
+        unclaimed_spans = _check_every_sentence_accounted_for(
+            problems, text, claimed_spans, unclaimed
+        )
 
     if problems.items:
         raise SeedError(problems.items)
-    return ClaimsFile(path=path, article=article, people=people, claims=claims)
+    return ClaimsFile(
+        path=path, article=article, people=people, claims=claims, unclaimed=unclaimed_spans
+    )
 
 
 def _inside_folder(folder, name):
@@ -318,7 +314,10 @@ def _read_list(problems, data, name):
 
 
 def _check_every_sentence_accounted_for(problems, text, claimed_spans, unclaimed):
+    """Add a problem for each sentence neither quoted nor listed; return the
+    (start, end, reason) of each sentence listed."""
     spans = split_sentences(text)
+    listed = []
 
     def claimed(span):
         return any(start < span[1] and span[0] < end for start, end in claimed_spans)
@@ -338,6 +337,9 @@ def _check_every_sentence_accounted_for(problems, text, claimed_spans, unclaimed
         elif all(claimed(span) for span in matches):
             problems.add(where, "sentence", "holds a claim's quote, so it is not unclaimed")
         explained.update(matches)
+        listed += [
+            (start, end, entry["reason"]) for start, end in matches if not claimed((start, end))
+        ]
     for span in spans:
         if not claimed(span) and span not in explained:
             problems.add(
@@ -346,6 +348,7 @@ def _check_every_sentence_accounted_for(problems, text, claimed_spans, unclaimed
                 f"“{text[span[0] : span[1]]}” is not accounted for: quote it in a claim, "
                 "or list it under [[unclaimed]] with a reason",
             )
+    return listed
 
 
 @dataclass
@@ -379,6 +382,12 @@ def load(claims_files):
         article = _load_article(claims_file, report)
         for claim in claims_file.claims:
             _load_claim(claims_file, article, people, claim, report)
+        for start, end, reason in claims_file.unclaimed:
+            # A text corrected on the site since keeps the marks made there.
+            if article.text[start:end] == claims_file.article["text"][start:end]:
+                article.unclaimed_sentences.get_or_create(
+                    start=start, defaults={"end": end, "reason": reason}
+                )
     if report.created or report.updated:
         public_changed()
     return report
@@ -513,7 +522,10 @@ def _load_article(claims_file, report):
     article = Article.objects.filter(slug=data["slug"]).first()
     if article is None:
         article = Article.objects.create(
-            slug=data["slug"], text=data["text"], **_article_values(data)
+            published_at=timezone.now(),
+            slug=data["slug"],
+            text=data["text"],
+            **_article_values(data),
         )
         report.created += 1
     else:

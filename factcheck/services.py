@@ -10,16 +10,20 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from . import intake
 from .caching import public_changed
+from .fields import validate_storable_text
 from .models import (
     CLAIM_EDITABLE_FIELDS,
     DESK_ONLY_FIELDS,
     SOURCE_EDITABLE_FIELDS,
+    Article,
     Claim,
     Correction,
     ReviewerNote,
     Source,
     StatusChange,
+    UnclaimedSentence,
 )
 from .statuses import STATUS_TABLE, status_info, statuses_for
 
@@ -265,3 +269,84 @@ def add_note(*, claim, by, body):
     note._history_user = by
     note.save()
     return note
+
+
+# --- Articles -------------------------------------------------------------------
+
+
+def article_sentences(article):
+    return intake.sentences(
+        article, list(article.claims.all()), list(article.unclaimed_sentences.all())
+    )
+
+
+def _required_reason(reason, what):
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": f"Say why {what}."})
+    validate_storable_text(reason)
+    return reason
+
+
+def _locked(article):
+    return Article.objects.select_for_update().get(pk=article.pk)
+
+
+@transaction.atomic
+def publish_article(*, article, by):
+    """Show a taken-in article, and its claims, to readers: once every sentence
+    holds a claim or is marked unclaimed."""
+    article = _locked(article)
+    if article.is_public:
+        raise ValidationError("The article is published already.")
+    missing = [sentence for sentence in article_sentences(article) if not sentence.accounted_for]
+    if missing:
+        raise ValidationError(
+            f"{len(missing)} sentence{'s' if len(missing) != 1 else ''} not yet accounted for: "
+            "quote each in a claim or mark it unclaimed with a reason, then publish."
+        )
+    article.published_at = timezone.now()
+    article.unpublished_at, article.unpublished_reason = None, ""
+    article._history_user = by
+    article.save(update_fields=["published_at", "unpublished_at", "unpublished_reason"])
+    public_changed()
+    return article
+
+
+@transaction.atomic
+def unpublish_article(*, article, by, reason):
+    """Take a published article down; its pages then answer 410 with the reason."""
+    reason = _required_reason(reason, "the article is taken down")
+    article = _locked(article)
+    if not article.is_public:
+        raise ValidationError("Only a published article can be taken down.")
+    article.unpublished_at, article.unpublished_reason = timezone.now(), reason
+    article._history_user = by
+    article.save(update_fields=["unpublished_at", "unpublished_reason"])
+    public_changed()
+    return article
+
+
+@transaction.atomic
+def mark_unclaimed(*, article, start, by, reason):
+    """Mark the sentence that starts at ``start`` as holding nothing checkable."""
+    reason = _required_reason(reason, "the sentence holds nothing checkable")
+    sentence = next((s for s in article_sentences(article) if s.start == start), None)
+    if sentence is None:
+        raise ValidationError("No sentence of the article starts there.")
+    if sentence.claims:
+        raise ValidationError("The sentence holds a claim's quote, so it is not unclaimed.")
+    mark, _ = UnclaimedSentence.objects.update_or_create(
+        article=article,
+        start=start,
+        defaults={"end": sentence.end, "reason": reason, "marked_by": by},
+    )
+    return mark
+
+
+def unmark_unclaimed(*, mark):
+    """Readers never see the marks, but a published article keeps every
+    sentence accounted for."""
+    if mark.article.published_at is not None:
+        raise ValidationError("A published article keeps its marks.")
+    mark.delete()

@@ -7,9 +7,10 @@ import hypothesis
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import caches
+from django.utils import timezone
 
 from factcheck.models import Article, Claim, Person
-from factcheck.reviewers import reviewers_group
+from factcheck.roles import EDITOR, REVIEWER
 from factcheck.statuses import Kind
 
 # CI draws the same examples on every run, so a run fails only for a change
@@ -49,6 +50,7 @@ def committed(django_capture_on_commit_callbacks):
 @pytest.fixture
 def article(db):
     return Article.objects.create(
+        published_at=timezone.now(),
         title="Work permits rise",
         publisher="Example Times",
         url="https://example.com/permits",
@@ -102,12 +104,19 @@ def prediction(make_claim, speaker):
 @pytest.fixture
 def reviewer(db):
     user = get_user_model().objects.create_user("rita", password="correct horse battery")
-    user.groups.add(reviewers_group())
+    user.groups.add(REVIEWER.group())
+    return user
+
+
+@pytest.fixture
+def editor(db):
+    user = get_user_model().objects.create_user("edith", password="correct horse battery")
+    user.groups.add(EDITOR.group())
     return user
 
 
 @pytest.fixture
 def other_reviewer(db):
     user = get_user_model().objects.create_user("otto", password="correct horse battery")
-    user.groups.add(reviewers_group())
+    user.groups.add(REVIEWER.group())
     return user

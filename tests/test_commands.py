@@ -10,7 +10,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 
-from factcheck.reviewers import REVIEWERS_GROUP
+from factcheck.roles import EDITOR, REVIEWER
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ def test_createreviewer_prints_a_generated_password_that_works():
     assert len(password) >= 20
     user = login("maria", password)
     assert user is not None
-    assert user.groups.filter(name=REVIEWERS_GROUP).exists()
+    assert user.groups.filter(name=REVIEWER.group_name).exists()
     assert user.has_perm("factcheck.change_claim")
     assert user.has_perm("factcheck.add_reviewernote")
     assert not user.has_perm("factcheck.delete_claim")
@@ -71,14 +71,30 @@ def test_createreviewer_refuses_an_existing_user_unless_asked_to_skip_it():
     assert "Password (shown once" not in output
 
 
-def test_migrations_create_the_reviewers_group_with_its_permissions():
+@pytest.mark.parametrize("role", [REVIEWER, EDITOR], ids=lambda role: role.name)
+def test_migrations_create_each_roles_group_with_its_permissions(role):
     from django.contrib.auth.models import Group
 
-    from factcheck.reviewers import REVIEWER_PERMISSIONS
-
-    group = Group.objects.get(name=REVIEWERS_GROUP)
+    group = Group.objects.get(name=role.group_name)
     codenames = set(group.permissions.values_list("codename", flat=True))
-    assert codenames == set(REVIEWER_PERMISSIONS)
+    assert codenames == set(role.permissions)
+
+
+def test_createreviewer_makes_an_editor_who_may_take_in_articles():
+    output = run("erin", "--editor")
+    assert "Created editor “erin”" in output
+    user = get_user_model().objects.get(username="erin")
+    assert user.has_perm("factcheck.add_article") and user.has_perm("factcheck.change_claim")
+    assert not user.has_perm("factcheck.delete_article")
+
+
+def test_an_existing_reviewer_asked_for_as_an_editor_becomes_one_keeping_the_password():
+    output = run("erin")
+    password = output.split("Password (shown once, not stored anywhere): ")[1].strip()
+    output = run("erin", "--editor", "--if-missing")
+    assert "is now also an editor" in output and "Password (shown once" not in output
+    user = login("erin", password)
+    assert user is not None and user.has_perm("factcheck.add_article")
 
 
 def test_collectstatic_writes_the_release_that_keys_the_page_cache(tmp_path, settings):

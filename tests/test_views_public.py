@@ -67,6 +67,7 @@ def checked_fact(fact, reviewer):
 class TestHome:
     def test_lists_articles_newest_first_with_a_status_chart(self, client, fact, prediction):
         Article.objects.create(
+            published_at=timezone.now(),
             title="Older piece",
             publisher="Example Times",
             published_on=datetime.date(2020, 1, 1),

@@ -4,6 +4,7 @@ import datetime
 import time
 
 import pytest
+from django.utils import timezone
 from django.utils.http import parse_http_date
 
 from factcheck.models import Article, Claim, Person
@@ -27,6 +28,7 @@ def build_site(reviewer, size):
     repeated relation grows with ``size``."""
     for extra in range(size - 1):
         Article.objects.create(
+            published_at=timezone.now(),
             title=f"Other {extra}",
             publisher="P",
             text="T.",
@@ -35,6 +37,7 @@ def build_site(reviewer, size):
         )
     text = " ".join(f"Sentence number {i} is here." for i in range(size))
     article = Article.objects.create(
+        published_at=timezone.now(),
         title=f"Article of size {size}",
         publisher="Example Times",
         published_on=datetime.date(2022, 10, 20),

@@ -163,8 +163,8 @@ def test_the_403_page_says_who_the_review_pages_are_for(client, fact):
     response = client.get(review_url(fact))
     assert response.status_code == 403
     text = page(response).select_one("main").get_text(" ", strip=True)
-    assert "You do not have permission to open this page." in text
-    assert "The review pages are for members of the Reviewers group." in text
+    assert "This page is for reviewers." in text
+    assert "“reader”, who is not in the Reviewers group" in text
 
 
 def test_the_review_urls_keep_their_paths(fact, source):

@@ -60,6 +60,7 @@ def build(size, seed=7):
                 published_on=datetime.date(2020, 1, 1) + datetime.timedelta(days=a % 2000),
                 text=" ".join(sentences),
                 slug=f"article-{a}",
+                published_at=now,
             )
         )
     Article.objects.bulk_create(articles, batch_size=BATCH)

@@ -10,7 +10,7 @@ from itertools import batched
 
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -38,13 +38,24 @@ CLAIMS_PER_PAGE = 20
 HOME_ARTICLES = 20  # the newest; every claim stays reachable from the claim list
 
 
+def unpublished_response(request, article, claim=None):
+    """None for an article readers may see. A draft is not there yet (404);
+    one an editor took down is gone (410), and its pages say when and why."""
+    if article.is_draft:
+        raise Http404("No such page.")
+    if article.is_public:
+        return None
+    context = {"article": article, "claim": claim}
+    return render(request, "factcheck/unpublished.html", context, status=410)
+
+
 # --- Home -----------------------------------------------------------------------
 
 
 @require_safe
 def home(request):
     articles = list(
-        Article.objects.defer("text").order_by("-published_on", "title")[:HOME_ARTICLES]
+        Article.objects.public().defer("text").order_by("-published_on", "title")[:HOME_ARTICLES]
     )
     counts = {}
     rows = (
@@ -58,7 +69,7 @@ def home(request):
     for article in articles:
         article.breakdown = status_breakdown(counts.get(article.pk, {}))
         article.claim_count = sum(counts.get(article.pk, {}).values())
-    latest_changes = StatusChange.objects.newest_first()[:10]
+    latest_changes = StatusChange.objects.public().newest_first()[:10]
     return render(
         request,
         "factcheck/home.html",
@@ -72,6 +83,8 @@ def home(request):
 @require_safe
 def article_detail(request, slug):
     article = get_object_or_404(Article, slug=slug)
+    if unavailable := unpublished_response(request, article):
+        return unavailable
     claims = list(article.claims.select_related("speaker"))
     counts = Counter((claim.kind, claim.status) for claim in claims)
     return render(
@@ -95,7 +108,9 @@ def claim_list(request):
     form = ClaimFilterForm(request.GET)
     form.is_valid()
     # The article's full text is not shown in a list: leave it out of every row.
-    claims = form.filter(Claim.objects.select_related("article", "speaker").defer("article__text"))
+    claims = form.filter(
+        Claim.objects.public().select_related("article", "speaker").defer("article__text")
+    )
     page = Paginator(claims, CLAIMS_PER_PAGE).get_page(request.GET.get("page"))
     # Only the filters go into the page links: the cached page is shared by
     # everyone whose filters match, whatever else their URL carried.
@@ -116,6 +131,8 @@ def claim_list(request):
 @require_safe
 def claim_detail(request, slug):
     claim = get_object_or_404(Claim.objects.with_public_detail(), slug=slug)
+    if unavailable := unpublished_response(request, claim.article, claim):
+        return unavailable
     before, quote, after = paragraph_around(claim.article.text, claim.quote_start, claim.quote_end)
     timeline = public_timeline(claim)
     review = claim_review(claim)
@@ -142,9 +159,11 @@ def claim_detail(request, slug):
 
 @require_safe
 def person_detail(request, slug):
-    person = get_object_or_404(Person, slug=slug)
+    person = get_object_or_404(Person.objects.public(), slug=slug)
     claims = list(
-        person.claims.select_related("article").order_by("-article__published_on", "quote_start")
+        person.claims.public()
+        .select_related("article")
+        .order_by("-article__published_on", "quote_start")
     )
     fact_record = [
         (info, sum(1 for c in claims if c.kind == Kind.FACT and c.status == info.value))
@@ -195,7 +214,7 @@ def exported_claims(request):
     """The claims the list shows for the same filters, in its order, in chunks."""
     form = ClaimFilterForm(request.GET)
     # The article's text is not in the export, and would be read once per claim.
-    claims = form.filter(Claim.objects.with_public_detail().defer("article__text"))
+    claims = form.filter(Claim.objects.public().with_public_detail().defer("article__text"))
     # iterator() prefetches the related rows of each chunk_size claims in turn.
     for chunk in batched(claims.iterator(chunk_size=EXPORT_CHUNK), EXPORT_CHUNK):
         yield chunk

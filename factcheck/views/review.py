@@ -13,7 +13,6 @@ import datetime
 import re
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.http import HttpResponse
@@ -35,6 +34,7 @@ from ..forms import (
 )
 from ..models import Claim, ReviewerNote, Source
 from ..publishing import paragraph_around, public_timeline
+from ..roles import REVIEWER, role_required
 from ..statuses import status_info
 from . import is_fragment_request, vary_on_fragment_headers
 from .errors import bad_request
@@ -52,12 +52,7 @@ CLAIM_FORMS = {
 }
 # The read-only panels that show the claim's own fields: a claim edit swaps them.
 CLAIM_VIEWS = ["claim-overview", "claim-timeline"]
-
-
-def reviewer_required(view):
-    """Not signed in: to the login page. Signed in without the Reviewers
-    group's permission: 403."""
-    return login_required(permission_required("factcheck.change_claim", raise_exception=True)(view))
+reviewer_required = role_required(REVIEWER)
 
 
 def claim_refresh(panel):

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from factcheck.models import Claim
-from factcheck.reviewers import reviewers_group
+from factcheck.roles import REVIEWER
 from factcheck.services import add_source, change_claim_status
 
 from .conftest import PASSWORD
@@ -21,7 +21,7 @@ SETTLE = "russians-may-settle-if-war-lasts-over-two-years"
 
 def make_reviewer(username):
     user = get_user_model().objects.create_user(username, password=PASSWORD)
-    user.groups.add(reviewers_group())
+    user.groups.add(REVIEWER.group())
     return user
 
 

@@ -7,13 +7,14 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from factcheck.reviewers import reviewers_group
+from factcheck.roles import EDITOR, REVIEWER
 
 
 class Command(BaseCommand):
     help = (
-        "Create a reviewer: a user in the Reviewers group. Prints a generated password "
-        "(shown once), or reads one from standard input with --password-stdin."
+        "Create a reviewer: a user in the Reviewers group (with --editor, the Editors "
+        "group). Prints a generated password (shown once), or reads one from standard "
+        "input with --password-stdin."
     )
 
     def add_arguments(self, parser):
@@ -23,6 +24,11 @@ class Command(BaseCommand):
             "--staff", action="store_true", help="Also let the reviewer use the Django admin."
         )
         parser.add_argument(
+            "--editor",
+            action="store_true",
+            help="Make an editor: also takes in and publishes articles, adds speakers and claims.",
+        )
+        parser.add_argument(
             "--password-stdin",
             action="store_true",
             help="Read the password from the first line of standard input.",
@@ -30,14 +36,23 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-missing",
             action="store_true",
-            help="If the user exists already, say so and change nothing.",
+            help=(
+                "If the user exists already, say so and leave the password alone "
+                "(with --editor, the user becomes an editor)."
+            ),
         )
 
-    def handle(self, *args, username, email, staff, password_stdin, if_missing, **options):
+    def handle(self, *args, username, email, staff, editor, password_stdin, if_missing, **options):
         User = get_user_model()
+        role = EDITOR if editor else REVIEWER
         existing = User.objects.filter(username=username).first()
         if existing is not None:
             if if_missing:
+                # A desk's first account, made a plain reviewer by an older release,
+                # becomes the editor it is now meant to be.
+                if editor and not existing.groups.filter(name=EDITOR.group_name).exists():
+                    existing.groups.add(EDITOR.group())
+                    self.stdout.write(f"“{username}” is now also an editor.")
                 self.stdout.write(
                     f"Reviewer “{username}” exists already; use the password given when it "
                     f"was created (to set a new one: python manage.py changepassword {username})."
@@ -60,8 +75,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             user.set_password(password)
             user.save()
-            user.groups.add(reviewers_group())
+            user.groups.add(role.group())
 
-        self.stdout.write(self.style.SUCCESS(f"Created reviewer “{username}”."))
+        kind = "editor" if editor else "reviewer"
+        self.stdout.write(self.style.SUCCESS(f"Created {kind} “{username}”."))
         if generated:
             self.stdout.write(f"Password (shown once, not stored anywhere): {password}")
