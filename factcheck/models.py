@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -192,6 +194,10 @@ def _edited_by_others(model, claim_field, user, since):
     )
 
 
+# A blank line (perhaps holding spaces) between paragraphs.
+PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+
+
 def partly_overlap(a, b):
     """Whether spans a and b overlap without one holding the other. Highlights
     can nest, but cannot cross."""
@@ -338,7 +344,18 @@ class Claim(models.Model):
             for field in PREDICTION_FIELDS:
                 if getattr(self, field):
                     errors[field] = "Only predictions have this field."
-        if self.article_id and self.quote and self.quote_start is not None:
+        if self.kind == Kind.PREDICTION:
+            for field in ("resolution_criteria", "resolve_by"):
+                if not getattr(self, field):
+                    errors[field] = "Every prediction needs this: how and when it is judged."
+            if self.article_id and self.resolve_by and self.resolve_by < self.article.published_on:
+                errors["resolve_by"] = (
+                    f"The article is of {self.article.published_on:%Y-%m-%d}; a prediction "
+                    "cannot be due before it was made."
+                )
+        if self.quote and PARAGRAPH_BREAK.search(self.quote):
+            errors["quote"] = "A quote may not cross a paragraph break: quote one paragraph."
+        elif self.article_id and self.quote and self.quote_start is not None:
             text = self.article.text
             span = (self.quote_start, self.quote_end)
             if text[self.quote_start : self.quote_end] != self.quote:

@@ -213,9 +213,10 @@ SILENCED_SYSTEM_CHECKS = [
     "security.W021",
 ]
 
-# Refuse oversized requests (400) before they reach a form; the largest honest
-# form here (a source with a long note) is a few tens of kilobytes.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+# Refuse oversized requests (400) before they reach a form. The largest honest
+# one is an article taken in: up to 200,000 characters pasted (800 KB of UTF-8
+# at most) or a 1 MB file; every other form is a few tens of kilobytes.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 
 # The public pages (factcheck.caching): each process keeps its own copies

@@ -97,12 +97,44 @@ class TestClaimRules:
         nested.quote_start, nested.quote_end = article.locate("the number")
         nested.full_clean()
         crossing = Claim(
-            article=article, kind="fact", quote="2025.\n\nCritics", statement="S", slug="crossing"
+            article=article, kind="fact", quote="this year. Officials", statement="S", slug="x"
         )
-        crossing.quote_start, crossing.quote_end = article.locate("2025.\n\nCritics")
+        crossing.quote_start, crossing.quote_end = article.locate("this year. Officials")
         with pytest.raises(ValidationError) as error:
             crossing.full_clean()
         assert "partly overlaps the quote of “outer”" in str(error.value)
+
+    def test_a_quote_stays_within_one_paragraph(self, article):
+        across = Claim(
+            article=article, kind="fact", quote="2025.\n\nCritics", statement="S", slug="across"
+        )
+        across.quote_start, across.quote_end = article.locate("2025.\n\nCritics")
+        with pytest.raises(ValidationError, match="may not cross a paragraph break"):
+            across.full_clean()
+
+    def test_a_prediction_says_how_and_when_it_is_judged_and_is_due_after_it_was_made(
+        self, article
+    ):
+        quote = "the number will double by 2025"
+        start, end = article.locate(quote)
+        claim = Claim(
+            article=article,
+            kind="prediction",
+            quote=quote,
+            statement="S",
+            slug="p",
+            quote_start=start,
+            quote_end=end,
+        )
+        with pytest.raises(ValidationError) as error:
+            claim.full_clean()
+        assert {"resolution_criteria", "resolve_by"} <= error.value.message_dict.keys()
+        claim.resolution_criteria = "Official figures."
+        claim.resolve_by = datetime.date(2022, 10, 19)  # the article is of 2022-10-20
+        with pytest.raises(ValidationError, match="cannot be due before it was made"):
+            claim.full_clean()
+        claim.resolve_by = datetime.date(2022, 10, 20)
+        claim.full_clean()
 
     def test_str_and_public_url(self, prediction):
         assert str(prediction) == "Work permits will double by 2025."

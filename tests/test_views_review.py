@@ -1254,7 +1254,7 @@ def test_a_form_that_is_not_utf8_is_a_400_that_writes_nothing(reviewer_client, f
 
 
 def test_an_oversized_request_is_refused_with_a_clear_error(reviewer_client, fact):
-    response = reviewer_client.post(review_url(fact, "notes/"), {"body": "x" * 300_000})
+    response = reviewer_client.post(review_url(fact, "notes/"), {"body": "x" * 2_200_000})
     assert response.status_code == 400
     assert "too large" in page(response).select_one("main").get_text()
     assert not fact.notes.exists()
