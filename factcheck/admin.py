@@ -2,8 +2,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import widgets
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Case, Count, Q, When
 from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -56,9 +57,14 @@ class ArticleAdmin(PublicAdmin, admin.ModelAdmin):
     def claim_count(self, article):
         return article.claim_count
 
+    def has_add_permission(self, request):
+        # Editors take in articles in the workspace, where the claims file's rules run.
+        return request.user.is_superuser
+
     def get_readonly_fields(self, request, obj=None):
         # Claims point into the text by offsets; changing it would cut them loose.
-        if obj is not None and obj.claims.exists():
+        # Editors correct texts in the workspace.
+        if not request.user.is_superuser or (obj is not None and obj.claims.exists()):
             return ["text"]
         return []
 
@@ -75,6 +81,21 @@ class PersonAdmin(PublicAdmin, admin.ModelAdmin):
     @admin.display(description="claims", ordering="claim_count")
     def claim_count(self, person):
         return person.claim_count
+
+    def get_search_results(self, request, queryset, search_term):
+        """For the speaker lookup: only names whose words start with the words
+        typed, the exact name first, so "Madi T" offers no "Malika Toqmadi";
+        with no match the lookup says so, and "+" beside it adds the person."""
+        if request.path != reverse("admin:autocomplete") or not search_term.split():
+            return super().get_search_results(request, queryset, search_term)
+        for word in search_term.split():
+            queryset = queryset.filter(Q(name__istartswith=word) | Q(name__icontains=f" {word}"))
+        rank = Case(
+            When(name__iexact=search_term.strip(), then=0),
+            When(name__istartswith=search_term.strip(), then=1),
+            default=2,
+        )
+        return queryset.annotate(rank=rank).order_by("rank", "name"), False
 
 
 class AutocompleteSelect(widgets.AutocompleteSelect):
@@ -237,6 +258,11 @@ class ReviewerNoteInline(admin.StackedInline):
 @admin.register(Claim)
 class ClaimAdmin(PublicAdmin, SafeAutocomplete, AuditedAdmin):
     form = ClaimAdminForm
+
+    def has_add_permission(self, request):
+        # Editors add claims in the workspace, marking them in the article's text.
+        return request.user.is_superuser
+
     list_display = [
         "short_statement",
         "kind",

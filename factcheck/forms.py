@@ -9,16 +9,19 @@ from django.core.validators import MaxLengthValidator
 from django.db.models import F, Q
 
 from . import services
-from .fields import TextFormField, validate_storable_text
+from .fields import TextFormField, normalise_line_endings, validate_storable_text
 from .models import (
     CLAIM_EDITABLE_FIELDS,
     PREDICTION_FIELDS,
     SOURCE_EDITABLE_FIELDS,
+    Article,
     Claim,
+    Person,
     ReviewerNote,
     Source,
     validate_http_url,
 )
+from .seeding import split_article_file
 from .statuses import ALL_STATUS_CHOICES, Kind, statuses_for
 
 TEXT_LIMIT = 10_000
@@ -331,3 +334,213 @@ class NoteForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         limit_length(self.fields["body"])
+
+
+# --- Taking in articles (editors) ------------------------------------------------
+
+ARTICLE_TEXT_LIMIT = 200_000
+UPLOAD_LIMIT = 1024 * 1024
+
+
+class ArticleIntakeForm(forms.ModelForm):
+    """A new article, its text pasted or uploaded as a file in the seed format."""
+
+    text_file = forms.FileField(
+        label="Or upload the text",
+        required=False,
+        help_text=(
+            "A .txt file as the claims files use: a first line “ date YYYY-MM-DD ”, then "
+            "the text. At most 1 MB, in UTF-8; its date fills the publication date."
+        ),
+    )
+    take_in_anyway = forms.BooleanField(
+        label="This is a different article: take it in anyway", required=False
+    )
+
+    class Meta:
+        model = Article
+        fields = ["title", "publisher", "url", "published_on", "text"]
+        widgets = {"published_on": DateInput, "text": forms.Textarea(attrs={"rows": 14})}
+        labels = {"published_on": "Publication date", "text": "Text"}
+        help_texts = {
+            "text": "Paste the whole text. Separate paragraphs with a blank line.",
+            "url": "Where the publisher has it.",
+        }
+        field_classes = {"text": TextFormField}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["text"].required = False
+        self.fields["published_on"].required = False
+        limit_length(self.fields["text"], ARTICLE_TEXT_LIMIT)
+        self.known = []  # articles this one may repeat
+
+    def clean_text_file(self):
+        upload = self.cleaned_data.get("text_file")
+        if not upload:
+            return None
+        if upload.size > UPLOAD_LIMIT:
+            raise ValidationError(f"The file is larger than 1 MB ({upload.size:,} bytes).")
+        data = upload.read(UPLOAD_LIMIT + 1)
+        try:
+            raw = data.decode("utf-8").removeprefix("\ufeff")
+            return split_article_file(raw)
+        except UnicodeDecodeError as error:
+            raise ValidationError(
+                f"The file is not UTF-8 text (byte {error.start + 1} is 0x{data[error.start]:02x})."
+            ) from None
+        except ValueError as error:
+            message = str(error)
+            raise ValidationError(
+                f"The file {message}." if message[0].islower() else f"In the file: {message}"
+            ) from None
+
+    def clean(self):
+        data = super().clean()
+        from_file = data.get("text_file")
+        if from_file and data.get("text"):
+            self.add_error("text", "Paste the text or upload a file, not both.")
+        elif from_file:
+            file_date, text = from_file
+            text = normalise_line_endings(text).strip()
+            if len(text) > ARTICLE_TEXT_LIMIT:
+                self.add_error(
+                    "text_file", f"The text is longer than {ARTICLE_TEXT_LIMIT:,} characters."
+                )
+            data["text"] = self.instance.text = text
+            if data.get("published_on") and data["published_on"] != file_date:
+                self.add_error("published_on", f"The file's date line says {file_date:%Y-%m-%d}.")
+            data["published_on"] = self.instance.published_on = file_date
+        elif (
+            not data.get("text") and not self.has_error("text") and not self.has_error("text_file")
+        ):
+            self.add_error("text", "Paste the article's text, or upload it as a file.")
+        if not data.get("published_on") and not self.errors:
+            self.add_error("published_on", "Give the date the article was published.")
+        known = Q(title__iexact=data.get("title") or "")
+        if data.get("url"):
+            known |= Q(url=data["url"])
+        self.known = list(Article.objects.filter(known))
+        if self.known and not data.get("take_in_anyway"):
+            self.add_error(
+                None,
+                "An article with this title or address is known already (listed below). "
+                "Check that it is not the same one; if it is not, tick “take it in anyway”.",
+            )
+        return data
+
+
+class ReasonForm(forms.Form):
+    reason = TextFormField(
+        label="Why", max_length=TEXT_LIMIT, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class UnclaimedForm(ReasonForm):
+    start = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    reason = TextFormField(
+        label="Why it holds nothing checkable",
+        max_length=TEXT_LIMIT,
+        widget=forms.TextInput(attrs={"placeholder": "An opinion; context; a question…"}),
+    )
+
+
+class ClaimIntakeForm(forms.ModelForm):
+    """A new claim on a draft or published article: the quote (from offsets the
+    page's script sends, or pasted), the speaker (known, or added here), and
+    what the claim says. The claim's own rules (Claim.clean) run as for the
+    claims file and the admin."""
+
+    quote = TextFormField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=TEXT_LIMIT,
+        help_text="Verbatim from the article, within one paragraph, and found there only once.",
+    )
+    new_speaker = TextFormField(
+        label="Or a new speaker",
+        required=False,
+        max_length=200,
+        help_text="Their full name, as the article gives it.",
+    )
+    new_speaker_description = TextFormField(
+        label="Who they are", required=False, max_length=TEXT_LIMIT
+    )
+    add_new_speaker_anyway = forms.BooleanField(
+        label="This is someone else: add the new speaker anyway", required=False
+    )
+    speaker_not_named = TextFormField(
+        label="Why the speaker's surname is not in the text",
+        required=False,
+        max_length=TEXT_LIMIT,
+        help_text=(
+            "Only when the article does not name them (for instance, “the minister”); "
+            "kept as a note on the claim."
+        ),
+    )
+
+    class Meta:
+        model = Claim
+        fields = ["kind", "speaker", "statement", *PREDICTION_FIELDS]
+        widgets = {
+            "statement": forms.Textarea(attrs={"rows": 2}),
+            "condition": forms.Textarea(attrs={"rows": 2}),
+            "resolution_criteria": forms.Textarea(attrs={"rows": 3}),
+            "resolve_by": DateInput,
+        }
+        help_texts = {
+            "statement": "Plain and checkable, keeping the speaker's certainty (“may”, “will”).",
+            "speaker": "Leave both speaker fields blank when the claim is the article's own.",
+        }
+
+    def __init__(self, *args, article, **kwargs):
+        super().__init__(*args, instance=Claim(article=article), **kwargs)
+        self.article = article
+        self.similar_people = []
+        for name in ("statement", "condition", "resolution_criteria"):
+            limit_length(self.fields[name])
+        self.fields["speaker"].queryset = Person.objects.order_by("name")
+
+    def clean_quote(self):
+        quote = self.cleaned_data["quote"]
+        try:
+            self.instance.quote_start, self.instance.quote_end = self.article.locate(quote)
+        except ValueError as error:
+            raise ValidationError(f"The quote {error}.") from None
+        self.instance.quote = quote
+        return quote
+
+    def clean(self):
+        data = super().clean()
+        speaker, new_name = data.get("speaker"), data.get("new_speaker") or ""
+        if speaker and new_name:
+            self.add_error("new_speaker", "Choose a known speaker or add a new one, not both.")
+        name = speaker.name if speaker else new_name
+        if name and not data.get("speaker_not_named"):
+            surname = name.split()[-1]
+            if surname not in self.article.text:
+                self.add_error(
+                    "speaker_not_named",
+                    f"“{surname}” does not occur in the article's text: check the speaker, "
+                    "or say why the article does not name them.",
+                )
+        if new_name:
+            words = Q()
+            for word in new_name.split():
+                words |= Q(name__icontains=word)
+            self.similar_people = list(Person.objects.filter(words).order_by("name")[:5])
+            if self.similar_people and not data.get("add_new_speaker_anyway"):
+                self.add_error(
+                    "new_speaker",
+                    "Someone with a similar name is known already (listed below): choose "
+                    "them as the speaker, or tick “add the new speaker anyway”.",
+                )
+        return data
+
+    def save(self, *, by):
+        return services.take_in_claim(
+            claim=self.instance,
+            new_speaker=self.cleaned_data.get("new_speaker", ""),
+            new_speaker_description=self.cleaned_data.get("new_speaker_description", ""),
+            speaker_not_named=self.cleaned_data.get("speaker_not_named", ""),
+            by=by,
+        )

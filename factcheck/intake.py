@@ -38,8 +38,17 @@ class Sentence:
     unclaimed: object = None  # its UnclaimedSentence, if marked
 
     @property
+    def anchor(self):
+        return sentence_anchor(self.start)
+
+    @property
     def accounted_for(self):
         return bool(self.claims) or self.unclaimed is not None
+
+
+def sentence_anchor(start):
+    """The id of a sentence's element on the intake page (and its messages' place)."""
+    return f"sentence-{start}"
 
 
 def sentences(article, claims, unclaimed):

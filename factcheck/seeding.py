@@ -99,7 +99,12 @@ def read_seed_file(path):
 
 def read_article_text(path):
     """Split an article file into its publication date and its text."""
-    raw = read_seed_file(path)
+    return split_article_file(read_seed_file(path))
+
+
+def split_article_file(raw):
+    """The publication date and the text of an article file's contents (the
+    intake form reads uploads with this too); ValueError says what is wrong."""
     try:
         # The whole file, so the position the message gives is the file's.
         validate_storable_text(raw)

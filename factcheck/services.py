@@ -9,6 +9,7 @@ still at the version the editor started from, so two editors can never both win.
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from . import intake
 from .caching import public_changed
@@ -20,6 +21,7 @@ from .models import (
     Article,
     Claim,
     Correction,
+    Person,
     ReviewerNote,
     Source,
     StatusChange,
@@ -350,3 +352,51 @@ def unmark_unclaimed(*, mark):
     if mark.article.published_at is not None:
         raise ValidationError("A published article keeps its marks.")
     mark.delete()
+
+
+def unique_slug(model, text, *, max_length=80):
+    """A slug for ``text`` that no row of ``model`` has yet."""
+    base = slugify(text)[:max_length].strip("-") or model._meta.model_name
+    slug, number = base, 1
+    while model.objects.filter(slug=slug).exists():
+        number += 1
+        slug = f"{base}-{number}"
+    return slug
+
+
+@transaction.atomic
+def take_in_article(*, article, by):
+    """Save a new article as a draft: readers see nothing of it until it is published."""
+    article.slug = unique_slug(Article, article.title)
+    article.published_at = article.unpublished_at = None
+    article._history_user = by
+    article.full_clean()
+    article.save()
+    return article
+
+
+@transaction.atomic
+def take_in_claim(*, claim, by, new_speaker="", new_speaker_description="", speaker_not_named=""):
+    """Save a new claim (validated by its form), and a new speaker with it;
+    why the text does not name the speaker is kept as a note."""
+    if new_speaker:
+        person = Person(
+            name=new_speaker,
+            description=new_speaker_description,
+            slug=unique_slug(Person, new_speaker),
+        )
+        person.full_clean()
+        person.save()
+        claim.speaker = person
+    claim.slug = unique_slug(Claim, claim.statement)
+    claim.full_clean()
+    claim._history_user = by
+    claim._change_reason = "Taken in on the site"
+    claim.save()
+    if speaker_not_named:
+        add_note(
+            claim=claim, by=by, body=f"The text does not name the speaker: {speaker_not_named}"
+        )
+    if claim.article.is_public:
+        public_changed()
+    return claim

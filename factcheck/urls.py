@@ -5,7 +5,7 @@ from django.views.decorators.http import require_safe
 
 from .caching import public_page
 from .feeds import ClaimChangesFeed, LatestStatusChangesFeed
-from .views import public, review
+from .views import intake, public, review
 
 # Every public page and feed is served from the page cache; the exports
 # stream, uncached.
@@ -64,6 +64,15 @@ review_patterns = [
     ),
     path("claims/<slug:slug>/notes/", review.review_note_add, name="review_note_add"),
     path("claims/<slug:slug>/history/", review.review_claim_history, name="review_claim_history"),
+    # Taking in articles: editors only.
+    path("articles/", intake.article_list, name="intake_articles"),
+    path("articles/new/", intake.article_new, name="intake_article_new"),
+    path("articles/<slug:slug>/", intake.intake_article, name="intake_article"),
+    path("articles/<slug:slug>/unclaimed/", intake.intake_unclaimed, name="intake_unclaimed"),
+    path("articles/<slug:slug>/claims/new/", intake.intake_claim_new, name="intake_claim_new"),
+    path("articles/<slug:slug>/publish/", intake.intake_publish, name="intake_publish"),
+    path("articles/<slug:slug>/unpublish/", intake.intake_unpublish, name="intake_unpublish"),
+    path("articles/<slug:slug>/preview/", intake.intake_preview, name="intake_preview"),
 ]
 
 # Public pages first: they take almost all the traffic, and Django tries the

@@ -16,6 +16,7 @@ field is attacked without a change here; a new endpoint fails
 """
 
 import collections
+import datetime
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -37,7 +38,17 @@ from hypothesis import strategies as st
 
 from factcheck import services, urls
 from factcheck.fields import REFUSED_CHARACTERS
-from factcheck.models import Article, Claim, Correction, Person, ReviewerNote, Source, StatusChange
+from factcheck.forms import ArticleIntakeForm, ClaimIntakeForm, ReasonForm, UnclaimedForm
+from factcheck.models import (
+    Article,
+    Claim,
+    Correction,
+    Person,
+    ReviewerNote,
+    Source,
+    StatusChange,
+    UnclaimedSentence,
+)
 from factcheck.views.review import editor_context, load_claim
 
 from .test_backup import dump_flush_and_load, snapshot
@@ -393,6 +404,67 @@ def note_page(world, data):
     return Page(path, [part], ids={"slug": claim.slug})
 
 
+def pick_sentence(data, sentences):
+    return sentences[data.draw(st.integers(0, 10**6), label="sentence") % len(sentences)]
+
+
+def article_new_page(world, data):
+    # As an editor fills it in: the text pasted, its date given.
+    form = ArticleIntakeForm(
+        initial={"text": "Permits rose. Rents fell.", "published_on": "2024-05-01"}
+    )
+    part = Part(form, lambda outcome: columns(form, outcome.new(Article).first()))
+    return Page(reverse("factcheck:intake_article_new"), [part])
+
+
+def unclaimed_page(world, data):
+    sentence = pick_sentence(
+        data, [s for s in services.article_sentences(world.draft) if not s.claims]
+    )
+    form = UnclaimedForm(initial={"start": sentence.start})
+    part = Part(form, lambda outcome: columns(form, outcome.new(UnclaimedSentence).first()))
+    path = reverse("factcheck:intake_unclaimed", args=[world.draft.slug])
+    return Page(path, [part], ids={"slug": world.draft.slug})
+
+
+def claim_new_page(world, data):
+    sentence = pick_sentence(data, services.article_sentences(world.draft))
+    form = ClaimIntakeForm(initial={"quote": sentence.text}, article=world.draft)
+
+    def stored(outcome):
+        claim, person = outcome.new(Claim).first(), outcome.new(Person).first()
+        note = outcome.new(ReviewerNote).first()
+        return columns(
+            form,
+            claim,
+            new_speaker=person.name if person else NOT_STORED,
+            new_speaker_description=person.description if person else NOT_STORED,
+            speaker_not_named=note.body.partition(": ")[2] if note else NOT_STORED,
+            add_new_speaker_anyway=NOT_STORED,
+        )
+
+    path = reverse("factcheck:intake_claim_new", args=[world.draft.slug])
+    return Page(path, [Part(form, stored)], ids={"slug": world.draft.slug})
+
+
+def publish_page(world, data):
+    article = world.ready
+    path = reverse("factcheck:intake_publish", args=[article.slug])
+    effect = lambda: Article.objects.get(pk=article.pk).is_public  # noqa: E731
+    return Page(path, [], ids={"slug": article.slug}, effect=effect)
+
+
+def unpublish_page(world, data):
+    article = world.claims[0].article
+    form = ReasonForm()
+
+    def stored(outcome):
+        return {"reason": Article.objects.get(pk=article.pk).unpublished_reason}
+
+    path = reverse("factcheck:intake_unpublish", args=[article.slug])
+    return Page(path, [Part(form, stored)], ids={"slug": article.slug})
+
+
 REVIEW_ENDPOINTS = {
     "review_claim_status": status_page,
     "review_claim_fields": fields_page,
@@ -401,6 +473,11 @@ REVIEW_ENDPOINTS = {
     "review_source_remove": source_toggle_page("review_source_remove", removed_before=False),
     "review_source_restore": source_toggle_page("review_source_restore", removed_before=True),
     "review_note_add": note_page,
+    "intake_article_new": article_new_page,
+    "intake_unclaimed": unclaimed_page,
+    "intake_claim_new": claim_new_page,
+    "intake_publish": publish_page,
+    "intake_unpublish": unpublish_page,
 }
 
 
@@ -503,7 +580,9 @@ WATCHED = [
     Source.history.model,
     ReviewerNote.history.model,
     Article,
+    Article.history.model,
     Person,
+    UnclaimedSentence,
     LogEntry,
 ]
 
@@ -536,10 +615,13 @@ class World:
     claims: list
     reviewer: object
     superuser: object
+    editor: object
+    draft: object  # being taken in
+    ready: object  # a draft with every sentence accounted for
 
 
 @pytest.fixture
-def world(fact, prediction, reviewer):
+def world(fact, prediction, reviewer, editor):
     for claim in (fact, prediction):
         services.add_source(
             claim=claim,
@@ -550,7 +632,20 @@ def world(fact, prediction, reviewer):
         )
         services.add_note(claim=claim, by=reviewer, body="Ring the ministry.")
     superuser = get_user_model().objects.create_superuser("boss", password="correct horse")
-    return World([fact, prediction], reviewer, superuser)
+    draft, ready = (
+        Article.objects.create(
+            title=f"Draft {n}",
+            publisher="Example Times",
+            # Older than the claims' article, which the admin's pickers offer first.
+            published_on=datetime.date(2020, 5, 1),
+            text="Officials said permits will double by 2030. Nobody knows why.\n\nRents rose.",
+            slug=f"draft-{n}",
+        )
+        for n in (1, 2)
+    )
+    for sentence in services.article_sentences(ready):
+        services.mark_unclaimed(article=ready, start=sentence.start, by=editor, reason="None.")
+    return World([fact, prediction], reviewer, superuser, editor, draft, ready)
 
 
 PATH_IDS = ["-1", "0", "99999999999999999999", "424242", "%00", "abc", "٣"]
@@ -698,7 +793,10 @@ def diff(before, after):
 
 @pytest.mark.parametrize("endpoint", list(ENDPOINTS))
 def test_hostile_input_is_refused_cleanly_or_stored_normalised(client, world, endpoint, tmp_path):
-    client.force_login(world.superuser if endpoint.startswith("admin:") else world.reviewer)
+    if endpoint.startswith("admin:"):
+        client.force_login(world.superuser)
+    else:
+        client.force_login(world.editor if endpoint.startswith("intake_") else world.reviewer)
     outcomes = collections.Counter()
 
     def examples(count, *, edit_only):

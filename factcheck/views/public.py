@@ -85,6 +85,11 @@ def article_detail(request, slug):
     article = get_object_or_404(Article, slug=slug)
     if unavailable := unpublished_response(request, article):
         return unavailable
+    return render_article(request, article)
+
+
+def render_article(request, article, **context):
+    """The article page (also the editors' preview of a draft)."""
     claims = list(article.claims.select_related("speaker"))
     counts = Counter((claim.kind, claim.status) for claim in claims)
     return render(
@@ -95,6 +100,7 @@ def article_detail(request, slug):
             "claims": claims,
             "highlighted_text": highlighted_text(article.text, claims),
             "breakdown": status_breakdown(counts),
+            **context,
         },
     )
 

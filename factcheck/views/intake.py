@@ -1,0 +1,183 @@
+"""Taking in articles (editors): a new article as a draft, its claims marked
+in its text sentence by sentence, and publishing it once every sentence is
+accounted for. Every form posts and redirects back (POST/redirect/GET) with its
+message; a form with errors is shown again with what was typed."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from .. import services
+from ..forms import ArticleIntakeForm, ClaimIntakeForm, ReasonForm, UnclaimedForm
+from ..intake import sentence_anchor
+from ..models import Article
+from ..roles import EDITOR, role_required
+from .public import render_article
+
+editor_required = role_required(EDITOR)
+
+
+def intake_url(article, anchor=""):
+    return reverse("factcheck:intake_article", args=[article.slug]) + anchor
+
+
+@require_GET
+@editor_required
+def article_list(request):
+    articles = Article.objects.defer("text").order_by("-published_at", "-id")
+    return render(
+        request,
+        "review/articles.html",
+        {
+            "drafts": [a for a in articles if a.is_draft],
+            "published": [a for a in articles if a.is_public],
+            "taken_down": [a for a in articles if a.unpublished_at],
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@editor_required
+def article_new(request):
+    form = ArticleIntakeForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        article = services.take_in_article(article=form.instance, by=request.user)
+        messages.success(
+            request,
+            "Taken in as a draft. Mark its claims, account for every sentence, then publish.",
+            extra_tags="intake",
+        )
+        return redirect(intake_url(article))
+    return render(request, "review/article_new.html", {"form": form})
+
+
+def intake_context(article, **forms):
+    sentences = services.article_sentences(article)
+    return {
+        "article": article,
+        "sentences": sentences,
+        "accounted": sum(1 for sentence in sentences if sentence.accounted_for),
+        "claims": article.claims.select_related("speaker"),
+        "unclaimed_form": UnclaimedForm(),
+        "unpublish_form": ReasonForm(),
+        **forms,
+    }
+
+
+@require_GET
+@editor_required
+def intake_article(request, slug):
+    article = get_object_or_404(Article, slug=slug)
+    return render(request, "review/article_intake.html", intake_context(article))
+
+
+def saved_or_shown_again(request, article, form, save, *, done, place, form_name):
+    """With a valid ``form``, ``save(cleaned_data)`` (a service call), then back
+    to the intake page with ``done`` beside ``place``; otherwise the page again
+    (400) with the form's errors, and what was typed."""
+    if form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            anchor = place(form.cleaned_data)
+            messages.success(request, done, extra_tags=anchor)
+            return redirect(intake_url(article, f"#{anchor}"))
+    context = intake_context(article, **{form_name: form})
+    return render(request, "review/article_intake.html", context, status=400)
+
+
+@require_POST
+@editor_required
+def intake_unclaimed(request, slug):
+    article = get_object_or_404(Article, slug=slug)
+    return saved_or_shown_again(
+        request,
+        article,
+        UnclaimedForm(request.POST),
+        lambda data: services.mark_unclaimed(article=article, by=request.user, **data),
+        done="Marked as holding nothing checkable.",
+        place=lambda data: sentence_anchor(data["start"]),
+        form_name="unclaimed_form",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@editor_required
+def intake_claim_new(request, slug):
+    """GET: the form, its quote taken from the offsets the page's script sent
+    (``start``, ``end``), for the editor to confirm. POST: the claim."""
+    article = get_object_or_404(Article, slug=slug)
+    if request.method == "POST":
+        form = ClaimIntakeForm(request.POST, article=article)
+        try:
+            claim = form.save(by=request.user) if form.is_valid() else None
+        except ValidationError as error:  # the new speaker's own rules
+            form.add_error(None, error.messages)
+            claim = None
+        if claim is not None:
+            place = sentence_anchor(sentence_of(article, claim))
+            messages.success(request, f"Claim added: “{claim.statement}”.", extra_tags=place)
+            return redirect(intake_url(article, f"#{place}"))
+    else:
+        form = ClaimIntakeForm(initial={"quote": quoted(article, request.GET)}, article=article)
+    return render(request, "review/claim_new.html", {"article": article, "form": form})
+
+
+def quoted(article, params):
+    """The passage between the offsets sent, or nothing when they are not a
+    passage of the text (the editor pastes the quote instead)."""
+    try:
+        start, end = int(params.get("start", "")), int(params.get("end", ""))
+    except ValueError:
+        return ""
+    if 0 <= start < end <= len(article.text):
+        return article.text[start:end]
+    return ""
+
+
+def sentence_of(article, claim):
+    starts = [s.start for s in services.article_sentences(article) if s.start <= claim.quote_start]
+    return starts[-1] if starts else 0
+
+
+@require_POST
+@editor_required
+def intake_publish(request, slug):
+    article = get_object_or_404(Article, slug=slug)
+    try:
+        services.publish_article(article=article, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages), extra_tags="publishing")
+    else:
+        messages.success(
+            request, "Published: its claims are public now, unreviewed.", extra_tags="publishing"
+        )
+    return redirect(intake_url(article, "#publishing"))
+
+
+@require_POST
+@editor_required
+def intake_unpublish(request, slug):
+    article = get_object_or_404(Article, slug=slug)
+    return saved_or_shown_again(
+        request,
+        article,
+        ReasonForm(request.POST),
+        lambda data: services.unpublish_article(article=article, by=request.user, **data),
+        done="Taken down: its pages now say so, and why.",
+        place=lambda data: "publishing",
+        form_name="unpublish_form",
+    )
+
+
+@require_GET
+@editor_required
+def intake_preview(request, slug):
+    """The article page as readers will see it, for a draft too; never cached
+    (the middleware makes it private, no-store)."""
+    article = get_object_or_404(Article, slug=slug)
+    return render_article(request, article, preview=True)
