@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -14,6 +16,7 @@ from .statuses import (
     ALL_STATUS_CHOICES,
     STATUS_TABLE,
     UNREVIEWED,
+    Certainty,
     FactStatus,
     Kind,
     PredictionStatus,
@@ -151,6 +154,10 @@ def _edited_by_others(model, claim_field, user, since):
     )
 
 
+# What separates the paragraphs of an article's text (publishing.text_blocks).
+PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+
+
 def partly_overlap(a, b):
     """Whether spans a and b overlap without one holding the other. Highlights
     can nest, but cannot cross."""
@@ -167,15 +174,25 @@ CLAIM_EDITABLE_FIELDS = (
     "speaker",
     "statement",
     "summary",
+    "certainty",
     "condition",
     "resolution_criteria",
     "resolve_by",
     "next_review_on",
 )
-# Only predictions have these; a fact holds them empty.
-PREDICTION_FIELDS = ("condition", "resolution_criteria", "resolve_by")
+# Only predictions have these; a fact holds them empty: NULL for a date
+# (PREDICTION_DATE_FIELDS), "" for text.
+PREDICTION_FIELDS = ("certainty", "condition", "resolution_criteria", "resolve_by")
+PREDICTION_DATE_FIELDS = ("resolve_by",)
 # Of the editable fields, the one the public does not see: the desk's own.
 DESK_ONLY_FIELDS = ("next_review_on",)
+
+
+def holds_no_prediction_fields():
+    """The condition that every one of PREDICTION_FIELDS is empty."""
+    empty = {name: "" for name in PREDICTION_FIELDS if name not in PREDICTION_DATE_FIELDS}
+    empty |= {f"{name}__isnull": True for name in PREDICTION_DATE_FIELDS}
+    return Q(**empty)
 
 
 class Claim(models.Model):
@@ -195,6 +212,13 @@ class Claim(models.Model):
     statement = fields.TextField(help_text="A short, checkable statement in plain words.")
     status = models.CharField(
         max_length=32, choices=ALL_STATUS_CHOICES, default=UNREVIEWED, editable=False
+    )
+    certainty = fields.CharField(
+        "stated certainty",
+        max_length=20,
+        choices=Certainty.choices,
+        blank=True,
+        help_text="For a prediction: how sure the speaker said they were, in their own word.",
     )
     summary = fields.TextField(blank=True, help_text="The public summary of the current verdict.")
     condition = fields.TextField(
@@ -250,12 +274,13 @@ class Claim(models.Model):
                 condition=Q(quote_end=F("quote_start") + Length("quote")) & ~Q(quote=""),
                 name="claim_offsets_span_quote",
             ),
-            models.CheckConstraint(  # PREDICTION_FIELDS, empty on a fact
-                condition=(
-                    Q(kind=Kind.PREDICTION)
-                    | Q(condition="", resolution_criteria="", resolve_by__isnull=True)
-                ),
+            models.CheckConstraint(
+                condition=Q(kind=Kind.PREDICTION) | holds_no_prediction_fields(),
                 name="claim_prediction_fields_only_on_predictions",
+            ),
+            models.CheckConstraint(
+                condition=Q(certainty__in=["", *Certainty.values]),
+                name="claim_certainty_is_known",
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="claim_version_positive"),
         ]
@@ -302,6 +327,9 @@ class Claim(models.Model):
             span = (self.quote_start, self.quote_end)
             if text[self.quote_start : self.quote_end] != self.quote:
                 errors["quote"] = "The quote does not match the article text at its offsets."
+            elif PARAGRAPH_BREAK.search(self.quote):
+                # Its highlight could not be one element within the paragraphs.
+                errors["quote"] = "The quote runs across paragraphs; quote within one paragraph."
             else:
                 others = self.article.claims.exclude(pk=self.pk)
                 crossing = [

@@ -81,7 +81,11 @@ def test_reviewer_work_survives_a_reseed_and_differences_are_reported(tmp_path, 
     assert claim.resolve_by == datetime.date(2024, 12, 31)
     assert claim.notes.count() == 1 and claim.sources.count() == 1
     assert "Left claim “permits-will-double” alone" in output
-    assert "statement, resolve_by" in output
+    assert "it differs from claims.toml in resolve_by" in output
+    assert (
+        "Statement of claim “permits-will-double” differs from claims.toml, left as it is: "
+        "stored “Reviewer's wording.”, file “Permits will double in 2024.”"
+    ) in output
 
 
 def test_new_claims_in_the_file_are_added_and_existing_records_are_not_overwritten(tmp_path):

@@ -100,7 +100,7 @@ RESOLVE_BY = "resolve_by = 2024-12-31"
 BROKEN = [
     pytest.param(
         replacing('title = "Permits in April"', "title = Permits"),
-        ["not valid TOML: Invalid value (at line 5, column 9)"],
+        ["not valid TOML: Invalid value (at line 7, column 9)"],
         id="bad TOML",
     ),
     pytest.param(
@@ -153,7 +153,7 @@ BROKEN = [
     ),
     pytest.param(
         replacing(RESOLVE_BY, "resolve_by = 2024-02-30"),
-        ["not valid TOML: Invalid date or datetime (at line 26, column 14)"],
+        ["not valid TOML: Invalid date or datetime (at line 29, column 14)"],
         id="impossible date",
     ),
     pytest.param(
