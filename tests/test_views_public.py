@@ -3,16 +3,19 @@ import datetime
 import io
 import json
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from django.conf import settings
 from django.utils import timezone
 
 from factcheck.models import Article, Claim, Person, ReviewerNote
 from factcheck.services import add_source, change_claim_status, edit_claim, remove_source
-from factcheck.statuses import STATUS_TABLE
+from factcheck.statuses import STATUS_TABLE, Certainty
 from factcheck.views import public
 
+from .claims_files import seed
 from .responses import body
 
 pytestmark = pytest.mark.django_db
@@ -112,6 +115,20 @@ class TestArticlePage:
         assert [
             text.replace(" Unreviewed", "").replace(" On track", "") for text in shown
         ] == fact.article.text.split("\n\n")
+
+    def test_the_seeded_article_reads_in_paragraphs_each_claim_one_link(self, client):
+        seed(*sorted((Path(settings.BASE_DIR) / "seeds").glob("*.toml")))
+        article = Article.objects.get()
+        page = soup(client.get(article.get_absolute_url()))
+        text = page.select_one(".article-text")
+        assert [h.get_text() for h in text.select("h2")] == [
+            "An Emotional Rollercoaster for Local Residents"
+        ]
+        assert len(text.select("p")) == 13
+        for claim in article.claims.all():
+            (link,) = claim_links(page, claim)
+            assert link.get_text().startswith(claim.quote), claim.slug
+        assert len(text.select("a")) == article.claims.count()
 
     def test_a_quote_inside_another_is_nested_each_with_one_link(self, client, make_claim):
         outer = make_claim(
@@ -480,6 +497,42 @@ class TestSpeakerAndMethodology:
             assert info.label in row.get_text()
             assert info.description in row.get_text()
             assert ("Final" if info.is_final else "Open") in row.get_text()
+
+
+    def test_methodology_says_how_a_hedged_prediction_is_judged(self, client):
+        section = soup(client.get("/methodology/")).select_one(
+            "section[aria-labelledby=certainty-heading]"
+        )
+        text = " ".join(section.get_text(" ").split())
+        for label in Certainty.labels:
+            assert f"“{label}”" in text
+        assert "“Did not come true” means the event did not happen by the date" in text
+
+
+class TestCertainty:
+    def test_the_claim_page_says_how_sure_the_speaker_was(self, client, prediction):
+        Claim.objects.filter(pk=prediction.pk).update(certainty="might")
+        page = soup(client.get(prediction.get_absolute_url()))
+        stated = page.select_one("header h1 + p.certainty")
+        assert stated.get_text(" ", strip=True).startswith("Stated as: might (possible)")
+        assert stated.a["href"] == "/methodology/#certainty-heading"
+
+    def test_a_fact_or_an_unstated_certainty_shows_none(self, client, fact, prediction):
+        for claim in (fact, prediction):
+            assert "Stated as" not in text_of(client.get(claim.get_absolute_url()))
+
+    def test_lists_show_the_stated_word(self, client, prediction):
+        Claim.objects.filter(pk=prediction.pk).update(certainty="could")
+        for url in ("/claims/", prediction.speaker.get_absolute_url()):
+            assert "Prediction (stated as “could”)" in text_of(client.get(url))
+
+    def test_exports_carry_the_certainty_of_predictions(self, client, fact, prediction):
+        Claim.objects.filter(pk=prediction.pk).update(certainty="might")
+        records = {r["slug"]: r for r in exported_json(client)["claims"]}
+        assert records[prediction.slug]["certainty"] == "might"
+        assert "certainty" not in records[fact.slug]
+        rows = {row["slug"]: row for row in exported_csv(client)}
+        assert (rows[prediction.slug]["certainty"], rows[fact.slug]["certainty"]) == ("might", "")
 
 
 class TestFeeds:
