@@ -46,9 +46,9 @@ def status_breakdown(counts):
 
 
 # A paragraph runs from its first visible character to a blank line
-# (models.PARAGRAPH_BREAK, which no quote crosses). One of a
-# single short line that does not end as a sentence does (nor in a closing
-# quote or bracket) is a subheading.
+# (models.PARAGRAPH_BREAK, which no quote crosses). A paragraph of one short
+# line that does not end as a sentence does (nor in a closing quote or
+# bracket) is a subheading.
 PARAGRAPH = re.compile(r"\S(?:[^\n]|\n(?![ \t]*\n))*")
 SUBHEADING_MAX_LENGTH = 100
 CLOSING_PUNCTUATION = ".!?…:;,\"'”’)]"

@@ -60,7 +60,6 @@ TOP_LEVEL = {"format", "article", "people", "claims", "unclaimed"}
 # A file without ``format`` is format 1, written before predictions had a
 # certainty; from format 2 every prediction states one.
 FORMATS = (1, 2)
-CURRENT_FORMAT = FORMATS[-1]
 # What every prediction needs, by format.
 PREDICTION_REQUIRED = {1: ("resolution_criteria", "resolve_by")}
 PREDICTION_REQUIRED[2] = ("certainty", *PREDICTION_REQUIRED[1])
@@ -530,7 +529,7 @@ def _fill_blanks(instance, values, report, label):
         instance.save(update_fields=[*blank, "updated_at"])
         report.updated += 1
         report.notices.append(f"Filled in {label}: {', '.join(blank)}.")
-    else:
+    if not report.notices or not report.notices[-1].startswith(f"Filled in {label}"):
         report.unchanged += 1
     if differing:
         report.notices.append(
@@ -576,7 +575,7 @@ def _load_claim(claims_file, article, people, data, report):
         report.created += 1
         return
     # Reviewers own the claim now: only its blank editable fields are filled,
-    # through the service (version, audit trail, correction after a verdict).
+    # through the service (its version moves, the audit trail says so).
     blank = [
         name
         for name in CLAIM_EDITABLE_FIELDS
@@ -584,14 +583,14 @@ def _load_claim(claims_file, article, people, data, report):
         and not getattr(claim, name)
         and (claim.is_prediction or name not in PREDICTION_FIELDS)
     ]
-    if blank and has_published_verdict(claim):
+    filled = bool(blank) and not has_published_verdict(claim)
+    if blank and not filled:
         # Then the fill is a public correction, which a reviewer signs.
         report.notices.append(
             f"Left {label} alone: it has a published verdict, so filling in "
             f"{', '.join(blank)} would be a correction; make it in the review workspace."
         )
-        blank = []
-    if blank:
+    if filled:
         edit_claim(
             claim=claim,
             changes={name: values[name] for name in blank},

@@ -37,9 +37,7 @@ def require_checker():
 
 
 @pytest.mark.django_db
-def test_every_public_page_is_valid_html(
-    client, fact, prediction, make_claim, reviewer, tmp_path
-):
+def test_every_public_page_is_valid_html(client, fact, prediction, make_claim, reviewer, tmp_path):
     require_checker()
     # The article page nests the prediction's highlight in this one's.
     make_claim(quote="Officials said the number will double by 2025.", slug="outer")

@@ -167,9 +167,7 @@ class TestArticlePage:
         assert heading.get_text() == "A Short Heading"
         assert last.select_one("mark").get("id") == f"quote-{claim.slug}"
 
-    def test_a_line_that_ends_as_a_sentence_is_a_paragraph_not_a_subheading(
-        self, client, article
-    ):
+    def test_a_line_that_ends_as_a_sentence_is_a_paragraph_not_a_subheading(self, client, article):
         article.text = "Short, but a sentence.\n\n“Quoted”\n\nA question?"
         article.save()
         page = soup(client.get(article.get_absolute_url()))
@@ -497,7 +495,6 @@ class TestSpeakerAndMethodology:
             assert info.label in row.get_text()
             assert info.description in row.get_text()
             assert ("Final" if info.is_final else "Open") in row.get_text()
-
 
     def test_methodology_says_how_a_hedged_prediction_is_judged(self, client):
         section = soup(client.get("/methodology/")).select_one(
