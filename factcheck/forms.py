@@ -509,8 +509,15 @@ class ClaimIntakeForm(forms.ModelForm):
         self.instance.quote = quote
         return quote
 
+    @property
+    def prediction_fields(self):
+        return [self[name] for name in PREDICTION_FIELDS]
+
     def clean(self):
         data = super().clean()
+        if data.get("kind") == Kind.PREDICTION and not data.get("certainty"):
+            # As the claims file asks of every prediction (format 2).
+            self.add_error("certainty", "Say how certain the speaker was, in their own word.")
         speaker, new_name = data.get("speaker"), data.get("new_speaker") or ""
         if speaker and new_name:
             self.add_error("new_speaker", "Choose a known speaker or add a new one, not both.")

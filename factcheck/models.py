@@ -16,6 +16,7 @@ from .statuses import (
     ALL_STATUS_CHOICES,
     STATUS_TABLE,
     UNREVIEWED,
+    Certainty,
     FactStatus,
     Kind,
     PredictionStatus,
@@ -194,7 +195,8 @@ def _edited_by_others(model, claim_field, user, since):
     )
 
 
-# A blank line (perhaps holding spaces) between paragraphs.
+# What separates the paragraphs of an article's text (publishing.text_blocks):
+# a blank line, perhaps holding spaces.
 PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 
 
@@ -214,15 +216,25 @@ CLAIM_EDITABLE_FIELDS = (
     "speaker",
     "statement",
     "summary",
+    "certainty",
     "condition",
     "resolution_criteria",
     "resolve_by",
     "next_review_on",
 )
-# Only predictions have these; a fact holds them empty.
-PREDICTION_FIELDS = ("condition", "resolution_criteria", "resolve_by")
+# Only predictions have these; a fact holds them empty: NULL for a date
+# (PREDICTION_DATE_FIELDS), "" for text.
+PREDICTION_FIELDS = ("certainty", "condition", "resolution_criteria", "resolve_by")
+PREDICTION_DATE_FIELDS = ("resolve_by",)
 # Of the editable fields, the one the public does not see: the desk's own.
 DESK_ONLY_FIELDS = ("next_review_on",)
+
+
+def holds_no_prediction_fields():
+    """The condition that every one of PREDICTION_FIELDS is empty."""
+    empty = {name: "" for name in PREDICTION_FIELDS if name not in PREDICTION_DATE_FIELDS}
+    empty |= {f"{name}__isnull": True for name in PREDICTION_DATE_FIELDS}
+    return Q(**empty)
 
 
 class Claim(models.Model):
@@ -242,6 +254,13 @@ class Claim(models.Model):
     statement = fields.TextField(help_text="A short, checkable statement in plain words.")
     status = models.CharField(
         max_length=32, choices=ALL_STATUS_CHOICES, default=UNREVIEWED, editable=False
+    )
+    certainty = fields.CharField(
+        "stated certainty",
+        max_length=20,
+        choices=Certainty.choices,
+        blank=True,
+        help_text="For a prediction: how sure the speaker said they were, in their own word.",
     )
     summary = fields.TextField(blank=True, help_text="The public summary of the current verdict.")
     condition = fields.TextField(
@@ -297,12 +316,13 @@ class Claim(models.Model):
                 condition=Q(quote_end=F("quote_start") + Length("quote")) & ~Q(quote=""),
                 name="claim_offsets_span_quote",
             ),
-            models.CheckConstraint(  # PREDICTION_FIELDS, empty on a fact
-                condition=(
-                    Q(kind=Kind.PREDICTION)
-                    | Q(condition="", resolution_criteria="", resolve_by__isnull=True)
-                ),
+            models.CheckConstraint(
+                condition=Q(kind=Kind.PREDICTION) | holds_no_prediction_fields(),
                 name="claim_prediction_fields_only_on_predictions",
+            ),
+            models.CheckConstraint(
+                condition=Q(certainty__in=["", *Certainty.values]),
+                name="claim_certainty_is_known",
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="claim_version_positive"),
         ]
@@ -354,6 +374,7 @@ class Claim(models.Model):
                     "cannot be due before it was made."
                 )
         if self.quote and PARAGRAPH_BREAK.search(self.quote):
+            # Its highlight could not be one element within the article's paragraphs.
             errors["quote"] = "A quote may not cross a paragraph break: quote one paragraph."
         elif self.article_id and self.quote and self.quote_start is not None:
             text = self.article.text

@@ -3,6 +3,7 @@ with its highlights, per-status summaries, the merged timeline, ClaimReview
 JSON-LD and export records. Nothing here reads reviewer notes."""
 
 import json
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -44,14 +45,57 @@ def status_breakdown(counts):
     return segments
 
 
+# A paragraph runs from its first visible character to a blank line
+# (models.PARAGRAPH_BREAK, which no quote crosses). A paragraph of one short
+# line that does not end as a sentence does (nor in a closing quote or
+# bracket) is a subheading.
+PARAGRAPH = re.compile(r"\S(?:[^\n]|\n(?![ \t]*\n))*")
+SUBHEADING_MAX_LENGTH = 100
+CLOSING_PUNCTUATION = ".!?…:;,\"'”’)]"
+
+
+@dataclass(frozen=True)
+class Block:
+    start: int
+    end: int
+    tag: str  # "p", or "h2" for a subheading
+
+
+def text_blocks(text):
+    """The paragraphs and subheadings of ``text``, as offsets into it."""
+    blocks = []
+    for match in PARAGRAPH.finditer(text):
+        paragraph = match.group().rstrip()
+        subheading = (
+            "\n" not in paragraph
+            and len(paragraph) <= SUBHEADING_MAX_LENGTH
+            and paragraph[-1] not in CLOSING_PUNCTUATION
+        )
+        end = match.start() + len(paragraph)
+        blocks.append(Block(match.start(), end, "h2" if subheading else "p"))
+    return blocks
+
+
 def highlighted_text(text, claims):
-    """The article text as HTML, each claim's quote wrapped once at its offsets.
+    """The article text as HTML paragraphs and subheadings, each claim's quote
+    highlighted once at its offsets, with exactly one link to the claim.
 
     A quote that lies inside another is nested within it; a quote that only
-    partly overlaps an earlier one cannot be nested and is left to the claim list.
+    partly overlaps an earlier one, or runs across paragraphs, cannot be nested
+    and is left to the claim list.
     """
     ordered = sorted(claims, key=lambda claim: (claim.quote_start, -claim.quote_end))
-    return mark_safe(_highlight(text, ordered, 0, len(text)))
+    parts = []
+    for block in text_blocks(text):
+        inside = [c for c in ordered if block.start <= c.quote_start and c.quote_end <= block.end]
+        body = _highlight(text, inside, block.start, block.end)
+        parts.append(format_html("<{tag}>{}</{tag}>", mark_safe(body), tag=block.tag))
+    return mark_safe("\n".join(parts))
+
+
+def _plain(text):
+    # Line breaks inside a paragraph are the text's own.
+    return format_html("{}", text).replace("\n", "<br>\n")
 
 
 def _highlight(text, claims, start, end):
@@ -63,25 +107,39 @@ def _highlight(text, claims, start, end):
             if claims[index].quote_end <= claim.quote_end:
                 inner.append(claims[index])
             index += 1
-        parts.append(format_html("{}", text[position : claim.quote_start]))
-        body = _highlight(text, inner, claim.quote_start, claim.quote_end)
-        info = claim.status_info
-        if not inner:  # a link cannot hold another link, so only leaf quotes are links
-            body = format_html('<a href="{}">{}</a>', claim.get_absolute_url(), mark_safe(body))
+        parts.append(_plain(text[position : claim.quote_start]))
+        body = mark_safe(_highlight(text, inner, claim.quote_start, claim.quote_end))
+        info, url = claim.status_info, claim.get_absolute_url()
+        if inner:
+            # A link cannot hold another: the inner quotes keep theirs, and this
+            # claim's one link is its status tag, named with its statement.
+            body = format_html(
+                '{} <a class="status-tag tone-{}" href="{}">{}'
+                '<span class="visually-hidden">: {}</span></a>',
+                body,
+                info.tone,
+                url,
+                info.label,
+                claim.statement,
+            )
+        else:
+            body = format_html(
+                '<a href="{}">{} <span class="status-tag tone-{}">{}</span></a>',
+                url,
+                body,
+                info.tone,
+                info.label,
+            )
         parts.append(
             format_html(
-                '<mark class="claim-highlight tone-{}" id="quote-{}">{}'
-                ' <a class="status-tag tone-{}" href="{}">{}</a></mark>',
+                '<mark class="claim-highlight tone-{}" id="quote-{}">{}</mark>',
                 info.tone,
                 claim.slug,
-                mark_safe(body),
-                info.tone,
-                claim.get_absolute_url(),
-                info.label,
+                body,
             )
         )
         position = claim.quote_end
-    parts.append(format_html("{}", text[position:end]))
+    parts.append(_plain(text[position:end]))
     return "".join(parts)
 
 
@@ -223,6 +281,7 @@ def claim_record(claim):
     }
     if claim.kind == Kind.PREDICTION:
         record.update(
+            certainty=claim.certainty,
             condition=claim.condition,
             resolution_criteria=claim.resolution_criteria,
             resolve_by=claim.resolve_by.isoformat() if claim.resolve_by else None,

@@ -1,10 +1,11 @@
 """Reading and loading the claims files in seeds/.
 
-A claims file is TOML: an [article] table naming the article's text file,
-[[people]], [[claims]] and [[unclaimed]] (sentences with nothing checkable, each
-with its reason). ``read_claims_file`` validates one file completely without
-touching the database; ``load`` writes what is new, in one transaction, and
-leaves alone whatever reviewers own.
+A claims file is TOML: its ``format``, an [article] table naming the article's
+text file, [[people]], [[claims]] and [[unclaimed]] (sentences with nothing
+checkable, each with its reason); the README describes every key.
+``read_claims_file`` validates one file completely without touching the
+database; ``load`` writes what is new, in one transaction, and leaves alone
+whatever reviewers own.
 """
 
 import datetime
@@ -16,12 +17,14 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
+from django.urls import reverse
 from django.utils import timezone
 
 from .caching import public_changed
 from .fields import REFUSED_CHARACTERS, validate_storable_text
 from .intake import split_sentences
 from .models import (
+    CLAIM_EDITABLE_FIELDS,
     PREDICTION_FIELDS,
     Article,
     Claim,
@@ -29,7 +32,8 @@ from .models import (
     partly_overlap,
     validate_http_url,
 )
-from .statuses import Kind
+from .services import edit_claim, has_published_verdict
+from .statuses import Certainty, Kind
 
 # A claims file or article text over 1 MB is a mistake or an attack: refused
 # before it is read into memory.
@@ -47,12 +51,19 @@ CLAIM_FIELDS = {
     "quote": True,
     "statement": True,
     "speaker": False,
+    "certainty": False,
     "condition": False,
     "resolution_criteria": False,
     "resolve_by": False,
 }
 UNCLAIMED_FIELDS = {"sentence": True, "reason": True}
-TOP_LEVEL = {"article", "people", "claims", "unclaimed"}
+TOP_LEVEL = {"format", "article", "people", "claims", "unclaimed"}
+# A file without ``format`` is format 1, written before predictions had a
+# certainty; from format 2 every prediction states one.
+FORMATS = (1, 2)
+# What every prediction needs, by format.
+PREDICTION_REQUIRED = {1: ("resolution_criteria", "resolve_by")}
+PREDICTION_REQUIRED[2] = ("certainty", *PREDICTION_REQUIRED[1])
 
 
 class SeedError(Exception):
@@ -195,6 +206,14 @@ def read_claims_file(path):
 
     for name in data.keys() - TOP_LEVEL:
         problems.add(None, None, f"unknown section “{name}” (expected: {', '.join(TOP_LEVEL)})")
+    file_format = data.get("format", 1)
+    if type(file_format) is not int or file_format not in FORMATS:
+        raise SeedError(
+            [
+                f"{path}: “format = {file_format!r}” is not a claims file format this version "
+                f"reads (expected: {', '.join(map(str, FORMATS))}; without it, 1)"
+            ]
+        )
 
     article = data.get("article")
     if article is None:
@@ -252,9 +271,18 @@ def read_claims_file(path):
                 if claim.get(name):
                     problems.add(where, name, "only predictions have this field")
         if kind == Kind.PREDICTION:
-            for name in ("resolution_criteria", "resolve_by"):
+            for name in PREDICTION_REQUIRED[file_format]:
                 if claim.get(name) in (None, ""):
                     problems.add(where, name, "is missing: every prediction needs one")
+        certainty = claim.get("certainty")
+        if certainty is not None and file_format < 2:
+            problems.add(where, "certainty", "needs “format = 2” at the top of the file")
+        elif isinstance(certainty, str) and certainty and certainty not in Certainty.values:
+            problems.add(
+                where,
+                "certainty",
+                f"“{certainty}” is not a certainty (expected: {', '.join(Certainty.values)})",
+            )
         quote = claim.get("quote")
         if text is not None and isinstance(quote, str) and quote:
             try:
@@ -371,8 +399,9 @@ def load(claims_files):
     raises SeedError listing every problem before writing anything. Then creates
     what is new. What exists is never overwritten: claims belong to the reviewers,
     and articles and people may have been corrected in the admin. A blank field of
-    an existing article or person is filled in from the file ("updated"); any
-    other difference is reported and left alone.
+    an existing article or person, or a blank editable field of an existing claim,
+    is filled in from the file ("updated"); any other difference is reported and
+    left alone.
     """
     problems = _check_against_database(claims_files)
     if problems:
@@ -493,6 +522,7 @@ def _claim_values(data):
         "quote_start": data["quote_start"],
         "quote_end": data["quote_end"],
         "statement": data["statement"],
+        "certainty": data.get("certainty", ""),
         "condition": data.get("condition", ""),
         "resolution_criteria": data.get("resolution_criteria", ""),
         "resolve_by": data.get("resolve_by"),
@@ -513,7 +543,7 @@ def _fill_blanks(instance, values, report, label):
         instance.save(update_fields=[*blank, "updated_at"])
         report.updated += 1
         report.notices.append(f"Filled in {label}: {', '.join(blank)}.")
-    else:
+    if not report.notices or not report.notices[-1].startswith(f"Filled in {label}"):
         report.unchanged += 1
     if differing:
         report.notices.append(
@@ -561,10 +591,47 @@ def _load_claim(claims_file, article, people, data, report):
         claim.save()
         report.created += 1
         return
-    report.unchanged += 1
-    differing = [name for name, value in values.items() if getattr(claim, name) != value]
+    # Reviewers own the claim now: only its blank editable fields are filled,
+    # through the service (its version moves, the audit trail says so).
+    blank = [
+        name
+        for name in CLAIM_EDITABLE_FIELDS
+        if values.get(name)
+        and not getattr(claim, name)
+        and (claim.is_prediction or name not in PREDICTION_FIELDS)
+    ]
+    filled = bool(blank) and not has_published_verdict(claim)
+    if blank and not filled:
+        # Then the fill is a public correction, which a reviewer signs.
+        report.notices.append(
+            f"Left {label} alone: it has a published verdict, so filling in "
+            f"{', '.join(blank)} would be a correction; make it in the review workspace."
+        )
+    if filled:
+        edit_claim(
+            claim=claim,
+            changes={name: values[name] for name in blank},
+            by=None,
+            expected_version=claim.version,
+            reason=f"Filled in from {claims_file.path.name}",
+        )
+        report.updated += 1
+        report.notices.append(f"Filled in {label}: {', '.join(blank)}.")
+    else:
+        report.unchanged += 1
+    differing = [
+        name
+        for name, value in values.items()
+        if name not in blank and name != "statement" and getattr(claim, name) != value
+    ]
     if differing:
         report.notices.append(
             f"Left {label} alone: it differs from {claims_file.path.name} in "
             f"{', '.join(differing)}, and reviewers own it now."
+        )
+    if claim.statement != values["statement"]:
+        report.notices.append(
+            f"Statement of {label} differs from {claims_file.path.name}, left as it is: "
+            f"stored “{claim.statement}”, file “{values['statement']}”. If the file is right, "
+            f"correct it at {reverse('factcheck:review_claim', kwargs={'slug': claim.slug})}."
         )

@@ -145,12 +145,13 @@ def change_claim_status(
 
 
 @transaction.atomic
-def edit_claim(*, claim, changes, by, expected_version):
+def edit_claim(*, claim, changes, by, expected_version, reason=None):
     """Apply ``changes`` (a dict over CLAIM_EDITABLE_FIELDS) to ``claim``.
 
     Validates the result as a whole, then writes it only if the claim is still at
     ``expected_version``. Returns the names of the fields that changed (nothing is
-    written, and the version stays, when none did).
+    written, and the version stays, when none did). ``reason`` goes into the
+    audit trail (by default, the fields edited).
     """
     unknown = set(changes) - set(CLAIM_EDITABLE_FIELDS)
     if unknown:
@@ -170,7 +171,7 @@ def edit_claim(*, claim, changes, by, expected_version):
         public=bool(public_changes),
         **{name: changes[name] for name in changed},
     )
-    _record_history(claim, by, f"Edited {_field_labels(Claim, changed)}")
+    _record_history(claim, by, reason or f"Edited {_field_labels(Claim, changed)}")
     if public_changes and has_published_verdict(edited):
         _record_correction(claim, by, f"Revised the {_field_labels(Claim, public_changes)}.")
     return changed

@@ -41,6 +41,19 @@ class PredictionStatus(models.TextChoices):
 UNREVIEWED = "unreviewed"
 
 
+class Certainty(models.TextChoices):
+    """How sure a speaker said they were of a prediction, in their own word:
+    a prediction is judged as worded, and a "might" that does not happen is not
+    a failed "will"."""
+
+    WILL = "will", "will (certain)"
+    EXPECTS = "expects", "expects (confident)"
+    LIKELY = "likely", "likely (probable)"
+    MAY = "may", "may (possible)"
+    MIGHT = "might", "might (possible)"
+    COULD = "could", "could (possible)"
+
+
 class Outcome(models.TextChoices):
     """How a prediction counts in a speaker's track record, in its order there."""
 

@@ -10,6 +10,8 @@ ARTICLE = (
 )
 
 GOOD = """
+format = 2
+
 [article]
 text_file = "article.txt"
 slug = "permits-in-april"
@@ -33,6 +35,7 @@ speaker = "min-spokes"
 kind = "prediction"
 quote = "It expects twice as many next year."
 statement = "Permits will double in 2024."
+certainty = "expects"
 resolution_criteria = "At least 24,000 permits issued in April 2024."
 resolve_by = 2024-12-31
 

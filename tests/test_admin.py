@@ -1,4 +1,5 @@
 import pytest
+from bs4 import BeautifulSoup
 from django.contrib.auth import get_user_model
 
 from factcheck.models import Claim, ReviewerNote, Source, StatusChange
@@ -29,6 +30,7 @@ def change_form_data(claim, **overrides):
         "speaker": claim.speaker_id or "",
         "statement": claim.statement,
         "summary": claim.summary,
+        "certainty": claim.certainty,
         "condition": claim.condition,
         "resolution_criteria": claim.resolution_criteria,
         "resolve_by": claim.resolve_by or "",
@@ -329,3 +331,25 @@ def test_the_claim_page_in_the_admin_shows_its_timeline_read_only(admin_client, 
     page = admin_client.get(f"/admin/factcheck/claim/{fact.pk}/change/").content.decode()
     assert "Looking into it." in page
     assert 'name="status_changes-0-rationale"' not in page  # shown, not editable
+
+
+def test_the_certainty_is_edited_with_the_prediction_fields(admin_client, prediction):
+    url = f"/admin/factcheck/claim/{prediction.pk}/change/"
+    page = BeautifulSoup(admin_client.get(url).content, "html.parser")
+    fieldset = page.select_one("select[name=certainty]").find_parent("fieldset")
+    assert fieldset.find(["h2", "legend"]).get_text(strip=True) == "Prediction"
+
+    response = admin_client.post(url, change_form_data(prediction, certainty="could"))
+
+    assert response.status_code == 302
+    prediction.refresh_from_db()
+    assert (prediction.certainty, prediction.version) == ("could", 2)
+
+
+def test_a_fact_with_a_certainty_is_refused_in_the_admin(admin_client, fact):
+    url = f"/admin/factcheck/claim/{fact.pk}/change/"
+    response = admin_client.post(url, change_form_data(fact, certainty="will"))
+    assert response.status_code == 200
+    assert "Only predictions have this field." in response.content.decode()
+    fact.refresh_from_db()
+    assert (fact.certainty, fact.version) == ("", 1)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from factcheck.models import Claim
 from factcheck.services import add_source, change_claim_status, edit_claim
 
 VNU_JAR = Path(
@@ -36,8 +37,11 @@ def require_checker():
 
 
 @pytest.mark.django_db
-def test_every_public_page_is_valid_html(client, fact, prediction, reviewer, tmp_path):
+def test_every_public_page_is_valid_html(client, fact, prediction, make_claim, reviewer, tmp_path):
     require_checker()
+    # The article page nests the prediction's highlight in this one's.
+    make_claim(quote="Officials said the number will double by 2025.", slug="outer")
+    Claim.objects.filter(pk=prediction.pk).update(certainty="might")
     add_source(
         claim=fact,
         by=reviewer,

@@ -93,7 +93,9 @@ def test_an_article_is_taken_in_marked_and_published_over_http(editor_client, cl
         },
     )
     article = Article.objects.get()
-    assert response.status_code == 302 and response["Location"] == f"/review/articles/{article.slug}/"
+    assert (
+        response.status_code == 302 and response["Location"] == f"/review/articles/{article.slug}/"
+    )
     assert article.is_draft and article.text == TEXT
     page = editor_client.get(response["Location"])
     assert "0 of 3 sentences accounted for" in text_of(page)
@@ -111,6 +113,7 @@ def test_an_article_is_taken_in_marked_and_published_over_http(editor_client, cl
         {
             "quote": TEXT[start:end],
             "kind": "prediction",
+            "certainty": "will",
             "new_speaker": "",
             "statement": "Work permits will double by 2030, officials said.",
             "resolution_criteria": "Official permit figures for 2030.",
@@ -165,6 +168,15 @@ def claim_form(**values):
         (
             {"quote": "rents to rise.", "kind": "prediction"},
             "Every prediction needs this",
+        ),
+        (
+            {
+                "quote": "rents to rise.",
+                "kind": "prediction",
+                "resolution_criteria": "Rent index.",
+                "resolve_by": "2025-01-01",
+            },
+            "Say how certain the speaker was",
         ),
         (
             {

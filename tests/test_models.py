@@ -7,6 +7,7 @@ from django.db import IntegrityError, models, transaction
 from factcheck.models import Claim, Source
 from factcheck.statuses import (
     STATUS_TABLE,
+    Certainty,
     FactStatus,
     Kind,
     PredictionStatus,
@@ -105,6 +106,7 @@ class TestClaimRules:
         assert "partly overlaps the quote of “outer”" in str(error.value)
 
     def test_a_quote_stays_within_one_paragraph(self, article):
+        # The article page shows each paragraph as an element, each highlight within one.
         across = Claim(
             article=article, kind="fact", quote="2025.\n\nCritics", statement="S", slug="across"
         )
@@ -135,6 +137,28 @@ class TestClaimRules:
             claim.full_clean()
         claim.resolve_by = datetime.date(2022, 10, 20)
         claim.full_clean()
+
+    def test_only_predictions_state_a_certainty(self, fact, prediction):
+        prediction.certainty = Certainty.MIGHT
+        prediction.full_clean()
+        fact.certainty = Certainty.MIGHT
+        with pytest.raises(ValidationError) as error:
+            fact.full_clean()
+        assert error.value.message_dict["certainty"] == ["Only predictions have this field."]
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Claim.objects.filter(pk=fact.pk).update(certainty=Certainty.MIGHT)
+
+    def test_a_certainty_is_one_of_the_words(self, prediction):
+        prediction.certainty = "surely"
+        with pytest.raises(ValidationError) as error:
+            prediction.full_clean()
+        assert "certainty" in error.value.message_dict
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Claim.objects.filter(pk=prediction.pk).update(certainty="surely")
+
+    def test_the_certainty_reads_as_the_speakers_word_and_its_strength(self, prediction):
+        prediction.certainty = Certainty.MIGHT
+        assert prediction.get_certainty_display() == "might (possible)"
 
     def test_str_and_public_url(self, prediction):
         assert str(prediction) == "Work permits will double by 2025."

@@ -81,7 +81,11 @@ def test_reviewer_work_survives_a_reseed_and_differences_are_reported(tmp_path, 
     assert claim.resolve_by == datetime.date(2024, 12, 31)
     assert claim.notes.count() == 1 and claim.sources.count() == 1
     assert "Left claim “permits-will-double” alone" in output
-    assert "statement, resolve_by" in output
+    assert "it differs from claims.toml in resolve_by" in output
+    assert (
+        "Statement of claim “permits-will-double” differs from claims.toml, left as it is: "
+        "stored “Reviewer's wording.”, file “Permits will double in 2024.”"
+    ) in output
 
 
 def test_new_claims_in_the_file_are_added_and_existing_records_are_not_overwritten(tmp_path):
@@ -241,3 +245,69 @@ def test_a_changed_article_text_is_refused_because_claims_point_into_it(tmp_path
     with pytest.raises(CommandError, match="the text differs"):
         seed(path.with_name("claims.toml"))
     assert Article.objects.get().text == ARTICLE.removeprefix(" date 2023-05-02 ")
+
+
+# A claims file as it was written before format 2: no format, no certainty, and
+# the prediction's statement hardened.
+FORMAT_1 = (
+    GOOD.replace("format = 2\n", "")
+    .replace('certainty = "expects"\n', "")
+    .replace("Permits will double in 2024.", "Permits double in 2024.")
+)
+
+
+def test_a_format_1_file_loads_with_its_predictions_certainty_blank(tmp_path):
+    seed(write_files(tmp_path, FORMAT_1))
+    assert Claim.objects.get(slug="permits-will-double").certainty == ""
+
+
+def test_a_reseed_fills_the_new_certainty_and_reports_a_statement_it_leaves(tmp_path):
+    seed(write_files(tmp_path, FORMAT_1))
+
+    output = seed(write_files(tmp_path, GOOD))
+
+    claim = Claim.objects.get(slug="permits-will-double")
+    assert claim.certainty == "expects"
+    # The fill is an edit like any other: versioned and in the audit trail.
+    assert claim.version == 2
+    assert claim.history.latest().history_change_reason == "Filled in from claims.toml"
+    assert "Filled in claim “permits-will-double”: certainty." in output
+    # The statement is the reviewers' now: reported for them to correct, not changed.
+    assert claim.statement == "Permits double in 2024."
+    assert (
+        "Statement of claim “permits-will-double” differs from claims.toml, left as it is: "
+        "stored “Permits double in 2024.”, file “Permits will double in 2024.”. If the file "
+        "is right, correct it at /review/claims/permits-will-double/."
+    ) in output
+    assert "Created 0, updated 1, left alone 3." in output
+    assert "Filled in" not in seed(write_files(tmp_path, GOOD))
+
+
+def test_a_reseed_never_changes_a_certainty_a_reviewer_set(tmp_path, reviewer):
+    seed(write_files(tmp_path, FORMAT_1))
+    claim = Claim.objects.get(slug="permits-will-double")
+    edit_claim(claim=claim, changes={"certainty": "might"}, by=reviewer, expected_version=1)
+
+    output = seed(write_files(tmp_path, GOOD))
+
+    claim.refresh_from_db()
+    assert (claim.certainty, claim.version) == ("might", 2)
+    assert "it differs from claims.toml in certainty" in output
+
+
+def test_a_reseed_leaves_a_judged_claims_blank_certainty_to_a_reviewer(tmp_path, reviewer):
+    seed(write_files(tmp_path, FORMAT_1))
+    claim = Claim.objects.get(slug="permits-will-double")
+    change_claim_status(
+        claim=claim, to_status="came_true", rationale="It did.", by=reviewer, expected_version=1
+    )
+
+    output = seed(write_files(tmp_path, GOOD))
+
+    claim.refresh_from_db()
+    assert claim.certainty == ""
+    assert not claim.corrections.exists()
+    assert (
+        "Left claim “permits-will-double” alone: it has a published verdict, so filling in "
+        "certainty would be a correction; make it in the review workspace."
+    ) in output

@@ -1,5 +1,6 @@
 """The seeded article and its claims file, checked as a reader of the article would."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,33 @@ def test_speakers_are_the_people_quoted_and_the_article_speaks_for_itself(claims
     speakers = {claim.get("speaker") for claim in claims_file.claims}
     assert speakers == {"malika-toqmadi", "rakhimbek-abdrakhmanov", None}
     assert {p["slug"] for p in claims_file.people} == {"malika-toqmadi", "rakhimbek-abdrakhmanov"}
+
+
+POSSIBLE = ("may", "might", "could")
+
+
+def words(text):
+    return set(re.findall(r"[a-z]+", text.lower()))
+
+
+def test_a_hedged_prediction_keeps_its_speakers_word_in_its_statement(claims_file):
+    predictions = [c for c in claims_file.claims if c["kind"] == "prediction"]
+    hedged = {}
+    for claim in predictions:
+        said = words(claim["quote"]) & set(POSSIBLE)
+        if said:
+            (word,) = said
+            hedged[claim["slug"]] = word
+            assert claim["certainty"] == word, claim["slug"]
+            assert word in words(claim["statement"]), claim["slug"]
+            assert "will" not in words(claim["statement"]), claim["slug"]
+    assert hedged == {
+        "russians-may-settle-if-war-lasts-over-two-years": "might",
+        "demographic-balance-back-if-war-ends-within-a-year": "might",
+        "migrants-may-stay-long-term-if-hardship-grows": "might",
+        "further-waves-of-migration-from-russia": "might",
+        "continued-war-could-drive-more-emigration-from-russia": "could",
+    }
+    # The rest were stated as expectations ("poised to", "we believe", "we can expect").
+    firm = {c["certainty"] for c in predictions if c["slug"] not in hedged}
+    assert firm == {"expects"}

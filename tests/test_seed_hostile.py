@@ -100,7 +100,7 @@ RESOLVE_BY = "resolve_by = 2024-12-31"
 BROKEN = [
     pytest.param(
         replacing('title = "Permits in April"', "title = Permits"),
-        ["not valid TOML: Invalid value (at line 5, column 9)"],
+        ["not valid TOML: Invalid value (at line 7, column 9)"],
         id="bad TOML",
     ),
     pytest.param(
@@ -153,7 +153,7 @@ BROKEN = [
     ),
     pytest.param(
         replacing(RESOLVE_BY, "resolve_by = 2024-02-30"),
-        ["not valid TOML: Invalid date or datetime (at line 26, column 14)"],
+        ["not valid TOML: Invalid date or datetime (at line 29, column 14)"],
         id="impossible date",
     ),
     pytest.param(
@@ -191,6 +191,44 @@ BROKEN = [
         replacing('resolution_criteria = "At least 24,000 permits issued in April 2024."\n', ""),
         ["claim “permits-will-double”: field “resolution_criteria”: is missing"],
         id="prediction without resolution criteria",
+    ),
+    pytest.param(
+        replacing("format = 2", "format = 3"),
+        ["“format = 3” is not a claims file format this version reads (expected: 1, 2"],
+        id="unknown format",
+    ),
+    pytest.param(
+        replacing("format = 2", 'format = "2"'),
+        ["“format = '2'” is not a claims file format"],
+        id="format as text",
+    ),
+    pytest.param(
+        replacing('certainty = "expects"\n', ""),
+        ["claim “permits-will-double”: field “certainty”: is missing: every prediction needs one"],
+        id="prediction without a certainty",
+    ),
+    pytest.param(
+        replacing('certainty = "expects"', 'certainty = "surely"'),
+        [
+            "claim “permits-will-double”: field “certainty”: “surely” is not a certainty "
+            "(expected: will, expects, likely, may, might, could)"
+        ],
+        id="unknown certainty",
+    ),
+    pytest.param(
+        replacing('certainty = "expects"', "certainty = 3"),
+        ["claim “permits-will-double”: field “certainty”: must be text in quotes"],
+        id="certainty not text",
+    ),
+    pytest.param(
+        replacing('kind = "fact"', 'kind = "fact"\ncertainty = "will"'),
+        ["claim “12000-permits-in-april”: field “certainty”: only predictions have this field"],
+        id="certainty on a fact",
+    ),
+    pytest.param(
+        replacing("format = 2\n", ""),
+        ["claim “permits-will-double”: field “certainty”: needs “format = 2” at the top"],
+        id="certainty in a format 1 file",
     ),
     pytest.param(
         replacing('speaker = "min-spokes"', 'speaker = "nobody"'),

@@ -3,16 +3,19 @@ import datetime
 import io
 import json
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from django.conf import settings
 from django.utils import timezone
 
 from factcheck.models import Article, Claim, Person, ReviewerNote
 from factcheck.services import add_source, change_claim_status, edit_claim, remove_source
-from factcheck.statuses import STATUS_TABLE
+from factcheck.statuses import STATUS_TABLE, Certainty
 from factcheck.views import public
 
+from .claims_files import seed
 from .responses import body
 
 pytestmark = pytest.mark.django_db
@@ -88,39 +91,92 @@ class TestHome:
         assert [s.get_text() for s in change.select(".status")] == ["Unreviewed", "Accurate"]
 
 
+def claim_links(page, claim):
+    """The links to ``claim`` from the article's text."""
+    return page.select(f'.article-text a[href="{claim.get_absolute_url()}"]')
+
+
 class TestArticlePage:
-    def test_each_quote_is_wrapped_once_at_its_offsets_with_its_status(
+    def test_each_quote_is_highlighted_once_as_one_link_with_its_status(
         self, client, fact, prediction, reviewer
     ):
         give_verdict(prediction, reviewer, to_status="on_track")
         page = soup(client.get(fact.article.get_absolute_url()))
         for claim in (fact, prediction):
             claim.refresh_from_db()
-            marks = page.select(f"mark#quote-{claim.slug}")
-            assert len(marks) == 1
-            mark = marks[0]
-            quote_link = mark.find("a")
-            assert quote_link.get_text() == claim.quote
-            assert quote_link["href"] == claim.get_absolute_url()
-            tag = mark.select_one("a.status-tag")
-            assert tag.get_text() == claim.status_info.label  # the status in text, not only colour
-            assert tag["href"] == claim.get_absolute_url()
+            (mark,) = page.select(f"mark#quote-{claim.slug}")
+            (link,) = claim_links(page, claim)
+            assert link.parent is mark
+            # The status in text, not only colour, inside the quote's one link.
+            tag = link.select_one(".status-tag")
+            assert tag.get_text() == claim.status_info.label
+            assert link.get_text() == f"{claim.quote} {claim.status_info.label}"
         # The text around the highlights is the article's own, in order.
-        assert (
-            page.select_one(".article-text")
-            .get_text()
-            .replace(" Unreviewed", "")
-            .replace(" On track", "")
-            == fact.article.text
-        )
+        shown = [block.get_text() for block in page.select(".article-text > p")]
+        assert [
+            text.replace(" Unreviewed", "").replace(" On track", "") for text in shown
+        ] == fact.article.text.split("\n\n")
 
-    def test_a_quote_inside_another_is_nested_not_lost(self, client, make_claim):
-        outer = make_claim(quote="Officials said the number will double by 2025.", slug="outer")
+    def test_the_seeded_article_reads_in_paragraphs_each_claim_one_link(self, client):
+        seed(*sorted((Path(settings.BASE_DIR) / "seeds").glob("*.toml")))
+        article = Article.objects.get()
+        page = soup(client.get(article.get_absolute_url()))
+        text = page.select_one(".article-text")
+        assert [h.get_text() for h in text.select("h2")] == [
+            "An Emotional Rollercoaster for Local Residents"
+        ]
+        assert len(text.select("p")) == 13
+        for claim in article.claims.all():
+            (link,) = claim_links(page, claim)
+            assert link.get_text().startswith(claim.quote), claim.slug
+        assert len(text.select("a")) == article.claims.count()
+
+    def test_a_quote_inside_another_is_nested_each_with_one_link(self, client, make_claim):
+        outer = make_claim(
+            quote="Officials said the number will double by 2025.",
+            slug="outer",
+            statement="Officials <b>said</b> it will double.",
+        )
         inner = make_claim(quote="double by 2025", slug="inner")
         page = soup(client.get(outer.article.get_absolute_url()))
         nested = page.select_one("mark#quote-outer mark#quote-inner")
-        assert nested is not None
-        assert nested.find("a").get_text() == inner.quote
+        (inner_link,) = claim_links(page, inner)
+        assert inner_link.parent is nested
+        assert inner_link.get_text() == f"{inner.quote} Unreviewed"
+        (outer_link,) = claim_links(page, outer)
+        assert outer_link.parent is page.select_one("mark#quote-outer")
+        # Its visible name is its status; its full name says which claim (as text).
+        assert outer_link.get_text() == "Unreviewed: Officials <b>said</b> it will double."
+        assert outer_link.select_one(".visually-hidden") is not None
+        assert not page.select(".article-text a a")
+
+    def test_paragraphs_and_a_subheading_are_elements(self, client, article, make_claim):
+        article.text = (
+            "First paragraph, <b>not bold</b>.\nIts second line.\n\n"
+            "A Short Heading\n\n"
+            "Around 80,000 people received a work permit this year.\n"
+        )
+        article.save()
+        claim = make_claim()
+        page = soup(client.get(article.get_absolute_url()))
+        blocks = page.select_one(".article-text").find_all(recursive=False)
+        assert [block.name for block in blocks] == ["p", "h2", "p"]
+        first, heading, last = blocks
+        # Untrusted text stays text; its own line break is kept.
+        assert first.get_text() == "First paragraph, <b>not bold</b>.\nIts second line."
+        assert first.find("br") is not None and first.find("b") is None
+        assert heading.get_text() == "A Short Heading"
+        assert last.select_one("mark").get("id") == f"quote-{claim.slug}"
+
+    def test_a_line_that_ends_as_a_sentence_is_a_paragraph_not_a_subheading(self, client, article):
+        article.text = "Short, but a sentence.\n\n“Quoted”\n\nA question?"
+        article.save()
+        page = soup(client.get(article.get_absolute_url()))
+        assert [b.name for b in page.select_one(".article-text").find_all(recursive=False)] == [
+            "p",
+            "p",
+            "p",
+        ]
 
     def test_shows_the_summary_chart_for_this_article(self, client, checked_fact, prediction):
         page = soup(client.get(checked_fact.article.get_absolute_url()))
@@ -440,6 +496,41 @@ class TestSpeakerAndMethodology:
             assert info.label in row.get_text()
             assert info.description in row.get_text()
             assert ("Final" if info.is_final else "Open") in row.get_text()
+
+    def test_methodology_says_how_a_hedged_prediction_is_judged(self, client):
+        section = soup(client.get("/methodology/")).select_one(
+            "section[aria-labelledby=certainty-heading]"
+        )
+        text = " ".join(section.get_text(" ").split())
+        for label in Certainty.labels:
+            assert f"“{label}”" in text
+        assert "“Did not come true” means the event did not happen by the date" in text
+
+
+class TestCertainty:
+    def test_the_claim_page_says_how_sure_the_speaker_was(self, client, prediction):
+        Claim.objects.filter(pk=prediction.pk).update(certainty="might")
+        page = soup(client.get(prediction.get_absolute_url()))
+        stated = page.select_one("header h1 + p.certainty")
+        assert stated.get_text(" ", strip=True).startswith("Stated as: might (possible)")
+        assert stated.a["href"] == "/methodology/#certainty-heading"
+
+    def test_a_fact_or_an_unstated_certainty_shows_none(self, client, fact, prediction):
+        for claim in (fact, prediction):
+            assert "Stated as" not in text_of(client.get(claim.get_absolute_url()))
+
+    def test_lists_show_the_stated_word(self, client, prediction):
+        Claim.objects.filter(pk=prediction.pk).update(certainty="could")
+        for url in ("/claims/", prediction.speaker.get_absolute_url()):
+            assert "Prediction (stated as “could”)" in text_of(client.get(url))
+
+    def test_exports_carry_the_certainty_of_predictions(self, client, fact, prediction):
+        Claim.objects.filter(pk=prediction.pk).update(certainty="might")
+        records = {r["slug"]: r for r in exported_json(client)["claims"]}
+        assert records[prediction.slug]["certainty"] == "might"
+        assert "certainty" not in records[fact.slug]
+        rows = {row["slug"]: row for row in exported_csv(client)}
+        assert (rows[prediction.slug]["certainty"], rows[fact.slug]["certainty"]) == ("might", "")
 
 
 class TestFeeds:

@@ -60,6 +60,7 @@ def fields_data(claim, **overrides):
     data = {
         "statement": claim.statement,
         "summary": claim.summary,
+        "certainty": claim.certainty,
         "condition": claim.condition,
         "resolution_criteria": claim.resolution_criteria,
         "resolve_by": claim.resolve_by or "",
@@ -1304,3 +1305,34 @@ class TestSharedCaches:
 
     def test_errors_are_private(self, client, db):
         assert client.get("/claims/nope/")["Cache-Control"] == "private, no-store"
+
+
+class TestCertaintyInTheWorkspace:
+    def test_a_predictions_claim_form_offers_the_certainty_words(self, reviewer_client, prediction):
+        form = page(reviewer_client.get(review_url(prediction))).select_one("#claim-fields form")
+        choices = [option["value"] for option in form.select("select[name=certainty] option")]
+        assert choices == ["", "will", "expects", "likely", "may", "might", "could"]
+        assert form.select_one("label[for=id_certainty]").get_text(strip=True) == (
+            "Stated certainty:"
+        )
+
+    def test_a_facts_claim_form_has_no_certainty(self, reviewer_client, fact):
+        form = page(reviewer_client.get(review_url(fact))).select_one("#claim-fields form")
+        assert form.select_one("[name=certainty]") is None
+
+    def test_saving_the_certainty_goes_through_the_service(self, reviewer_client, prediction):
+        response = reviewer_client.post(
+            review_url(prediction, "fields/"), fields_data(prediction, certainty="might")
+        )
+        assert response.status_code == 302
+        prediction.refresh_from_db()
+        assert (prediction.certainty, prediction.version) == ("might", 2)
+        assert prediction.history.latest().history_change_reason == "Edited stated certainty"
+
+    def test_a_word_outside_the_list_is_refused(self, reviewer_client, prediction):
+        response = reviewer_client.post(
+            review_url(prediction, "fields/"), fields_data(prediction, certainty="surely")
+        )
+        assert "Select a valid choice" in response.content.decode()
+        prediction.refresh_from_db()
+        assert (prediction.certainty, prediction.version) == ("", 1)

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_safe
 
 from ..forms import ClaimFilterForm
 from ..middleware import allow_shared_caching
-from ..models import PUBLIC_DETAIL, Article, Claim, Person, StatusChange
+from ..models import PREDICTION_FIELDS, PUBLIC_DETAIL, Article, Claim, Person, StatusChange
 from ..publishing import (
     claim_record,
     claim_review,
@@ -31,7 +31,7 @@ from ..publishing import (
     sources_by_stance,
     status_breakdown,
 )
-from ..statuses import Kind, Outcome, statuses_for
+from ..statuses import Certainty, Kind, Outcome, statuses_for
 from . import is_fragment_request, vary_on_fragment_headers
 
 CLAIMS_PER_PAGE = 20
@@ -204,6 +204,7 @@ def methodology(request):
         {
             "fact_statuses": statuses_for(Kind.FACT),
             "prediction_statuses": statuses_for(Kind.PREDICTION),
+            "certainties": Certainty,
         },
     )
 
@@ -282,9 +283,7 @@ CSV_COLUMNS = [
     "status",
     "status_label",
     "summary",
-    "condition",
-    "resolution_criteria",
-    "resolve_by",
+    *PREDICTION_FIELDS,
     "sources",
     "source_urls",
     "status_changes",

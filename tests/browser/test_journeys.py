@@ -61,7 +61,7 @@ def test_a_visitor_follows_a_claim_from_the_home_page(site, seeded):
     page.get_by_role("link", name="Is Kazakhstan ready to withstand a permanent inflow").click()
     site.check()
     highlight = page.locator(f"mark#quote-{PERMITS}")
-    expect(highlight.locator("a.status-tag")).to_have_text("Mostly accurate")
+    expect(highlight.locator(".status-tag")).to_have_text("Mostly accurate")
     highlight.get_by_role("link", name=re.compile("around 80,000 have received")).click()
     site.check()
 

@@ -10,8 +10,9 @@ from factcheck.seeding import SeedError, load, read_claims_file
 class Command(BaseCommand):
     help = (
         "Load articles, people and claims from claims files (TOML; default: every "
-        "*.toml in seeds/). Idempotent: creates what is new and never changes a claim "
-        "that already exists. Validates everything first and writes nothing on error."
+        "*.toml in seeds/). Idempotent: creates what is new, fills in blank fields of "
+        "what exists, and reports, without changing, every other difference. Validates "
+        "everything first and writes nothing on error."
     )
 
     def add_arguments(self, parser):
