@@ -551,3 +551,26 @@ class ClaimIntakeForm(forms.ModelForm):
             speaker_not_named=self.cleaned_data.get("speaker_not_named", ""),
             by=by,
         )
+
+
+class TextCorrectionForm(forms.Form):
+    text = TextFormField(label="The corrected text", widget=forms.Textarea(attrs={"rows": 14}))
+    reason = TextFormField(
+        label="What the publisher corrected",
+        max_length=TEXT_LIMIT,
+        help_text="Public: the article page says when the text was corrected, and this.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit_length(self.fields["text"], ARTICLE_TEXT_LIMIT)
+
+
+class RequoteForm(forms.Form):
+    quote = TextFormField(
+        label="The passage in the corrected text",
+        max_length=TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Verbatim, within one paragraph, and found there only once.",
+    )

@@ -12,6 +12,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from . import fields
+from .anchors import surroundings
 from .statuses import (
     ALL_STATUS_CHOICES,
     STATUS_TABLE,
@@ -251,6 +252,19 @@ class Claim(models.Model):
     quote = fields.TextField(help_text="Verbatim from the article text.")
     quote_start = models.PositiveIntegerField(editable=False)
     quote_end = models.PositiveIntegerField(editable=False)
+    # Set when a correction of the text left the quote nowhere, or in several
+    # places none clearly its own: the offsets then point into that
+    # correction's earlier text, until an editor quotes the claim afresh.
+    orphaned_by = models.ForeignKey(
+        "ArticleCorrection",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="orphaned_claims",
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    withdrawal_reason = fields.TextField(blank=True, editable=False)
     statement = fields.TextField(help_text="A short, checkable statement in plain words.")
     status = models.CharField(
         max_length=32, choices=ALL_STATUS_CHOICES, default=UNREVIEWED, editable=False
@@ -334,6 +348,23 @@ class Claim(models.Model):
         return reverse("factcheck:claim_detail", kwargs={"slug": self.slug})
 
     @property
+    def is_anchored(self):
+        return self.orphaned_by_id is None
+
+    @property
+    def quoted_text(self):
+        """The text the quote's offsets point into: the article's, or for an
+        orphaned claim the earlier text it was taken from."""
+        return self.orphaned_by.earlier_text if self.orphaned_by_id else self.article.text
+
+    @property
+    def surroundings(self):
+        """The CONTEXT characters before and after the quote in that text (a
+        W3C TextQuoteSelector's prefix and suffix), which find it again after
+        a correction. Derived, never stored: always those of its offsets."""
+        return surroundings(self.quoted_text, self.quote_start, self.quote_end)
+
+    @property
     def is_prediction(self):
         return self.kind == Kind.PREDICTION
 
@@ -376,7 +407,7 @@ class Claim(models.Model):
         if self.quote and PARAGRAPH_BREAK.search(self.quote):
             # Its highlight could not be one element within the article's paragraphs.
             errors["quote"] = "A quote may not cross a paragraph break: quote one paragraph."
-        elif self.article_id and self.quote and self.quote_start is not None:
+        elif self.article_id and self.quote and self.quote_start is not None and self.is_anchored:
             text = self.article.text
             span = (self.quote_start, self.quote_end)
             if text[self.quote_start : self.quote_end] != self.quote:
@@ -562,6 +593,25 @@ class Correction(models.Model):
 
     def __str__(self):
         return f"{self.claim.slug}: {self.description}"
+
+
+class ArticleCorrection(models.Model):
+    """An article's earlier text, replaced by an editor's correction: kept with
+    when and why, and said on the public article page."""
+
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="corrections")
+    earlier_text = fields.TextField()
+    reason = fields.TextField(help_text="Public: what the publisher corrected.")
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    corrected_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["corrected_at", "id"]
+
+    def __str__(self):
+        return f"{self.article.slug}, {self.corrected_at:%Y-%m-%d}: {self.reason}"
 
 
 # What a claim's public record shows beside the claim: (relation, model, the

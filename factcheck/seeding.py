@@ -403,10 +403,20 @@ def load(claims_files):
     is filled in from the file ("updated"); any other difference is reported and
     left alone.
     """
+    report = LoadReport()
+    current = []
+    for claims_file in claims_files:
+        if _corrected_on_the_site_since(claims_file):
+            report.notices.append(
+                f"{claims_file.path.name}: article “{claims_file.article['slug']}” was "
+                "corrected on the site since; left as it is."
+            )
+        else:
+            current.append(claims_file)
+    claims_files = current
     problems = _check_against_database(claims_files)
     if problems:
         raise SeedError(problems)
-    report = LoadReport()
     people = {}
     for claims_file in claims_files:
         for data in claims_file.people:
@@ -425,6 +435,17 @@ def load(claims_files):
     if report.created or report.updated:
         public_changed()
     return report
+
+
+def _corrected_on_the_site_since(claims_file):
+    """Whether the file holds an earlier text of its article, which an editor
+    has corrected since: the site's text and claims are then the newer ones."""
+    data = claims_file.article
+    return (
+        Article.objects.filter(slug=data["slug"], corrections__earlier_text=data["text"])
+        .exclude(text=data["text"])
+        .exists()
+    )
 
 
 def _check_against_database(claims_files):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from . import intake
+from .anchors import find_anchor, surroundings
 from .caching import public_changed
 from .fields import validate_storable_text
 from .models import (
@@ -19,6 +20,7 @@ from .models import (
     DESK_ONLY_FIELDS,
     SOURCE_EDITABLE_FIELDS,
     Article,
+    ArticleCorrection,
     Claim,
     Correction,
     Person,
@@ -278,8 +280,11 @@ def add_note(*, claim, by, body):
 
 
 def article_sentences(article):
+    """Its sentences and what accounts for each (an orphaned quote no longer does)."""
     return intake.sentences(
-        article, list(article.claims.all()), list(article.unclaimed_sentences.all())
+        article,
+        list(article.claims.filter(orphaned_by__isnull=True)),
+        list(article.unclaimed_sentences.all()),
     )
 
 
@@ -399,5 +404,97 @@ def take_in_claim(*, claim, by, new_speaker="", new_speaker_description="", spea
             claim=claim, by=by, body=f"The text does not name the speaker: {speaker_not_named}"
         )
     if claim.article.is_public:
+        public_changed()
+    return claim
+
+
+# --- Corrections of an article's text ------------------------------------------
+
+
+@transaction.atomic
+def correct_article_text(*, article, text, reason, by):
+    """Replace the article's text with the publisher's corrected one, keeping
+    the earlier text with the reason. Each claim is found again in the new
+    text (factcheck.anchors) or orphaned; each mark of an unclaimed sentence
+    follows its sentence, or goes with it. Returns the claims orphaned."""
+    reason = _required_reason(reason, "the text was corrected")
+    article = _locked(article)
+    if text == article.text:
+        raise ValidationError({"text": "The text is as it was: nothing to correct."})
+    correction = ArticleCorrection.objects.create(
+        article=article, earlier_text=article.text, reason=reason, corrected_by=by
+    )
+    article.text = text
+    article._history_user = by
+    article.full_clean()
+    article.save()
+    orphaned = []
+    for claim in article.claims.filter(orphaned_by__isnull=True):
+        prefix, suffix = surroundings(correction.earlier_text, claim.quote_start, claim.quote_end)
+        found = find_anchor(text, claim.quote, prefix, suffix)
+        if found is None:
+            claim.orphaned_by = correction
+            orphaned.append(claim)
+        else:
+            claim.quote_start, claim.quote_end = found
+        claim._history_user = by
+        claim._change_reason = f"The article's text was corrected: {reason}"
+        claim.save(update_fields=["quote_start", "quote_end", "orphaned_by"])
+    _follow_sentences(article, correction.earlier_text)
+    if article.published_at:
+        public_changed()
+    return orphaned
+
+
+def _follow_sentences(article, earlier_text):
+    """Move each unclaimed mark to its sentence in the corrected text (the
+    same words, in order), or drop it when the sentence is gone."""
+    new_spans = intake.split_sentences(article.text)
+    marks = list(article.unclaimed_sentences.order_by("start"))
+    article.unclaimed_sentences.all().delete()  # rewritten below: starts are unique
+    taken = set()
+    for mark in marks:
+        words = earlier_text[mark.start : mark.end]
+        span = next(
+            (s for s in new_spans if s not in taken and article.text[s[0] : s[1]] == words), None
+        )
+        if span is not None:
+            taken.add(span)
+            mark.pk, (mark.start, mark.end) = None, span
+            mark.save()
+
+
+@transaction.atomic
+def requote_claim(*, claim, quote, by):
+    """Anchor an orphaned claim to a passage of the corrected text, with the
+    checks of a new quote."""
+    claim = Claim.objects.select_for_update().select_related("article").get(pk=claim.pk)
+    try:
+        start, end = claim.article.locate(quote)
+    except ValueError as error:
+        raise ValidationError({"quote": f"The quote {error}."}) from None
+    claim.quote, claim.quote_start, claim.quote_end = quote, start, end
+    claim.orphaned_by = None
+    claim.full_clean(exclude=["speaker"])
+    claim._history_user = by
+    claim._change_reason = "Quoted afresh after a correction of the article's text"
+    claim.save()
+    if claim.article.published_at:
+        public_changed()
+    return claim
+
+
+@transaction.atomic
+def withdraw_claim(*, claim, reason, by):
+    """Stop tracking an orphaned claim, saying why on its public page."""
+    reason = _required_reason(reason, "the claim is withdrawn")
+    claim = Claim.objects.select_for_update().get(pk=claim.pk)
+    if claim.is_anchored:
+        raise ValidationError("Only a claim whose quote was lost in a correction can be withdrawn.")
+    claim.withdrawn_at, claim.withdrawal_reason = timezone.now(), reason
+    claim._history_user = by
+    claim._change_reason = f"Withdrawn: {reason}"
+    claim.save(update_fields=["withdrawn_at", "withdrawal_reason"])
+    if claim.article.published_at:
         public_changed()
     return claim

@@ -73,6 +73,17 @@ review_patterns = [
     path("articles/<slug:slug>/publish/", intake.intake_publish, name="intake_publish"),
     path("articles/<slug:slug>/unpublish/", intake.intake_unpublish, name="intake_unpublish"),
     path("articles/<slug:slug>/preview/", intake.intake_preview, name="intake_preview"),
+    path("articles/<slug:slug>/correct/", intake.intake_correct, name="intake_correct"),
+    path(
+        "articles/<slug:slug>/claims/<slug:claim_slug>/requote/",
+        intake.intake_requote,
+        name="intake_requote",
+    ),
+    path(
+        "articles/<slug:slug>/claims/<slug:claim_slug>/withdraw/",
+        intake.intake_withdraw,
+        name="intake_withdraw",
+    ),
 ]
 
 # Public pages first: they take almost all the traffic, and Django tries the

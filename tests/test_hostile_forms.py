@@ -38,9 +38,17 @@ from hypothesis import strategies as st
 
 from factcheck import services, urls
 from factcheck.fields import REFUSED_CHARACTERS
-from factcheck.forms import ArticleIntakeForm, ClaimIntakeForm, ReasonForm, UnclaimedForm
+from factcheck.forms import (
+    ArticleIntakeForm,
+    ClaimIntakeForm,
+    ReasonForm,
+    RequoteForm,
+    TextCorrectionForm,
+    UnclaimedForm,
+)
 from factcheck.models import (
     Article,
+    ArticleCorrection,
     Claim,
     Correction,
     Person,
@@ -465,6 +473,58 @@ def unpublish_page(world, data):
     return Page(path, [Part(form, stored)], ids={"slug": article.slug})
 
 
+def correct_page(world, data):
+    article = world.claims[0].article
+    form = TextCorrectionForm(initial={"text": article.text + " A note added."})
+
+    def stored(outcome):
+        correction = outcome.new(ArticleCorrection).first()
+        if correction is None:
+            return columns(form, None)
+        return {"text": Article.objects.get(pk=article.pk).text, "reason": correction.reason}
+
+    path = reverse("factcheck:intake_correct", args=[article.slug])
+    return Page(path, [Part(form, stored)], ids={"slug": article.slug})
+
+
+def orphaned_claim(world):
+    """The world's first claim with its quote lost in a correction (made again
+    after a re-quote), and a passage of the corrected text to quote afresh."""
+    claim = Claim.objects.get(pk=world.claims[0].pk)
+    if claim.is_anchored:
+        world.rewritten = f"A rewritten passage, number {next(SLUGS)}."
+        services.correct_article_text(
+            article=claim.article,
+            text=claim.article.text.replace(claim.quote, world.rewritten),
+            reason="The publisher rewrote it.",
+            by=world.editor,
+        )
+        claim.refresh_from_db()
+    return claim
+
+
+def requote_page(world, data):
+    claim = orphaned_claim(world)
+    form = RequoteForm(initial={"quote": world.rewritten})
+
+    def stored(outcome):
+        return {"quote": Claim.objects.get(pk=claim.pk).quote}
+
+    path = reverse("factcheck:intake_requote", args=[claim.article.slug, claim.slug])
+    return Page(path, [Part(form, stored)], ids={"slug": claim.article.slug})
+
+
+def withdraw_page(world, data):
+    claim = orphaned_claim(world)
+    form = ReasonForm()
+
+    def stored(outcome):
+        return {"reason": Claim.objects.get(pk=claim.pk).withdrawal_reason}
+
+    path = reverse("factcheck:intake_withdraw", args=[claim.article.slug, claim.slug])
+    return Page(path, [Part(form, stored)], ids={"slug": claim.article.slug})
+
+
 REVIEW_ENDPOINTS = {
     "review_claim_status": status_page,
     "review_claim_fields": fields_page,
@@ -478,6 +538,9 @@ REVIEW_ENDPOINTS = {
     "intake_claim_new": claim_new_page,
     "intake_publish": publish_page,
     "intake_unpublish": unpublish_page,
+    "intake_correct": correct_page,
+    "intake_requote": requote_page,
+    "intake_withdraw": withdraw_page,
 }
 
 
@@ -581,6 +644,7 @@ WATCHED = [
     ReviewerNote.history.model,
     Article,
     Article.history.model,
+    ArticleCorrection,
     Person,
     UnclaimedSentence,
     LogEntry,
@@ -618,6 +682,7 @@ class World:
     editor: object
     draft: object  # being taken in
     ready: object  # a draft with every sentence accounted for
+    rewritten: str = ""  # a passage a correction put in place of a quote
 
 
 @pytest.fixture
@@ -823,7 +888,12 @@ def test_hostile_input_is_refused_cleanly_or_stored_normalised(client, world, en
 
 
 def sample_path(name, claim, source):
-    for kwargs in ({}, {"slug": claim.slug}, {"slug": claim.slug, "source_id": source.pk}):
+    for kwargs in (
+        {},
+        {"slug": claim.slug},
+        {"slug": claim.slug, "source_id": source.pk},
+        {"slug": claim.article.slug, "claim_slug": claim.slug},
+    ):
         try:
             return reverse(f"factcheck:{name}", kwargs=kwargs)
         except NoReverseMatch:

@@ -85,7 +85,8 @@ PAGES = {
     "home": (lambda article, claims: "/", 3),
     "claim list": (lambda article, claims: "/claims/", 2),
     "claim list filtered": (lambda article, claims: "/claims/?kind=prediction&q=Prediction", 2),
-    "article": (lambda article, claims: article.get_absolute_url(), 2),
+    # The article, its claims, and the corrections of its text.
+    "article": (lambda article, claims: article.get_absolute_url(), 3),
     # The claim with its article and speaker, its timeline (2) and sources.
     "claim": (lambda article, claims: claims[-1].get_absolute_url(), 4),
     "speaker": (lambda article, claims: claims[-1].speaker.get_absolute_url(), 2),

@@ -289,6 +289,7 @@ def test_queue_sections_counts_and_filters(
         for section in queue.select("#queue-sections section")
     }
     assert sections == {
+        "queue-orphaned": [],
         "queue-unreviewed": [fact.statement, prediction.statement],
         "queue-overdue": [prediction.statement],
         "queue-due": [reviewed.statement],
@@ -296,6 +297,7 @@ def test_queue_sections_counts_and_filters(
     }
     counts = [li.get_text(" ", strip=True) for li in queue.select(".queue-counts li")]
     assert counts == [
+        "0 quotes lost in a correction of their article (editors quote them afresh)",
         "2 awaiting first review",
         "1 predictions past their resolve-by date",
         "1 past their next-review date",

@@ -10,9 +10,16 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import services
-from ..forms import ArticleIntakeForm, ClaimIntakeForm, ReasonForm, UnclaimedForm
+from ..forms import (
+    ArticleIntakeForm,
+    ClaimIntakeForm,
+    ReasonForm,
+    RequoteForm,
+    TextCorrectionForm,
+    UnclaimedForm,
+)
 from ..intake import sentence_anchor
-from ..models import Article
+from ..models import Article, Claim
 from ..roles import EDITOR, role_required
 from .public import render_article
 
@@ -60,8 +67,12 @@ def intake_context(article, **forms):
         "sentences": sentences,
         "accounted": sum(1 for sentence in sentences if sentence.accounted_for),
         "claims": article.claims.select_related("speaker"),
+        "orphaned": article.claims.filter(orphaned_by__isnull=False, withdrawn_at__isnull=True),
         "unclaimed_form": UnclaimedForm(),
         "unpublish_form": ReasonForm(),
+        "correction_form": TextCorrectionForm(initial={"text": article.text}),
+        "requote_form": RequoteForm(),
+        "withdraw_form": ReasonForm(),
         **forms,
     }
 
@@ -171,6 +182,75 @@ def intake_unpublish(request, slug):
         done="Taken down: its pages now say so, and why.",
         place=lambda data: "publishing",
         form_name="unpublish_form",
+    )
+
+
+@require_POST
+@editor_required
+def intake_correct(request, slug):
+    article = get_object_or_404(Article, slug=slug)
+
+    def correct(data):
+        orphaned = services.correct_article_text(article=article, by=request.user, **data)
+        if orphaned:
+            lost = len(orphaned)
+            messages.warning(
+                request,
+                f"{lost} claim{'s' if lost != 1 else ''} lost {'their' if lost != 1 else 'its'} "
+                "quote in the corrected text: quote each afresh, or withdraw it.",
+                extra_tags="correction",
+            )
+
+    return saved_or_shown_again(
+        request,
+        article,
+        TextCorrectionForm(request.POST),
+        correct,
+        done="Corrected: the earlier text is kept, and the article page says so.",
+        place=lambda data: "correction",
+        form_name="correction_form",
+    )
+
+
+def orphaned_claim(article, claim_slug):
+    return get_object_or_404(
+        Claim,
+        article=article,
+        slug=claim_slug,
+        orphaned_by__isnull=False,
+        withdrawn_at__isnull=True,
+    )
+
+
+@require_POST
+@editor_required
+def intake_requote(request, slug, claim_slug):
+    article = get_object_or_404(Article, slug=slug)
+    claim = orphaned_claim(article, claim_slug)
+    return saved_or_shown_again(
+        request,
+        article,
+        RequoteForm(request.POST),
+        lambda data: services.requote_claim(claim=claim, by=request.user, **data),
+        done=f"Quoted afresh: “{claim.statement}”.",
+        place=lambda data: "orphaned",
+        form_name="requote_form",
+    )
+
+
+@require_POST
+@editor_required
+def intake_withdraw(request, slug, claim_slug):
+    article = get_object_or_404(Article, slug=slug)
+    claim = orphaned_claim(article, claim_slug)
+    return saved_or_shown_again(
+        request,
+        article,
+        ReasonForm(request.POST),
+        lambda data: services.withdraw_claim(claim=claim, by=request.user, **data),
+        done=f"Withdrawn: “{claim.statement}”; its page says why.",
+        place=lambda data: "orphaned",
+        form_name="withdraw_form",
     )
 
 

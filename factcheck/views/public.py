@@ -98,7 +98,11 @@ def render_article(request, article, **context):
         {
             "article": article,
             "claims": claims,
-            "highlighted_text": highlighted_text(article.text, claims),
+            # A quote lost in a correction points into an earlier text.
+            "highlighted_text": highlighted_text(
+                article.text, [c for c in claims if c.is_anchored]
+            ),
+            "corrections": article.corrections.all(),
             "breakdown": status_breakdown(counts),
             **context,
         },
@@ -139,7 +143,8 @@ def claim_detail(request, slug):
     claim = get_object_or_404(Claim.objects.with_public_detail(), slug=slug)
     if unavailable := unpublished_response(request, claim.article, claim):
         return unavailable
-    before, quote, after = paragraph_around(claim.article.text, claim.quote_start, claim.quote_end)
+    # An orphaned quote is shown in the text it was taken from.
+    before, quote, after = paragraph_around(claim.quoted_text, claim.quote_start, claim.quote_end)
     timeline = public_timeline(claim)
     review = claim_review(claim)
     last_change = next((e.change for e in reversed(timeline) if e.change), None)

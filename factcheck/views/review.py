@@ -73,6 +73,11 @@ def review_queue(request):
     claims = form.filter(Claim.objects.select_related("article", "speaker").defer("article__text"))
     today = timezone.localdate()
     sections = [
+        (
+            "orphaned",
+            "Quotes lost in a correction of their article (editors quote them afresh)",
+            claims.filter(orphaned_by__isnull=False, withdrawn_at__isnull=True),
+        ),
         ("unreviewed", "Awaiting first review", claims.awaiting_first_review()),
         ("overdue", "Predictions past their resolve-by date", claims.overdue(today)),
         ("due", "Past their next-review date", claims.due_for_review(today)),
@@ -140,7 +145,7 @@ def editor_context(
         if source_edit and source_edit[0] == source.pk:
             source.edit_form = source_edit[1]
         source.place = source_place(source)
-    before, quote, after = paragraph_around(claim.article.text, claim.quote_start, claim.quote_end)
+    before, quote, after = paragraph_around(claim.quoted_text, claim.quote_start, claim.quote_end)
     return {
         "claim": claim,
         "paragraph": {"before": before, "quote": quote, "after": after},
