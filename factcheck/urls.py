@@ -73,6 +73,7 @@ review_patterns = [
     path("articles/<slug:slug>/publish/", intake.intake_publish, name="intake_publish"),
     path("articles/<slug:slug>/unpublish/", intake.intake_unpublish, name="intake_unpublish"),
     path("articles/<slug:slug>/preview/", intake.intake_preview, name="intake_preview"),
+    path("articles/<slug:slug>/claims.zip", intake.intake_export, name="intake_export"),
 ]
 
 # Public pages first: they take almost all the traffic, and Django tries the

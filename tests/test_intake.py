@@ -52,6 +52,7 @@ def intake_urls(draft):
         "intake_publish": ("post", reverse("factcheck:intake_publish", args=slug)),
         "intake_unpublish": ("post", reverse("factcheck:intake_unpublish", args=slug)),
         "intake_preview": ("get", reverse("factcheck:intake_preview", args=slug)),
+        "intake_export": ("get", reverse("factcheck:intake_export", args=slug)),
     }
 
 
