@@ -84,6 +84,7 @@ review_patterns = [
         intake.intake_withdraw,
         name="intake_withdraw",
     ),
+    path("articles/<slug:slug>/claims.zip", intake.intake_export, name="intake_export"),
 ]
 
 # Public pages first: they take almost all the traffic, and Django tries the

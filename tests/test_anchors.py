@@ -219,3 +219,18 @@ def test_seeding_again_after_a_correction_of_the_seeded_article_leaves_it_alone(
     call_command("seed_claims", stdout=out)  # as make run does each time; no error
     assert "corrected on the site since; left as it is" in out.getvalue()
     assert Article.objects.get().text.endswith("A note.")
+
+
+def test_the_exported_claims_file_holds_the_anchored_claims_of_the_corrected_text(
+    editor_client, article, claims
+):
+    import tomllib
+    import zipfile
+
+    correct(editor_client, article, TEXT.replace("Rents rose too.", "Rents fell."))
+    response = editor_client.get(f"/review/articles/{article.slug}/claims.zip")
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        data = tomllib.loads(archive.read(f"{article.slug}.toml").decode())
+        text = archive.read(f"{article.slug}.txt").decode()
+    assert "Rents fell." in text
+    assert {claim["slug"] for claim in data["claims"]} == {"permits", "more"}

@@ -55,6 +55,7 @@ def intake_urls(draft):
         "intake_correct": ("post", reverse("factcheck:intake_correct", args=slug)),
         "intake_requote": ("post", reverse("factcheck:intake_requote", args=[*slug, "any"])),
         "intake_withdraw": ("post", reverse("factcheck:intake_withdraw", args=[*slug, "any"])),
+        "intake_export": ("get", reverse("factcheck:intake_export", args=slug)),
     }
 
 

@@ -5,11 +5,12 @@ message; a form with errors is shown again with what was typed."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import services
+from .. import claims_export, services
 from ..forms import (
     ArticleIntakeForm,
     ClaimIntakeForm,
@@ -261,3 +262,15 @@ def intake_preview(request, slug):
     (the middleware makes it private, no-store)."""
     article = get_object_or_404(Article, slug=slug)
     return render_article(request, article, preview=True)
+
+
+@require_GET
+@editor_required
+def intake_export(request, slug):
+    """The article as a claims file and its text, zipped: what ``seed_claims``
+    loads, on another site or on this one. Private (the middleware makes it
+    ``no-store``): a draft's text and claims are the desk's."""
+    article = get_object_or_404(Article, slug=slug)
+    response = HttpResponse(claims_export.claims_zip(article), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{article.slug}.zip"'
+    return response
