@@ -115,7 +115,8 @@ def claim_list(request):
 
 @require_safe
 def claim_detail(request, slug):
-    claim = get_object_or_404(Claim.objects.with_public_detail(), slug=slug)
+    claim = get_object_or_404(Claim.objects.select_related("article", "speaker"), slug=slug)
+    claim.fetch_public_detail()
     before, quote, after = paragraph_around(claim.article.text, claim.quote_start, claim.quote_end)
     timeline = public_timeline(claim)
     review = claim_review(claim)
