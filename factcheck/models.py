@@ -347,6 +347,14 @@ class Claim(models.Model):
     def get_absolute_url(self):
         return reverse("factcheck:claim_detail", kwargs={"slug": self.slug})
 
+    def fetch_public_detail(self):
+        """Fill the attributes of PUBLIC_DETAIL for this claim alone, unordered as
+        ``with_public_detail`` leaves them: for one claim, a query through each
+        related manager costs less than prefetch_related's matching of rows to
+        claims."""
+        for relation, _, attribute in PUBLIC_DETAIL:
+            setattr(self, attribute, list(getattr(self, relation).order_by()))
+
     @property
     def is_anchored(self):
         return self.orphaned_by_id is None

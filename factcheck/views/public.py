@@ -140,9 +140,10 @@ def claim_list(request):
 
 @require_safe
 def claim_detail(request, slug):
-    claim = get_object_or_404(Claim.objects.with_public_detail(), slug=slug)
+    claim = get_object_or_404(Claim.objects.select_related("article", "speaker"), slug=slug)
     if unavailable := unpublished_response(request, claim.article, claim):
         return unavailable
+    claim.fetch_public_detail()
     # An orphaned quote is shown in the text it was taken from.
     before, quote, after = paragraph_around(claim.quoted_text, claim.quote_start, claim.quote_end)
     timeline = public_timeline(claim)
