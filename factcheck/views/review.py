@@ -9,6 +9,7 @@ it, plus, out of band, the read-only panels that show the change and the
 version, and whatever the reviewer is typing in it stays.
 """
 
+import copy
 import datetime
 import re
 
@@ -252,8 +253,10 @@ def review_claim_edit(request, slug, panel):
     from the URL."""
     claim = get_object_or_404(Claim, slug=slug)
     form_name, form_class = CLAIM_FORMS[panel]
-    # A copy of its own: a ModelForm writes the posted values onto its instance.
-    form = form_class(request.POST, claim=Claim.objects.get(pk=claim.pk))
+    # A copy of its own, since a ModelForm writes the posted values onto its
+    # instance; of the same read, so the version checked below is the one its
+    # choices were made for (a save committed in between is a conflict).
+    form = form_class(request.POST, claim=copy.copy(claim))
     posted = posted_version(request)
     if posted is None:
         return version_refused(request)
