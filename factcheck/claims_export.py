@@ -100,7 +100,11 @@ def claims_file(article):
             toml_table(
                 "[[claims]]",
                 file_entries(
-                    CLAIM_FIELDS, claim, speaker=claim.speaker.slug if claim.speaker else None
+                    CLAIM_FIELDS,
+                    claim,
+                    speaker=claim.speaker.slug if claim.speaker else None,
+                    prefix=claim.surroundings[0],
+                    suffix=claim.surroundings[1],
                 ),
             )
             for claim in claims

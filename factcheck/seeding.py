@@ -20,6 +20,7 @@ from django.core.validators import validate_slug
 from django.urls import reverse
 from django.utils import timezone
 
+from .anchors import find_anchor
 from .caching import public_changed
 from .fields import REFUSED_CHARACTERS, validate_storable_text
 from .intake import split_sentences
@@ -55,7 +56,13 @@ CLAIM_FIELDS = {
     "condition": False,
     "resolution_criteria": False,
     "resolve_by": False,
+    # From format 2: the text just before and after the quote (a W3C
+    # TextQuoteSelector's prefix and suffix), which place a quote that occurs
+    # more than once; the export writes them.
+    "prefix": False,
+    "suffix": False,
 }
+FORMAT_2_FIELDS = ("certainty", "prefix", "suffix")
 UNCLAIMED_FIELDS = {"sentence": True, "reason": True}
 TOP_LEVEL = {"format", "article", "people", "claims", "unclaimed"}
 # A file without ``format`` is format 1, written before predictions had a
@@ -274,10 +281,16 @@ def read_claims_file(path):
             for name in PREDICTION_REQUIRED[file_format]:
                 if claim.get(name) in (None, ""):
                     problems.add(where, name, "is missing: every prediction needs one")
+        for name in FORMAT_2_FIELDS:
+            if claim.get(name) is not None and file_format < 2:
+                problems.add(where, name, "needs “format = 2” at the top of the file")
         certainty = claim.get("certainty")
-        if certainty is not None and file_format < 2:
-            problems.add(where, "certainty", "needs “format = 2” at the top of the file")
-        elif isinstance(certainty, str) and certainty and certainty not in Certainty.values:
+        if (
+            file_format >= 2
+            and certainty
+            and isinstance(certainty, str)
+            and (certainty not in Certainty.values)
+        ):
             problems.add(
                 where,
                 "certainty",
@@ -286,7 +299,7 @@ def read_claims_file(path):
         quote = claim.get("quote")
         if text is not None and isinstance(quote, str) and quote:
             try:
-                claim["quote_start"], claim["quote_end"] = Article(text=text).locate(quote)
+                claim["quote_start"], claim["quote_end"] = _locate(text, quote, claim)
             except ValueError as error:
                 problems.add(where, "quote", str(error))
             else:
@@ -316,6 +329,19 @@ def read_claims_file(path):
     return ClaimsFile(
         path=path, article=article, people=people, claims=claims, unclaimed=unclaimed_spans
     )
+
+
+def _locate(text, quote, claim):
+    """The quote's offsets: where it occurs once or, given its prefix or suffix,
+    where exactly those stand around it (factcheck.anchors picks the place)."""
+    given = {"prefix": claim.get("prefix"), "suffix": claim.get("suffix")}
+    if given == {"prefix": None, "suffix": None}:
+        return Article(text=text).locate(quote)
+    prefix, suffix = (value if isinstance(value, str) else "" for value in given.values())
+    found = find_anchor(text, quote, prefix, suffix)
+    if found and text[: found[0]].endswith(prefix) and text[found[1] :].startswith(suffix):
+        return found
+    raise ValueError("is not found verbatim in the article text with its prefix and suffix")
 
 
 def _inside_folder(folder, name):

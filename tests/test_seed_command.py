@@ -311,3 +311,26 @@ def test_a_reseed_leaves_a_judged_claims_blank_certainty_to_a_reviewer(tmp_path,
         "Left claim “permits-will-double” alone: it has a published verdict, so filling in "
         "certainty would be a correction; make it in the review workspace."
     ) in output
+
+
+def test_a_quote_found_twice_is_placed_by_its_prefix_and_suffix(tmp_path, db):
+    from factcheck.models import Claim
+
+    from .claims_files import ARTICLE, GOOD, write_files
+
+    article = ARTICLE.replace("What a month it was.", "It expects twice as many next year.")
+    claims = GOOD.replace(
+        'certainty = "expects"',
+        'certainty = "expects"\nprefix = "The ministry issued 12,000 permits in April. "',
+    ).replace(
+        '[[unclaimed]]\nsentence = "What a month it was."\nreason = "An exclamation."\n',
+        '[[claims]]\nslug = "again"\nkind = "fact"\nquote = "It expects twice as many next year."'
+        '\nstatement = "Said again."\nsuffix = ""\nprefix = "ear.\\n\\n"\n',
+    )
+    seed(write_files(tmp_path, claims, article))
+    text = article.split(" ", 3)[3]
+    first, again = Claim.objects.get(slug="permits-will-double"), Claim.objects.get(slug="again")
+    assert (first.quote_start, again.quote_start) == (
+        text.index("It expects"),
+        text.rindex("It expects"),
+    )

@@ -231,6 +231,19 @@ BROKEN = [
         id="certainty in a format 1 file",
     ),
     pytest.param(
+        replacing('certainty = "expects"', 'certainty = "expects"\nprefix = "In May. "'),
+        [
+            "claim “permits-will-double”: field “quote”: is not found verbatim in the article "
+            "text with its prefix and suffix"
+        ],
+        id="a prefix that is not the text before the quote",
+    ),
+    pytest.param(
+        replacing('certainty = "expects"', 'certainty = "expects"\nsuffix = 3'),
+        ["claim “permits-will-double”: field “suffix”: must be text in quotes"],
+        id="suffix not text",
+    ),
+    pytest.param(
         replacing('speaker = "min-spokes"', 'speaker = "nobody"'),
         ["claim “permits-will-double”: field “speaker”: “nobody” is not a person"],
         id="unknown speaker",
