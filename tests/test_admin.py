@@ -2,7 +2,7 @@ import pytest
 from bs4 import BeautifulSoup
 from django.contrib.auth import get_user_model
 
-from factcheck.models import Claim, ReviewerNote, Source, StatusChange
+from factcheck.models import Claim, Person, ReviewerNote, Source, StatusChange
 
 pytestmark = pytest.mark.django_db
 
@@ -353,3 +353,47 @@ def test_a_fact_with_a_certainty_is_refused_in_the_admin(admin_client, fact):
     assert "Only predictions have this field." in response.content.decode()
     fact.refresh_from_db()
     assert (fact.certainty, fact.version) == ("", 1)
+
+
+@pytest.fixture
+def staff_editor(client, editor):
+    editor.is_staff = True
+    editor.save()
+    client.force_login(editor)
+    return client
+
+
+def test_editors_take_in_articles_and_claims_in_the_workspace_not_the_admin(
+    staff_editor, prediction
+):
+    for url in ["/admin/factcheck/article/add/", "/admin/factcheck/claim/add/"]:
+        assert staff_editor.get(url).status_code == 403, url
+    # People they add and edit in the admin too.
+    assert staff_editor.get("/admin/factcheck/person/add/").status_code == 200
+    page = staff_editor.get(f"/admin/factcheck/article/{prediction.article.pk}/change/")
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    assert "title" in form.fields and "text" not in form.fields  # shown, not editable
+
+
+def speaker_lookup(client, term):
+    response = client.get(
+        "/admin/autocomplete/",
+        {"app_label": "factcheck", "model_name": "claim", "field_name": "speaker", "term": term},
+    )
+    assert response.status_code == 200
+    return [result["text"] for result in response.json()["results"]]
+
+
+def test_the_speaker_lookup_offers_names_whose_words_start_as_typed_exact_first(admin_client):
+    for name, slug in [
+        ("Malika Toqmadi", "malika-toqmadi"),
+        ("Madina Tulegen", "madina-tulegen"),
+        ("Madi T", "madi-t"),
+        ("Ahmadi Madi", "ahmadi-madi"),
+    ]:
+        Person.objects.create(name=name, slug=slug)
+    assert speaker_lookup(admin_client, "Madi T") == ["Madi T", "Madina Tulegen"]
+    assert speaker_lookup(admin_client, "madi") == ["Madi T", "Madina Tulegen", "Ahmadi Madi"]
+    # No name starts so: the lookup finds no one (and "+" beside it adds the person).
+    assert speaker_lookup(admin_client, "Madi K") == []
