@@ -45,7 +45,8 @@ run: $(INSTALLED)
 	@echo "Serving the site at http://$(HOST_PORT)/ (Ctrl-C stops it)."
 	@echo "Reviewers log in at http://$(HOST_PORT)/accounts/login/ as “reviewer”, with the password"
 	@echo "printed above the first time (make run prints it once, when it creates the account)."
-	@echo "Then: the review queue at /review/, the Django admin at /admin/."
+	@echo "Then: the review queue at /review/, taking in articles at /review/articles/ (the"
+	@echo "account is an editor), the Django admin at /admin/."
 	@echo
 	$(PYTHON) manage.py runserver $(HOST_PORT)
 
