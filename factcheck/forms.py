@@ -574,3 +574,16 @@ class RequoteForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Verbatim, within one paragraph, and found there only once.",
     )
+
+
+class PersonForm(forms.ModelForm):
+    """A speaker's name and description, as editors correct them."""
+
+    class Meta:
+        model = Person
+        fields = ["name", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit_length(self.fields["description"])

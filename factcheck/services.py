@@ -283,7 +283,7 @@ def article_sentences(article):
     """Its sentences and what accounts for each (an orphaned quote no longer does)."""
     return intake.sentences(
         article,
-        list(article.claims.filter(orphaned_by__isnull=True)),
+        list(article.claims.filter(orphaned_by__isnull=True).select_related("speaker")),
         list(article.unclaimed_sentences.all()),
     )
 
@@ -498,3 +498,12 @@ def withdraw_claim(*, claim, reason, by):
     if claim.article.published_at:
         public_changed()
     return claim
+
+
+@transaction.atomic
+def edit_person(*, person, by):
+    """Save an editor's correction of a speaker (validated by its form)."""
+    person.save()
+    if Person.objects.public().filter(pk=person.pk).exists():
+        public_changed()
+    return person

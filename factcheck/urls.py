@@ -84,6 +84,7 @@ review_patterns = [
         intake.intake_withdraw,
         name="intake_withdraw",
     ),
+    path("speakers/<slug:slug>/", intake.speaker_edit, name="intake_speaker"),
     path("articles/<slug:slug>/claims.zip", intake.intake_export, name="intake_export"),
 ]
 

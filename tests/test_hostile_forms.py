@@ -41,6 +41,7 @@ from factcheck.fields import REFUSED_CHARACTERS
 from factcheck.forms import (
     ArticleIntakeForm,
     ClaimIntakeForm,
+    PersonForm,
     ReasonForm,
     RequoteForm,
     TextCorrectionForm,
@@ -525,6 +526,14 @@ def withdraw_page(world, data):
     return Page(path, [Part(form, stored)], ids={"slug": claim.article.slug})
 
 
+def speaker_page(world, data):
+    person = Person.objects.get(pk=world.claims[1].speaker_id)
+    form = PersonForm(instance=person)
+    part = Part(form, lambda outcome: columns(form, Person.objects.get(pk=person.pk)))
+    path = reverse("factcheck:intake_speaker", args=[person.slug])
+    return Page(path, [part], ids={"slug": person.slug})
+
+
 REVIEW_ENDPOINTS = {
     "review_claim_status": status_page,
     "review_claim_fields": fields_page,
@@ -541,6 +550,7 @@ REVIEW_ENDPOINTS = {
     "intake_correct": correct_page,
     "intake_requote": requote_page,
     "intake_withdraw": withdraw_page,
+    "intake_speaker": speaker_page,
 }
 
 

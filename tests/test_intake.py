@@ -56,6 +56,7 @@ def intake_urls(draft):
         "intake_requote": ("post", reverse("factcheck:intake_requote", args=[*slug, "any"])),
         "intake_withdraw": ("post", reverse("factcheck:intake_withdraw", args=[*slug, "any"])),
         "intake_export": ("get", reverse("factcheck:intake_export", args=slug)),
+        "intake_speaker": ("get", reverse("factcheck:intake_speaker", args=["any"])),
     }
 
 
@@ -343,3 +344,12 @@ def test_a_new_speaker_like_a_known_one_is_warned_about(editor_client, draft):
     response = editor_client.post(url, {**values, "add_new_speaker_anyway": "on"})
     assert response.status_code == 302
     assert Person.objects.count() == 2
+
+
+def test_an_editor_corrects_a_speakers_name_and_readers_see_it(editor_client, client, prediction):
+    url = f"/review/speakers/{prediction.speaker.slug}/"
+    assert editor_client.post(url, {"name": "", "description": ""}).status_code == 200
+    response = editor_client.post(url, {"name": "Ada Q. Example", "description": "Economist."})
+    assert response.status_code == 302
+    page = client.get(prediction.speaker.get_absolute_url()).content.decode()
+    assert "Ada Q. Example" in page and "Economist." in page

@@ -14,13 +14,14 @@ from .. import claims_export, services
 from ..forms import (
     ArticleIntakeForm,
     ClaimIntakeForm,
+    PersonForm,
     ReasonForm,
     RequoteForm,
     TextCorrectionForm,
     UnclaimedForm,
 )
 from ..intake import sentence_anchor
-from ..models import Article, Claim
+from ..models import Article, Claim, Person
 from ..roles import EDITOR, role_required
 from .public import render_article
 
@@ -274,3 +275,18 @@ def intake_export(request, slug):
     response = HttpResponse(claims_export.claims_zip(article), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{article.slug}.zip"'
     return response
+
+
+@require_http_methods(["GET", "POST"])
+@editor_required
+def speaker_edit(request, slug):
+    person = get_object_or_404(Person, slug=slug)
+    form = PersonForm(request.POST or None, instance=person)
+    if request.method == "POST" and form.is_valid():
+        services.edit_person(person=form.instance, by=request.user)
+        messages.success(request, "Saved.", extra_tags="speaker")
+        return redirect("factcheck:intake_speaker", slug=person.slug)
+    claims = person.claims.select_related("article")
+    return render(
+        request, "review/speaker.html", {"person": person, "form": form, "claims": claims}
+    )
