@@ -95,7 +95,8 @@ def editor_client(client, editor):
 
 def correct(editor_client, article, text, reason="The publisher corrected a figure."):
     return editor_client.post(
-        f"/review/articles/{article.slug}/correct/", {"text": text, "reason": reason}
+        f"/review/articles/{article.slug}/correct/",
+        {"correction-text": text, "correction-reason": reason},
     )
 
 
@@ -160,9 +161,9 @@ def test_an_editor_quotes_an_orphaned_claim_afresh_with_the_checks_of_a_new_quot
 ):
     correct(editor_client, article, TEXT.replace("Rents rose too.", "Rents rose, too."))
     url = f"/review/articles/{article.slug}/claims/rents/requote/"
-    refused = editor_client.post(url, {"quote": "Rents rose, too.\n\nOfficials"})
+    refused = editor_client.post(url, {"requote-rents-quote": "Rents rose, too.\n\nOfficials"})
     assert refused.status_code == 400 and "paragraph break" in text_of(refused)
-    assert editor_client.post(url, {"quote": "Rents rose, too."}).status_code == 302
+    assert editor_client.post(url, {"requote-rents-quote": "Rents rose, too."}).status_code == 302
     rents = Claim.objects.get(slug="rents")
     assert rents.is_anchored and rents.quote == "Rents rose, too."
     assert rents.surroundings[0].endswith("this year. ")
@@ -174,8 +175,8 @@ def test_an_orphaned_claim_can_be_withdrawn_with_a_public_reason(
 ):
     correct(editor_client, article, TEXT.replace(" Rents rose too.", ""))
     url = f"/review/articles/{article.slug}/claims/rents/withdraw/"
-    assert editor_client.post(url, {"reason": ""}).status_code == 400
-    editor_client.post(url, {"reason": "The publisher removed the sentence."})
+    assert editor_client.post(url, {"withdraw-rents-reason": ""}).status_code == 400
+    editor_client.post(url, {"withdraw-rents-reason": "The publisher removed the sentence."})
     page = text_of(client.get("/claims/rents/"))
     assert "Withdrawn on" in page and "The publisher removed the sentence." in page
 

@@ -465,7 +465,7 @@ def publish_page(world, data):
 
 def unpublish_page(world, data):
     article = world.claims[0].article
-    form = ReasonForm()
+    form = ReasonForm(prefix="unpublish")
 
     def stored(outcome):
         return {"reason": Article.objects.get(pk=article.pk).unpublished_reason}
@@ -476,7 +476,9 @@ def unpublish_page(world, data):
 
 def correct_page(world, data):
     article = world.claims[0].article
-    form = TextCorrectionForm(initial={"text": article.text + " A note added."})
+    form = TextCorrectionForm(
+        initial={"text": article.text + " A note added."}, prefix="correction"
+    )
 
     def stored(outcome):
         correction = outcome.new(ArticleCorrection).first()
@@ -506,7 +508,7 @@ def orphaned_claim(world):
 
 def requote_page(world, data):
     claim = orphaned_claim(world)
-    form = RequoteForm(initial={"quote": world.rewritten})
+    form = RequoteForm(initial={"quote": world.rewritten}, prefix=f"requote-{claim.slug}")
 
     def stored(outcome):
         return {"quote": Claim.objects.get(pk=claim.pk).quote}
@@ -517,7 +519,7 @@ def requote_page(world, data):
 
 def withdraw_page(world, data):
     claim = orphaned_claim(world)
-    form = ReasonForm()
+    form = ReasonForm(prefix=f"withdraw-{claim.slug}")
 
     def stored(outcome):
         return {"reason": Claim.objects.get(pk=claim.pk).withdrawal_reason}

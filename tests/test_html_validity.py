@@ -37,7 +37,9 @@ def require_checker():
 
 
 @pytest.mark.django_db
-def test_every_public_page_is_valid_html(client, fact, prediction, make_claim, reviewer, tmp_path):
+def test_every_public_page_is_valid_html(
+    client, fact, prediction, make_claim, reviewer, editor, tmp_path
+):
     require_checker()
     # The article page nests the prediction's highlight in this one's.
     make_claim(quote="Officials said the number will double by 2025.", slug="outer")
@@ -85,24 +87,28 @@ def test_every_public_page_is_valid_html(client, fact, prediction, make_claim, r
         "review-prediction": f"/review/claims/{prediction.slug}/",
         "history": f"/review/claims/{fact.slug}/history/",
     }
-    files = []
-    for name, url in pages.items():
-        response = client.get(url)
-        assert response.status_code == 200, url
-        path = tmp_path / f"{name}.html"
-        path.write_bytes(response.content)
-        files.append(str(path))
+    intake = f"/review/articles/{fact.article.slug}"
+    editor_pages = {
+        "intake-articles": "/review/articles/",
+        "intake-article-new": "/review/articles/new/",
+        # Two sentences hold claims; the third is open, with its form.
+        "intake-article": f"{intake}/",
+        "intake-claim-new": f"{intake}/claims/new/?start=0&end=55",
+        "intake-preview": f"{intake}/preview/",
+    }
     refused = client.get("/", headers={"Host": "evil.example"})
     assert refused.status_code == 400
     (tmp_path / "bad-request.html").write_bytes(refused.content)
-    files.append(str(tmp_path / "bad-request.html"))
-    client.force_login(reviewer)
-    for name, url in reviewer_pages.items():
-        response = client.get(url)
-        assert response.status_code == 200, url
-        path = tmp_path / f"{name}.html"
-        path.write_bytes(response.content)
-        files.append(str(path))
+    files = [str(tmp_path / "bad-request.html")]
+    for user, user_pages in ((None, pages), (reviewer, reviewer_pages), (editor, editor_pages)):
+        if user:
+            client.force_login(user)
+        for name, url in user_pages.items():
+            response = client.get(url)
+            assert response.status_code == 200, url
+            path = tmp_path / f"{name}.html"
+            path.write_bytes(response.content)
+            files.append(str(path))
 
     result = subprocess.run(
         ["java", "-jar", str(VNU_JAR), "--format", "json", "--errors-only", *files],

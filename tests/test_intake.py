@@ -104,6 +104,8 @@ def test_an_article_is_taken_in_marked_and_published_over_http(editor_client, cl
     assert article.is_draft and article.text == TEXT
     page = editor_client.get(response["Location"])
     assert "0 of 3 sentences accounted for" in text_of(page)
+    title = BeautifulSoup(page.content, "html.parser").title.get_text()
+    assert title.startswith("Taking in: Permits and rents ·") and "Correct" not in title
     assert editor_client.get(article.get_absolute_url()).status_code == 404  # a draft
 
     # The page's script sends offsets; the form shows the passage to confirm.
@@ -325,9 +327,11 @@ def test_the_preview_shows_a_draft_to_editors_and_is_never_cached(editor_client,
 def test_an_editor_takes_an_article_down_with_a_reason(editor_client, client, prediction):
     article = prediction.article
     url = f"/review/articles/{article.slug}/unpublish/"
-    refused = editor_client.post(url, {"reason": ""})
+    refused = editor_client.post(url, {"unpublish-reason": ""})
     assert refused.status_code == 400 and Article.objects.get().is_public
-    response = editor_client.post(url, {"reason": "The publisher retracted it."}, follow=True)
+    response = editor_client.post(
+        url, {"unpublish-reason": "The publisher retracted it."}, follow=True
+    )
     assert "Taken down" in text_of(response)
     gone = client.get(article.get_absolute_url())
     assert gone.status_code == 410 and "The publisher retracted it." in text_of(gone)

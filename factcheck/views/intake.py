@@ -62,19 +62,36 @@ def article_new(request):
     return render(request, "review/article_new.html", {"form": form})
 
 
+def requote_prefix(claim):
+    return f"requote-{claim.slug}"
+
+
+def withdraw_prefix(claim):
+    return f"withdraw-{claim.slug}"
+
+
 def intake_context(article, **forms):
+    """The intake page's context; ``forms`` (by name or prefix) replace the
+    empty ones, as a form sent back with its errors. Each form has a prefix of
+    its own, so its fields' ids are unique on the page."""
     sentences = services.article_sentences(article)
+    orphaned = list(article.claims.filter(orphaned_by__isnull=False, withdrawn_at__isnull=True))
+    for claim in orphaned:
+        claim.requote_form = forms.get(requote_prefix(claim)) or RequoteForm(
+            prefix=requote_prefix(claim)
+        )
+        claim.withdraw_form = forms.get(withdraw_prefix(claim)) or ReasonForm(
+            prefix=withdraw_prefix(claim)
+        )
     return {
         "article": article,
         "sentences": sentences,
         "accounted": sum(1 for sentence in sentences if sentence.accounted_for),
         "claims": article.claims.select_related("speaker"),
-        "orphaned": article.claims.filter(orphaned_by__isnull=False, withdrawn_at__isnull=True),
+        "orphaned": orphaned,
         "unclaimed_form": UnclaimedForm(),
-        "unpublish_form": ReasonForm(),
-        "correction_form": TextCorrectionForm(initial={"text": article.text}),
-        "requote_form": RequoteForm(),
-        "withdraw_form": ReasonForm(),
+        "unpublish_form": ReasonForm(prefix="unpublish"),
+        "correction_form": TextCorrectionForm(initial={"text": article.text}, prefix="correction"),
         **forms,
     }
 
@@ -179,7 +196,7 @@ def intake_unpublish(request, slug):
     return saved_or_shown_again(
         request,
         article,
-        ReasonForm(request.POST),
+        ReasonForm(request.POST, prefix="unpublish"),
         lambda data: services.unpublish_article(article=article, by=request.user, **data),
         done="Taken down: its pages now say so, and why.",
         place=lambda data: "publishing",
@@ -206,7 +223,7 @@ def intake_correct(request, slug):
     return saved_or_shown_again(
         request,
         article,
-        TextCorrectionForm(request.POST),
+        TextCorrectionForm(request.POST, prefix="correction"),
         correct,
         done="Corrected: the earlier text is kept, and the article page says so.",
         place=lambda data: "correction",
@@ -232,11 +249,11 @@ def intake_requote(request, slug, claim_slug):
     return saved_or_shown_again(
         request,
         article,
-        RequoteForm(request.POST),
+        RequoteForm(request.POST, prefix=requote_prefix(claim)),
         lambda data: services.requote_claim(claim=claim, by=request.user, **data),
         done=f"Quoted afresh: “{claim.statement}”.",
         place=lambda data: "orphaned",
-        form_name="requote_form",
+        form_name=requote_prefix(claim),
     )
 
 
@@ -248,11 +265,11 @@ def intake_withdraw(request, slug, claim_slug):
     return saved_or_shown_again(
         request,
         article,
-        ReasonForm(request.POST),
+        ReasonForm(request.POST, prefix=withdraw_prefix(claim)),
         lambda data: services.withdraw_claim(claim=claim, by=request.user, **data),
         done=f"Withdrawn: “{claim.statement}”; its page says why.",
         place=lambda data: "orphaned",
-        form_name="withdraw_form",
+        form_name=withdraw_prefix(claim),
     )
 
 

@@ -1,8 +1,8 @@
 // The intake page: select a passage of the article's text to quote it in a
 // new claim. Each sentence's element carries its offsets into the stored text
-// (data-start); the link sends offsets, not the selected text, which the
-// browser normalises. The server takes the quote from the offsets and asks the
-// editor to confirm it. Without this script, "New claim" links still work.
+// (data-start, data-end); the link sends offsets, not the selected text, which
+// the browser normalises. The server takes the quote from the offsets and asks
+// the editor to confirm it. Without this script, "New claim" links still work.
 (function () {
   "use strict";
   var list = document.querySelector(".intake-sentences");
@@ -12,13 +12,27 @@
   link.textContent = "Quote the selection in a new claim";
   link.hidden = true;
 
-  // Offsets in the stored text count code points; JavaScript counts UTF-16 units.
-  function offset(node, units) {
-    var element = node.nodeType === Node.TEXT_NODE ? node.parentElement : node;
-    var sentence = element && element.closest(".sentence-text");
-    if (!sentence) return null;
-    var before = node.nodeType === Node.TEXT_NODE ? node.data.slice(0, units) : "";
-    return Number(sentence.dataset.start) + Array.from(before).length;
+  // The offset in the stored text of a boundary point inside a sentence. The
+  // stored text counts code points, JavaScript UTF-16 units (an emoji is two).
+  function offset(sentence, node, units) {
+    var before = document.createRange();
+    before.setStart(sentence, 0);
+    before.setEnd(node, units);
+    return Number(sentence.dataset.start) + Array.from(before.toString()).length;
+  }
+
+  // The part of a sentence the selection covers, as offsets, or null. A triple
+  // click, or a drag past the end of a line, puts a boundary outside the
+  // text: the passage then runs to the sentence's edge.
+  function covered(sentence, range) {
+    if (!range.intersectsNode(sentence)) return null;
+    var start = sentence.contains(range.startContainer)
+      ? offset(sentence, range.startContainer, range.startOffset)
+      : Number(sentence.dataset.start);
+    var end = sentence.contains(range.endContainer)
+      ? offset(sentence, range.endContainer, range.endOffset)
+      : Number(sentence.dataset.end);
+    return end > start ? { start: start, end: end, sentence: sentence } : null;
   }
 
   function update() {
@@ -26,14 +40,16 @@
     link.hidden = true;
     if (!selection.rangeCount || selection.isCollapsed) return;
     var range = selection.getRangeAt(0);
-    var start = offset(range.startContainer, range.startOffset);
-    var end = offset(range.endContainer, range.endOffset);
-    if (start === null || end === null || end <= start) return;
-    link.href = list.dataset.claimUrl + "?start=" + start + "&end=" + end;
+    var parts = Array.prototype.map
+      .call(list.querySelectorAll(".sentence-text"), function (sentence) {
+        return covered(sentence, range);
+      })
+      .filter(Boolean);
+    if (!parts.length) return;
+    var last = parts[parts.length - 1];
+    link.href = list.dataset.claimUrl + "?start=" + parts[0].start + "&end=" + last.end;
     // Beside the passage selected, where the editor is looking.
-    var node = range.endContainer;
-    var element = node.nodeType === Node.TEXT_NODE ? node.parentElement : node;
-    element.closest("li").appendChild(link);
+    last.sentence.closest("li").appendChild(link);
     link.hidden = false;
   }
 

@@ -56,6 +56,13 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+@pytest.fixture
+def browser_context_args(browser_context_args, request):
+    if request.node.get_closest_marker("no_javascript"):
+        return {**browser_context_args, "java_script_enabled": False}
+    return browser_context_args
+
+
 @pytest.fixture(scope="session")
 def axe():
     return Axe()

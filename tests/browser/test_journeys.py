@@ -245,13 +245,6 @@ def test_two_reviewers_editing_one_claim_get_a_conflict_not_an_overwrite(site, s
 # --- 4. Without JavaScript --------------------------------------------------------
 
 
-@pytest.fixture
-def browser_context_args(browser_context_args, request):
-    if request.node.get_closest_marker("no_javascript"):
-        return {**browser_context_args, "java_script_enabled": False}
-    return browser_context_args
-
-
 @pytest.mark.no_javascript
 def test_the_reviewer_flow_works_without_javascript(site, seeded):
     make_reviewer("rita")
