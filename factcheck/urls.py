@@ -69,6 +69,11 @@ review_patterns = [
     path("articles/new/", intake.article_new, name="intake_article_new"),
     path("articles/<slug:slug>/", intake.intake_article, name="intake_article"),
     path("articles/<slug:slug>/unclaimed/", intake.intake_unclaimed, name="intake_unclaimed"),
+    path(
+        "articles/<slug:slug>/unclaimed/<int:start>/remove/",
+        intake.intake_unmark,
+        name="intake_unmark",
+    ),
     path("articles/<slug:slug>/claims/new/", intake.intake_claim_new, name="intake_claim_new"),
     path("articles/<slug:slug>/publish/", intake.intake_publish, name="intake_publish"),
     path("articles/<slug:slug>/unpublish/", intake.intake_unpublish, name="intake_unpublish"),

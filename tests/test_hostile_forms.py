@@ -528,6 +528,15 @@ def withdraw_page(world, data):
     return Page(path, [Part(form, stored)], ids={"slug": claim.article.slug})
 
 
+def unmark_page(world, data):
+    article = world.ready  # every sentence marked, until an example unmarks one
+    mark = article.unclaimed_sentences.order_by("start").first()
+    start = mark.start if mark else 0
+    path = reverse("factcheck:intake_unmark", args=[article.slug, start])
+    effect = lambda: not article.unclaimed_sentences.filter(start=start).exists()  # noqa: E731
+    return Page(path, [], ids={"slug": article.slug}, effect=effect)
+
+
 def speaker_page(world, data):
     person = Person.objects.get(pk=world.claims[1].speaker_id)
     form = PersonForm(instance=person)
@@ -553,6 +562,7 @@ REVIEW_ENDPOINTS = {
     "intake_requote": requote_page,
     "intake_withdraw": withdraw_page,
     "intake_speaker": speaker_page,
+    "intake_unmark": unmark_page,
 }
 
 
@@ -905,6 +915,7 @@ def sample_path(name, claim, source):
         {"slug": claim.slug},
         {"slug": claim.slug, "source_id": source.pk},
         {"slug": claim.article.slug, "claim_slug": claim.slug},
+        {"slug": claim.article.slug, "start": 0},
     ):
         try:
             return reverse(f"factcheck:{name}", kwargs=kwargs)

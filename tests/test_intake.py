@@ -8,8 +8,9 @@ from bs4 import BeautifulSoup
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
-from factcheck import urls
+from factcheck import services, urls
 from factcheck.models import Article, Claim, Person, ReviewerNote
 
 TEXT = (
@@ -57,6 +58,7 @@ def intake_urls(draft):
         "intake_withdraw": ("post", reverse("factcheck:intake_withdraw", args=[*slug, "any"])),
         "intake_export": ("get", reverse("factcheck:intake_export", args=slug)),
         "intake_speaker": ("get", reverse("factcheck:intake_speaker", args=["any"])),
+        "intake_unmark": ("post", reverse("factcheck:intake_unmark", args=[*slug, 0])),
     }
 
 
@@ -357,3 +359,21 @@ def test_an_editor_corrects_a_speakers_name_and_readers_see_it(editor_client, cl
     assert response.status_code == 302
     page = client.get(prediction.speaker.get_absolute_url()).content.decode()
     assert "Ada Q. Example" in page and "Economist." in page
+
+
+def test_an_editor_unmarks_a_draft_sentence_but_a_published_article_keeps_its_marks(
+    editor_client, draft, editor
+):
+    start = TEXT.index("Nobody knows why.")
+    url = f"/review/articles/{draft.slug}/unclaimed/{start}/remove/"
+    editor_client.post(
+        f"/review/articles/{draft.slug}/unclaimed/", {"start": start, "reason": "A guess."}
+    )
+    assert draft.unclaimed_sentences.count() == 1
+    assert editor_client.post(url).status_code == 302
+    assert not draft.unclaimed_sentences.exists()
+    services.mark_unclaimed(article=draft, start=start, by=editor, reason="A guess.")
+    Article.objects.filter(pk=draft.pk).update(published_at=timezone.now())
+    response = editor_client.post(url, follow=True)
+    assert "A published article keeps its marks." in text_of(response)
+    assert draft.unclaimed_sentences.count() == 1

@@ -135,6 +135,21 @@ def intake_unclaimed(request, slug):
     )
 
 
+@require_POST
+@editor_required
+def intake_unmark(request, slug, start):
+    """Undo a mark on a draft's sentence (a published article keeps its marks)."""
+    article = get_object_or_404(Article, slug=slug)
+    mark = get_object_or_404(article.unclaimed_sentences, start=start)
+    try:
+        services.unmark_unclaimed(mark=mark)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages), extra_tags=sentence_anchor(start))
+    else:
+        messages.success(request, "Unmarked.", extra_tags=sentence_anchor(start))
+    return redirect(intake_url(article, f"#{sentence_anchor(start)}"))
+
+
 @require_http_methods(["GET", "POST"])
 @editor_required
 def intake_claim_new(request, slug):
