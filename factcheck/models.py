@@ -143,7 +143,7 @@ CLAIM_SEARCH_SQL = "SELECT rowid FROM factcheck_claim_search WHERE factcheck_cla
 
 class ClaimQuerySet(models.QuerySet):
     def public(self):
-        return self.filter(public_article("article__"))
+        return self.filter(article_is_public=True)
 
     def search(self, text):
         """Claims whose quote or statement contains ``text`` (case-insensitive),
@@ -292,6 +292,10 @@ class Claim(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Whether readers may see its article (Article.is_public), copied here so
+    # the public lists and their counts read one table, through partial
+    # indexes; kept in step by save() and the publishing services.
+    article_is_public = models.BooleanField(default=False, editable=False)
     # When anything the public sees of this claim last changed, sources included
     # (which leave the version alone): the basis of its pages' ETags.
     public_updated_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -303,19 +307,28 @@ class Claim(models.Model):
     class Meta:
         ordering = ["article_id", "quote_start", "id"]
         indexes = [
-            # The claim list, filtered by status or by kind, in its default order.
+            # The claim list (public claims only), filtered by status or by
+            # kind, in its default order.
             models.Index(
-                fields=["status", "-public_updated_at", "-id"], name="claim_status_recent_idx"
+                fields=["status", "-public_updated_at", "-id"],
+                name="claim_status_recent_idx",
+                condition=Q(article_is_public=True),
             ),
             models.Index(
-                fields=["kind", "-public_updated_at", "-id"], name="claim_kind_recent_idx"
+                fields=["kind", "-public_updated_at", "-id"],
+                name="claim_kind_recent_idx",
+                condition=Q(article_is_public=True),
             ),
             models.Index(fields=["kind", "status"], name="claim_kind_status_idx"),
             models.Index(fields=["resolve_by"], name="claim_resolve_by_idx"),
             models.Index(fields=["next_review_on"], name="claim_next_review_idx"),
             models.Index(fields=["-updated_at"], name="claim_updated_idx"),
             # The claim list's default order.
-            models.Index(fields=["-public_updated_at", "-id"], name="claim_public_updated_idx"),
+            models.Index(
+                fields=["-public_updated_at", "-id"],
+                name="claim_public_updated_idx",
+                condition=Q(article_is_public=True),
+            ),
             models.Index(fields=["article", "quote_start"], name="claim_article_position_idx"),
         ]
         constraints = [
@@ -343,6 +356,11 @@ class Claim(models.Model):
 
     def __str__(self):
         return self.statement
+
+    def save(self, *args, **kwargs):
+        if self._state.adding:
+            self.article_is_public = self.article.is_public
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("factcheck:claim_detail", kwargs={"slug": self.slug})

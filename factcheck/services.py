@@ -317,6 +317,7 @@ def publish_article(*, article, by):
     article.unpublished_at, article.unpublished_reason = None, ""
     article._history_user = by
     article.save(update_fields=["published_at", "unpublished_at", "unpublished_reason"])
+    article.claims.update(article_is_public=True)
     public_changed()
     return article
 
@@ -331,6 +332,7 @@ def unpublish_article(*, article, by, reason):
     article.unpublished_at, article.unpublished_reason = timezone.now(), reason
     article._history_user = by
     article.save(update_fields=["unpublished_at", "unpublished_reason"])
+    article.claims.update(article_is_public=False)
     public_changed()
     return article
 

@@ -176,3 +176,19 @@ def test_publishing_again_brings_the_pages_back(client, prediction, editor, comm
     with committed():
         services.publish_article(article=prediction.article, by=editor)
     assert client.get(prediction.get_absolute_url()).status_code == 200
+
+
+def test_each_claim_knows_whether_its_article_is_public(prediction, editor, two_sentences):
+    draft_claim = quote_claim(two_sentences, "Zyxwv permits will triple by 2030")
+    assert prediction.article_is_public and not draft_claim.article_is_public
+    services.unpublish_article(article=prediction.article, by=editor, reason="Retracted.")
+    services.mark_unclaimed(
+        article=two_sentences,
+        start=DRAFT_TEXT.index("Nothing else"),
+        by=editor,
+        reason="Nothing checkable.",
+    )
+    services.publish_article(article=two_sentences, by=editor)
+    for claim in Claim.objects.select_related("article"):
+        assert claim.article_is_public == claim.article.is_public, claim.slug
+    assert list(Claim.objects.public()) == [draft_claim]

@@ -99,6 +99,7 @@ def build(size, seed=7):
                         else None
                     ),
                     slug=slug,
+                    article_is_public=True,
                     version=3,
                     public_updated_at=now - datetime.timedelta(minutes=rng.randrange(500_000)),
                 )
