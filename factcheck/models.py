@@ -293,8 +293,8 @@ class Claim(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
     # Whether readers may see its article (Article.is_public), copied here so
-    # the public lists and their counts read one table, through partial
-    # indexes; kept in step by save() and the publishing services.
+    # the public lists and their counts read one table, through its indexes;
+    # kept in step by save() and the publishing services.
     article_is_public = models.BooleanField(default=False, editable=False)
     # When anything the public sees of this claim last changed, sources included
     # (which leave the version alone): the basis of its pages' ETags.
@@ -308,16 +308,15 @@ class Claim(models.Model):
         ordering = ["article_id", "quote_start", "id"]
         indexes = [
             # The claim list (public claims only), filtered by status or by
-            # kind, in its default order.
+            # kind, in its default order; its counts read these alone. (Not
+            # partial indexes: SQLite would not match Django's "= True" to them.)
             models.Index(
-                fields=["status", "-public_updated_at", "-id"],
+                fields=["article_is_public", "status", "-public_updated_at", "-id"],
                 name="claim_status_recent_idx",
-                condition=Q(article_is_public=True),
             ),
             models.Index(
-                fields=["kind", "-public_updated_at", "-id"],
+                fields=["article_is_public", "kind", "-public_updated_at", "-id"],
                 name="claim_kind_recent_idx",
-                condition=Q(article_is_public=True),
             ),
             models.Index(fields=["kind", "status"], name="claim_kind_status_idx"),
             models.Index(fields=["resolve_by"], name="claim_resolve_by_idx"),
@@ -325,9 +324,8 @@ class Claim(models.Model):
             models.Index(fields=["-updated_at"], name="claim_updated_idx"),
             # The claim list's default order.
             models.Index(
-                fields=["-public_updated_at", "-id"],
+                fields=["article_is_public", "-public_updated_at", "-id"],
                 name="claim_public_updated_idx",
-                condition=Q(article_is_public=True),
             ),
             models.Index(fields=["article", "quote_start"], name="claim_article_position_idx"),
         ]
