@@ -42,15 +42,10 @@ def http_url_constraint(field, name, *, allow_blank=False):
     return models.CheckConstraint(condition=condition, name=name)
 
 
-def public_article(through=""):
-    """Published and not taken down: an article readers may see (``through``:
-    the lookup path from another model, such as "article__")."""
-    return Q(**{f"{through}published_at__isnull": False, f"{through}unpublished_at__isnull": True})
-
-
 class ArticleQuerySet(models.QuerySet):
     def public(self):
-        return self.filter(public_article())
+        """Published and not taken down: the articles readers may see."""
+        return self.filter(published_at__isnull=False, unpublished_at__isnull=True)
 
 
 class Article(models.Model):
@@ -479,7 +474,7 @@ class UnclaimedSentence(models.Model):
 
 class StatusChangeQuerySet(models.QuerySet):
     def public(self):
-        return self.filter(public_article("claim__article__"))
+        return self.filter(claim__article_is_public=True)
 
     def newest_first(self):
         return self.select_related("claim").order_by("-changed_at", "-id")

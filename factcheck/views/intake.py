@@ -20,7 +20,7 @@ from ..forms import (
     TextCorrectionForm,
     UnclaimedForm,
 )
-from ..intake import sentence_anchor
+from ..intake import sentence_anchor, split_sentences
 from ..models import Article, Claim, Person
 from ..roles import EDITOR, role_required
 from .public import render_article
@@ -87,7 +87,6 @@ def intake_context(article, **forms):
         "article": article,
         "sentences": sentences,
         "accounted": sum(1 for sentence in sentences if sentence.accounted_for),
-        "claims": article.claims.select_related("speaker"),
         "orphaned": orphaned,
         "unclaimed_form": UnclaimedForm(),
         "unpublish_form": ReasonForm(prefix="unpublish"),
@@ -185,7 +184,8 @@ def quoted(article, params):
 
 
 def sentence_of(article, claim):
-    starts = [s.start for s in services.article_sentences(article) if s.start <= claim.quote_start]
+    """The start of the sentence the claim's quote begins in."""
+    starts = [start for start, _ in split_sentences(article.text) if start <= claim.quote_start]
     return starts[-1] if starts else 0
 
 
