@@ -11,6 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from . import services
 from .caching import public_changed
 from .fields import TextFormField
+from .forms import errors_by_field, explanation_field
 from .models import (
     CLAIM_EDITABLE_FIELDS,
     PREDICTION_FIELDS,
@@ -149,6 +150,18 @@ class ClaimAdminForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Required when the status changes. Shown to the public on the timeline.",
     )
+    status_searched = explanation_field("searched")
+    status_resolved_early_because = explanation_field("resolved_early_because")
+    # Which the admin's fields each status-change error belongs to.
+    STATUS_FIELDS = {
+        "to_status": "new_status",
+        "rationale": "status_rationale",
+        "searched": "status_searched",
+        "resolved_early_because": "status_resolved_early_because",
+        "summary": "summary",
+        "next_review_on": "next_review_on",
+    }
+    user = None  # set per request by ClaimAdmin.get_form
 
     class Meta:
         model = Claim
@@ -178,8 +191,9 @@ class ClaimAdminForm(forms.ModelForm):
         else:
             # A new claim starts unreviewed: its page shows none of these, so
             # none may be read (nor fail the form with an error it cannot show).
-            for name in ("expected_version", "new_status", "status_rationale"):
-                del self.fields[name]
+            for name in ("expected_version", *self.STATUS_FIELDS.values()):
+                if name in self.declared_fields:
+                    del self.fields[name]
 
     def clean(self):
         cleaned = super().clean()
@@ -199,12 +213,27 @@ class ClaimAdminForm(forms.ModelForm):
                 "Someone else changed this claim since you opened it. "
                 "Reload the page to see their change, then make yours again."
             )
-        if (
-            cleaned.get("new_status") not in (None, "", claim.status)
-            and not (cleaned.get("status_rationale") or "").strip()
-        ):
-            self.add_error("status_rationale", "Explain the status change for the public.")
+        if cleaned.get("new_status") not in (None, "", claim.status):
+            self.check_status_change(Claim.objects.get(pk=claim.pk), cleaned)
         return cleaned
+
+    def check_status_change(self, current, cleaned):
+        """The services' rules for the status change, as errors on this form's
+        fields (save_model could only fail the whole page)."""
+        to_status = cleaned["new_status"]
+        try:
+            services.check_status_change(
+                current,
+                to_status,
+                cleaned.get("status_rationale"),
+                searched=cleaned.get("status_searched") or "",
+                resolved_early_because=cleaned.get("status_resolved_early_because") or "",
+            )
+            if services.needs_signoff(current.kind, to_status):
+                services.check_can_propose(current, self.user)
+        except ValidationError as error:
+            for field, messages_ in errors_by_field(error).items():
+                self.add_error(self.STATUS_FIELDS.get(field), messages_)
 
 
 class ViewOnlyInline(admin.TabularInline):
@@ -316,6 +345,8 @@ class ClaimAdmin(PublicAdmin, SafeAutocomplete, AuditedAdmin):
                 "status_label",
                 "new_status",
                 "status_rationale",
+                "status_searched",
+                "status_resolved_early_because",
                 "summary",
                 "next_review_on",
                 "expected_version",
@@ -333,6 +364,11 @@ class ClaimAdmin(PublicAdmin, SafeAutocomplete, AuditedAdmin):
             return self.readonly_fields
         # The quote is anchored in its article; the kind fixes the vocabulary.
         return [*self.readonly_fields, "article", "kind", "quote", "slug"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.user = request.user  # a class of this request's own
+        return form
 
     def get_prepopulated_fields(self, request, obj=None):
         # Only on the add form: afterwards the slug is read-only (it is the permalink).
@@ -354,13 +390,25 @@ class ClaimAdmin(PublicAdmin, SafeAutocomplete, AuditedAdmin):
             expected_version += 1
         new_status = data.get("new_status")
         if new_status and new_status != form.fields["new_status"].initial:
-            services.change_claim_status(
-                claim=obj,
-                to_status=new_status,
-                rationale=data["status_rationale"],
-                by=request.user,
-                expected_version=expected_version,
-            )
+            change = {
+                "claim": obj,
+                "to_status": new_status,
+                "rationale": data["status_rationale"],
+                "by": request.user,
+                "expected_version": expected_version,
+                "searched": data["status_searched"],
+                "resolved_early_because": data["status_resolved_early_because"],
+            }
+            if services.needs_signoff(obj.kind, new_status):
+                services.propose_status_change(**change, summary=obj.summary)
+                self.message_user(
+                    request,
+                    "The new status is proposed: it is published when another reviewer "
+                    "approves it on the claim's review page.",
+                    messages.INFO,
+                )
+            else:
+                services.change_claim_status(**change)
 
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)

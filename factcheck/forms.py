@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db.models import F, Q
+from django.utils.text import capfirst
 
 from . import services
 from .fields import TextFormField, normalise_line_endings, validate_storable_text
@@ -18,7 +19,9 @@ from .models import (
     Claim,
     Person,
     ReviewerNote,
+    ReviewerProfile,
     Source,
+    StatusChange,
     validate_http_url,
 )
 from .seeding import split_article_file
@@ -98,6 +101,24 @@ class ClaimFilterForm(forms.Form):
         return urlencode(self.filters())
 
 
+def errors_by_field(error):
+    """A ValidationError's messages by field name (None: the form as a whole)."""
+    return error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+
+
+def explanation_field(name):
+    """A form field for one of the explanations some status changes need, as
+    the timeline's column declares it."""
+    column = StatusChange._meta.get_field(name)
+    return TextFormField(
+        label=capfirst(column.verbose_name),
+        required=False,
+        max_length=TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=column.help_text,
+    )
+
+
 class StatusChangeForm(forms.Form):
     to_status = forms.ChoiceField(label="New status")
     rationale = TextFormField(
@@ -113,6 +134,8 @@ class StatusChangeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="The verdict in a few sentences, as the public reads it.",
     )
+    searched = explanation_field("searched")
+    resolved_early_because = explanation_field("resolved_early_because")
     next_review_on = forms.DateField(label="Next review", required=False, widget=DateInput)
     version = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -129,6 +152,7 @@ class StatusChangeForm(forms.Form):
         )
         super().__init__(*args, **kwargs)
         self.claim = claim
+        self.proposal = None  # what apply() proposed, if it did
         # No preselected status: the reviewer picks one on purpose.
         self.fields["to_status"].choices = [("", "Choose the new status")] + [
             (info.value, info.label)
@@ -139,10 +163,24 @@ class StatusChangeForm(forms.Form):
 
     def apply(self, *, by):
         """Change the status through the service, with the summary and next
-        review date if the reviewer changed them. Returns the claim fields that
-        changed; ``self.claim`` is refreshed."""
+        review date if the reviewer changed them; a status that needs sign-off
+        becomes a proposal instead. Returns the claim fields that changed
+        (none for a proposal); ``self.claim`` is refreshed."""
         data = self.cleaned_data
         changes = claim_changes(self)
+        explained = {name: data[name] for name in ("searched", "resolved_early_because")}
+        if services.needs_signoff(self.claim.kind, data["to_status"]):
+            self.proposal = services.propose_status_change(
+                claim=self.claim,
+                to_status=data["to_status"],
+                rationale=data["rationale"],
+                by=by,
+                expected_version=data["version"],
+                summary=data["summary"],
+                next_review_on=changes.get("next_review_on"),
+                **explained,
+            )
+            return []
         services.change_claim_status(
             claim=self.claim,
             to_status=data["to_status"],
@@ -151,6 +189,7 @@ class StatusChangeForm(forms.Form):
             expected_version=data["version"],
             summary=changes.get("summary"),
             next_review_on=changes.get("next_review_on", services.UNCHANGED),
+            **explained,
         )
         return ["status", *changes]
 
@@ -334,6 +373,33 @@ class NoteForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         limit_length(self.fields["body"])
+
+
+class SendBackForm(forms.Form):
+    note = TextFormField(
+        label="What it needs",
+        max_length=TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For the proposer: why it is sent back, and what would make it right.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "send-back")
+        super().__init__(*args, **kwargs)
+
+
+class ReviewerSettingsForm(forms.ModelForm):
+    class Meta:
+        model = ReviewerProfile
+        fields = ["public_name", "sends_reminders"]
+
+    def clean_public_name(self):
+        name = self.cleaned_data["public_name"]
+        if not name and self.instance.user.proposals.exists():
+            raise ValidationError(
+                "Your proposals are credited to this name on public pages: it cannot be blank."
+            )
+        return name
 
 
 # --- Taking in articles (editors) ------------------------------------------------

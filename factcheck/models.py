@@ -157,9 +157,13 @@ class ClaimQuerySet(models.QuerySet):
         (``publishing`` sorts them)."""
         return self.select_related("article", "speaker").prefetch_related(
             *(
-                Prefetch(relation, model.objects.order_by(), to_attr=attribute)
-                for relation, model, attribute in PUBLIC_DETAIL
-                if sources or model is not Source
+                Prefetch(
+                    relation,
+                    with_related(Claim._meta.get_field(relation).related_model.objects, related),
+                    to_attr=attribute,
+                )
+                for relation, attribute, related in PUBLIC_DETAIL
+                if sources or relation != "sources"
             )
         )
 
@@ -358,13 +362,28 @@ class Claim(models.Model):
     def get_absolute_url(self):
         return reverse("factcheck:claim_detail", kwargs={"slug": self.slug})
 
+    @classmethod
+    def from_db(cls, *args, **kwargs):
+        claim = super().from_db(*args, **kwargs)
+        # The next-review date as stored: only a new one must not be past.
+        claim.stored_next_review_on = claim.__dict__.get("next_review_on")
+        return claim
+
+    def next_review_error(self, next_review_on):
+        """Why ``next_review_on`` may not be set, or "": a date set or changed
+        is today or later (one already stored never blocks another edit)."""
+        stored = getattr(self, "stored_next_review_on", None)
+        if next_review_on and next_review_on != stored and next_review_on < timezone.localdate():
+            return "The next review cannot be in the past: choose today or a later date."
+        return ""
+
     def fetch_public_detail(self):
         """Fill the attributes of PUBLIC_DETAIL for this claim alone, unordered as
         ``with_public_detail`` leaves them: for one claim, a query through each
         related manager costs less than prefetch_related's matching of rows to
         claims."""
-        for relation, _, attribute in PUBLIC_DETAIL:
-            setattr(self, attribute, list(getattr(self, relation).order_by()))
+        for relation, attribute, related in PUBLIC_DETAIL:
+            setattr(self, attribute, list(with_related(getattr(self, relation), related)))
 
     @property
     def is_anchored(self):
@@ -423,6 +442,8 @@ class Claim(models.Model):
                     f"The article is of {self.article.published_on:%Y-%m-%d}; a prediction "
                     "cannot be due before it was made."
                 )
+        if problem := self.next_review_error(self.next_review_on):
+            errors["next_review_on"] = problem
         if self.quote and PARAGRAPH_BREAK.search(self.quote):
             # Its highlight could not be one element within the article's paragraphs.
             errors["quote"] = "A quote may not cross a paragraph break: quote one paragraph."
@@ -494,6 +515,21 @@ class StatusChange(models.Model):
     changed_at = models.DateTimeField(default=timezone.now)
     # The claim's version after this change; one change per version.
     claim_version = models.PositiveIntegerField()
+    # Set when the change was a proposal (see Proposal): who signed it off;
+    # changed_by is then the proposer.
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    searched = fields.TextField(
+        "what was searched",
+        blank=True,
+        help_text="Needed for “Unverifiable” and “Unresolvable”; shown with the verdict.",
+    )
+    resolved_early_because = fields.TextField(
+        "why resolve it early",
+        blank=True,
+        help_text="Needed to resolve a prediction before its resolve-by date; shown publicly.",
+    )
 
     objects = StatusChangeQuerySet.as_manager()
 
@@ -633,12 +669,137 @@ class ArticleCorrection(models.Model):
         return f"{self.article.slug}, {self.corrected_at:%Y-%m-%d}: {self.reason}"
 
 
-# What a claim's public record shows beside the claim: (relation, model, the
-# attribute that holds its rows, unordered).
+class ProposalQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(decided_at__isnull=True)
+
+
+class Proposal(models.Model):
+    """A final status (a verdict, a resolution) that one reviewer proposes and
+    another approves or sends back. Until approved it is the desk's alone: the
+    claim, its timeline and its audit trail stay as they were."""
+
+    class Decision(models.TextChoices):
+        APPROVED = "approved", "Approved"
+        SENT_BACK = "sent_back", "Sent back"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="proposals")
+    to_status = models.CharField(max_length=32, choices=ALL_STATUS_CHOICES)
+    rationale = fields.TextField()
+    summary = fields.TextField(blank=True)
+    searched = fields.TextField(blank=True)
+    resolved_early_because = fields.TextField(blank=True)
+    next_review_on = models.DateField(null=True, blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="proposals"
+    )
+    proposed_at = models.DateTimeField(default=timezone.now)
+    # The claim's version the proposal was made at: once it moves, the
+    # proposal no longer says what the approver would publish.
+    claim_version = models.PositiveIntegerField()
+    decision = models.CharField(max_length=20, choices=Decision.choices, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = fields.TextField(blank=True)
+    status_change = models.OneToOneField(
+        StatusChange, on_delete=models.PROTECT, null=True, blank=True, related_name="proposal"
+    )
+
+    objects = ProposalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["proposed_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim"],
+                condition=Q(decided_at__isnull=True),
+                name="proposal_one_open_per_claim",
+            ),
+            models.CheckConstraint(
+                condition=Q(decided_at__isnull=True, decision="")
+                | (Q(decided_at__isnull=False) & ~Q(decision="")),
+                name="proposal_decided_with_decision",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.claim.slug}: {self.to_status} proposed by {self.proposed_by}"
+
+    @property
+    def to_info(self):
+        return status_info(self.claim.kind, self.to_status)
+
+    @property
+    def is_open(self):
+        return self.decided_at is None
+
+    def stale_reason(self):
+        """Why this proposal can no longer be approved as made, or "": the claim
+        or its sources changed since it was made."""
+        if self.claim.version != self.claim_version:
+            return "The claim changed after this was proposed."
+        changed_sources = Source.history.filter(
+            claim_id=self.claim_id, history_date__gt=self.proposed_at
+        )
+        if changed_sources.exists():
+            return "Its sources changed after this was proposed."
+        return ""
+
+
+class ReviewerProfile(models.Model):
+    """What the desk knows of a reviewer beyond their account."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="reviewer_profile",
+    )
+    public_name = fields.CharField(
+        max_length=100,
+        blank=True,
+        help_text="How public pages credit you for the verdicts you rate or approve.",
+    )
+    sends_reminders = models.BooleanField(
+        "email me reminders",
+        default=True,
+        help_text="A daily digest of your claims that need you; off sends them to the desk.",
+    )
+
+    def __str__(self):
+        return self.public_name or str(self.user)
+
+
+def public_name(user):
+    """How public pages credit ``user`` (None: nobody): their chosen public
+    name, never the username; "the desk" without one or when the desk keeps its
+    reviewers' names private."""
+    if user is None:
+        return None
+    if not settings.FACTCHECK_PUBLIC_NAMES:
+        return "the desk"
+    profile = getattr(user, "reviewer_profile", None)
+    return profile.public_name if profile and profile.public_name else "the desk"
+
+
+def with_related(rows, related):
+    """``rows`` unordered, with the related rows named in ``related`` joined."""
+    rows = rows.order_by()
+    return rows.select_related(*related) if related else rows
+
+
+# The people a public timeline credits with a change.
+CREDITED = ("changed_by__reviewer_profile", "approved_by__reviewer_profile")
+
+# What a claim's public record shows beside the claim: (relation, the
+# attribute that holds its rows, unordered; the rows' related rows it shows).
 PUBLIC_DETAIL = [
-    ("status_changes", StatusChange, "public_changes"),
-    ("corrections", Correction, "public_corrections"),
-    ("sources", Source, "public_sources"),
+    ("status_changes", "public_changes", CREDITED),
+    ("corrections", "public_corrections", ()),
+    ("sources", "public_sources", ()),
 ]
 
 

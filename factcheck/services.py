@@ -6,6 +6,7 @@ claim's version as an optimistic lock: the UPDATE applies only if the row is
 still at the version the editor started from, so two editors can never both win.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -24,12 +25,16 @@ from .models import (
     Claim,
     Correction,
     Person,
+    Proposal,
     ReviewerNote,
+    ReviewerProfile,
     Source,
+    Stance,
     StatusChange,
     UnclaimedSentence,
 )
-from .statuses import STATUS_TABLE, status_info, statuses_for
+from .roles import REVIEWER
+from .statuses import STATUS_TABLE, UNREVIEWED, Evidence, status_info, statuses_for
 
 # "Leave this field as it is" (None would mean "clear it").
 UNCHANGED = object()
@@ -89,38 +94,137 @@ def _record_history(claim, by, reason):
     )
 
 
+def needs_signoff(kind, to_status):
+    """Whether moving a claim of ``kind`` to ``to_status`` takes a second
+    reviewer's approval: every final status does, unless the desk turned
+    sign-off off."""
+    info = STATUS_TABLE.get((kind, to_status))
+    return settings.FACTCHECK_SIGNOFF and info is not None and info.is_final
+
+
+def has_had_final_status(claim):
+    finals = [info.value for info in statuses_for(claim.kind) if info.is_final]
+    return claim.status in finals or claim.status_changes.filter(to_status__in=finals).exists()
+
+
+def check_status_change(
+    claim,
+    to_status,
+    rationale,
+    *,
+    summary=None,
+    next_review_on=UNCHANGED,
+    searched="",
+    resolved_early_because="",
+    today=None,
+):
+    """Raise ValidationError, by field, unless ``claim`` (as stored) may move
+    to ``to_status`` with this explanation: the status table's evidence rules,
+    the rule against un-reviewing a claim that has had a final status, and the
+    fields' own validators. Writes nothing."""
+    errors = {}
+    today = today or timezone.localdate()
+    if (claim.kind, to_status) not in STATUS_TABLE:
+        errors["to_status"] = (
+            f"“{to_status}” is not a status for a {claim.get_kind_display().lower()}."
+        )
+    elif to_status == claim.status:
+        errors["to_status"] = f"The claim is already “{claim.status_info.label}”."
+    else:
+        info = status_info(claim.kind, to_status)
+        if to_status == UNREVIEWED and has_had_final_status(claim):
+            reopened = statuses_for(claim.kind)[1]
+            errors["to_status"] = (
+                "This claim has had a final status, so it cannot go back to “Unreviewed”: "
+                f"re-open it as “{reopened.label}”."
+            )
+        elif missing := missing_evidence(claim, info):
+            errors["to_status"] = missing
+        if info.evidence == Evidence.SEARCH and not searched.strip():
+            errors["searched"] = (
+                f"Say what was searched (archives, databases, people asked): "
+                f"“{info.label}” is published with it."
+            )
+        early = claim.is_prediction and claim.resolve_by and today < claim.resolve_by
+        if info.is_final and early and not resolved_early_because.strip():
+            errors["resolved_early_because"] = (
+                f"The resolve-by date is {claim.resolve_by:%Y-%m-%d}: say why the prediction "
+                "can be resolved before it (shown publicly as “resolved early”)."
+            )
+    if not (rationale or "").strip():
+        errors["rationale"] = "Explain the change: the rationale is shown to the public."
+    if next_review_on is not UNCHANGED and (problem := claim.next_review_error(next_review_on)):
+        errors["next_review_on"] = problem
+    # The claim row is written by an UPDATE, the timeline row by create(): run
+    # the fields' validators here, as full_clean would.
+    for model, name, value in [
+        (StatusChange, "rationale", rationale),
+        (StatusChange, "searched", searched),
+        (StatusChange, "resolved_early_because", resolved_early_because),
+        (Claim, "summary", summary or ""),
+    ]:
+        _validate_field(errors, model, name, (value or "").strip())
+    if errors:
+        raise ValidationError(errors)
+
+
+def missing_evidence(claim, info):
+    """What the claim's current sources lack for ``info``, a final status, or ""."""
+    if info.evidence is None:
+        return ""
+    sources = claim.sources.current()
+    evidence = sources.exclude(url=claim.article.url) if claim.article.url else sources
+    if info.evidence == Evidence.VERDICT:
+        found = evidence.filter(stance__in=[Stance.SUPPORTS, Stance.REFUTES]).exists()
+    elif info.evidence == Evidence.SEARCH:
+        found = sources.exists()
+    else:
+        found = evidence.exists()
+    if found:
+        return ""
+    return f"“{info.label}” needs {info.evidence.label}: add it under Sources first."
+
+
 @transaction.atomic
 def change_claim_status(
-    *, claim, to_status, rationale, by, expected_version, summary=None, next_review_on=UNCHANGED
+    *,
+    claim,
+    to_status,
+    rationale,
+    by,
+    expected_version,
+    summary=None,
+    next_review_on=UNCHANGED,
+    searched="",
+    resolved_early_because="",
+    approved_by=None,
 ):
     """Move ``claim`` to ``to_status`` and append the change to its public timeline.
 
     ``rationale`` is public and required. ``summary`` (when not None) and
     ``next_review_on`` (when given; None clears it) are saved with the change.
-    Raises ValidationError for a status the claim's kind does not have (or the
-    status it already holds) and StaleClaimError when the claim is no longer at
-    ``expected_version``.
+    A final status under sign-off needs ``approved_by``, a reviewer other than
+    ``by`` (approve_proposal passes both). Raises ValidationError when
+    check_status_change refuses the change, and StaleClaimError when the claim
+    is no longer at ``expected_version``.
     Returns the new StatusChange; ``claim`` is refreshed in place.
     """
     current = _current_row(claim, expected_version)
-
-    errors = {}
-    if (current.kind, to_status) not in STATUS_TABLE:
-        errors["to_status"] = (
-            f"“{to_status}” is not a status for a {current.get_kind_display().lower()}."
+    check_status_change(
+        current,
+        to_status,
+        rationale,
+        summary=summary,
+        next_review_on=next_review_on,
+        searched=searched,
+        resolved_early_because=resolved_early_because,
+    )
+    if needs_signoff(current.kind, to_status) and approved_by is None:
+        raise ValidationError(
+            {"to_status": "A final status is published once a second reviewer approves it."}
         )
-    elif to_status == current.status:
-        errors["to_status"] = f"The claim is already “{current.status_info.label}”."
-    rationale = (rationale or "").strip()
-    if not rationale:
-        errors["rationale"] = "Explain the change: the rationale is shown to the public."
-    # The claim row is written by an UPDATE, the timeline row by create(): run
-    # the fields' validators here, as full_clean would.
-    _validate_field(errors, StatusChange, "rationale", rationale)
-    if summary is not None:
-        _validate_field(errors, Claim, "summary", summary)
-    if errors:
-        raise ValidationError(errors)
+    if approved_by is not None and approved_by.pk == by.pk:
+        raise ValidationError("A proposal is approved by someone other than its proposer.")
 
     values = {"status": to_status}
     if summary is not None:
@@ -133,17 +237,163 @@ def change_claim_status(
         claim=claim,
         from_status=current.status,
         to_status=to_status,
-        rationale=rationale,
+        rationale=rationale.strip(),
+        searched=searched.strip(),
+        resolved_early_because=resolved_early_because.strip(),
         changed_by=by,
+        approved_by=approved_by,
         changed_at=claim.updated_at,
         claim_version=claim.version,
     )
-    _record_history(
-        claim,
-        by,
-        f"Status: {current.status_info.label} → {status_info(current.kind, to_status).label}",
-    )
+    reason = f"Status: {current.status_info.label} → {status_info(current.kind, to_status).label}"
+    if approved_by is not None:
+        reason += f" (proposed by {by}, approved by {approved_by})"
+    _record_history(claim, approved_by or by, reason)
     return change
+
+
+# --- Sign-off ---------------------------------------------------------------------
+
+
+class ProposalRefused(Exception):
+    """The proposal cannot be decided this way; the message says why."""
+
+
+@transaction.atomic
+def propose_status_change(
+    *,
+    claim,
+    to_status,
+    rationale,
+    by,
+    expected_version,
+    summary=None,
+    next_review_on=None,
+    searched="",
+    resolved_early_because="",
+):
+    """Record a final status for a second reviewer to approve (with
+    ``summary``, None keeping the current one, and ``next_review_on``, None
+    leaving it as it is). Nothing of the
+    claim changes; its public page says a verdict is under editorial review.
+    Raises ValidationError (by field) for a change check_status_change refuses,
+    for a proposer without a public name, or while another proposal is open."""
+    current = _current_row(claim, expected_version)
+    check_status_change(
+        current,
+        to_status,
+        rationale,
+        summary=summary,
+        next_review_on=UNCHANGED if next_review_on is None else next_review_on,
+        searched=searched,
+        resolved_early_because=resolved_early_because,
+    )
+    if not status_info(current.kind, to_status).is_final:
+        raise ValueError("Only a final status is proposed; an open one is changed directly.")
+    check_can_propose(current, by)
+    proposal = Proposal.objects.create(
+        claim=current,
+        to_status=to_status,
+        rationale=rationale.strip(),
+        summary=current.summary if summary is None else summary.strip(),
+        searched=searched.strip(),
+        resolved_early_because=resolved_early_because.strip(),
+        next_review_on=next_review_on,
+        proposed_by=by,
+        claim_version=current.version,
+    )
+    public_changed()  # its page now says a verdict is under review
+    return proposal
+
+
+@transaction.atomic
+def save_reviewer_settings(form):
+    """Save a reviewer's settings form; a new public name shows on every page
+    that credits them."""
+    if "public_name" in form.changed_data:
+        public_changed()
+    return form.save()
+
+
+def check_can_propose(claim, by):
+    """Raise ValidationError unless ``by`` may propose a status for ``claim``
+    now: they have a public name, and no other proposal is waiting."""
+    if not public_name_of(by):
+        raise ValidationError(
+            "Set your public name on your settings page first: the claim's page names "
+            "who rated its verdict."
+        )
+    if waiting := claim.proposals.open().select_related("proposed_by").first():
+        raise ValidationError(
+            f"{waiting.proposed_by} already proposed “{waiting.to_info.label}” for this "
+            "claim; it is approved, sent back or withdrawn before another is made."
+        )
+
+
+def public_name_of(user):
+    profile = ReviewerProfile.objects.filter(user=user).first()
+    return profile.public_name if profile else ""
+
+
+def _decide(proposal, by, decision, note=""):
+    """Close ``proposal`` as ``decision``, unless someone decided it first."""
+    decided = Proposal.objects.filter(pk=proposal.pk, decided_at__isnull=True).update(
+        decision=decision, decided_by=by, decided_at=timezone.now(), decision_note=note
+    )
+    if not decided:
+        raise ProposalRefused("Someone decided this proposal first; nothing was changed.")
+    proposal.refresh_from_db()
+    public_changed()
+
+
+@transaction.atomic
+def approve_proposal(*, proposal, by):
+    """Publish ``proposal``'s status through change_claim_status, dated now,
+    credited to its proposer and approved by ``by``. Returns the StatusChange."""
+    if by.pk == proposal.proposed_by_id:
+        raise ProposalRefused("You proposed this: another reviewer approves it.")
+    if not by.has_perm(REVIEWER.permission):
+        raise ProposalRefused("Only a reviewer or an editor approves a proposal.")
+    proposal.claim.refresh_from_db()
+    if stale := proposal.stale_reason():
+        raise ProposalRefused(
+            f"{stale} It cannot be approved as it stands: send it back, and the "
+            "proposer proposes again."
+        )
+    _decide(proposal, by, Proposal.Decision.APPROVED)
+    change = change_claim_status(
+        claim=proposal.claim,
+        to_status=proposal.to_status,
+        rationale=proposal.rationale,
+        by=proposal.proposed_by,
+        approved_by=by,
+        expected_version=proposal.claim_version,
+        summary=proposal.summary,
+        next_review_on=proposal.next_review_on or UNCHANGED,
+        searched=proposal.searched,
+        resolved_early_because=proposal.resolved_early_because,
+    )
+    Proposal.objects.filter(pk=proposal.pk).update(status_change=change)
+    proposal.status_change = change
+    return change
+
+
+@transaction.atomic
+def send_back_proposal(*, proposal, by, note):
+    """Close ``proposal`` unpublished, with a note to its proposer."""
+    if by.pk == proposal.proposed_by_id:
+        raise ProposalRefused("You proposed this: withdraw it instead.")
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": "Say what the proposal needs: the proposer reads it."})
+    _decide(proposal, by, Proposal.Decision.SENT_BACK, note)
+
+
+@transaction.atomic
+def withdraw_proposal(*, proposal, by):
+    if by.pk != proposal.proposed_by_id:
+        raise ProposalRefused("Only its proposer withdraws a proposal; send it back instead.")
+    _decide(proposal, by, Proposal.Decision.WITHDRAWN)
 
 
 @transaction.atomic

@@ -12,6 +12,9 @@ CACHE_URL             redis://… to share that cache between machines instead.
 FACTCHECK_SHARED_CACHE_SECONDS  how long nginx or a CDN may keep a public page (default 5).
 FACTCHECK_SITE_URL    the site's address, for absolute URLs (default: https:// and the first
                       allowed host; http://127.0.0.1:8000 with debug on).
+FACTCHECK_SIGNOFF     "0" lets one reviewer publish a final status alone (a desk of one);
+                      by default a second reviewer approves it.
+FACTCHECK_PUBLIC_NAMES  "0" credits "the desk" on public pages instead of reviewers' names.
 """
 
 import datetime
@@ -282,6 +285,11 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # The organisation that publishes the fact-checks (ClaimReview author, page footers).
 FACTCHECK_ORGANISATION = os.environ.get("FACTCHECK_ORGANISATION", "factcheck")
+# A final status (a verdict, a resolution) is proposed by one reviewer and
+# published when another approves it.
+FACTCHECK_SIGNOFF = env_flag("FACTCHECK_SIGNOFF", default=True)
+# Whether public pages name the reviewers who rated and approved a verdict.
+FACTCHECK_PUBLIC_NAMES = env_flag("FACTCHECK_PUBLIC_NAMES", default=True)
 
 
 def site_url(value):

@@ -64,6 +64,14 @@ class Outcome(models.TextChoices):
     PENDING = "pending", "Pending"
 
 
+class Evidence(models.TextChoices):
+    """What the desk must have on file before a final status is published."""
+
+    VERDICT = "verdict", "a source other than the article that supports or refutes the claim"
+    SEARCH = "search", "at least one source, and an account of what was searched"
+    CONDITION = "condition", "a source other than the article showing the condition did not happen"
+
+
 @dataclass(frozen=True)
 class StatusInfo:
     kind: str
@@ -75,6 +83,7 @@ class StatusInfo:
     # or None where the status is not a judgement of truth.
     rating: int | None = None
     outcome: Outcome | None = None  # predictions only
+    evidence: Evidence | None = None  # final statuses only
 
     @property
     def tone(self):
@@ -94,8 +103,12 @@ class StatusInfo:
         return self.is_final and self.rating is not None
 
 
-def _info(kind, choice, description, *, is_final=False, rating=None, outcome=None):
-    return StatusInfo(kind, choice.value, choice.label, description, is_final, rating, outcome)
+def _info(kind, choice, description, *, is_final=False, rating=None, outcome=None, evidence=None):
+    if rating is not None:
+        evidence = Evidence.VERDICT
+    return StatusInfo(
+        kind, choice.value, choice.label, description, is_final, rating, outcome, evidence
+    )
 
 
 STATUS_TABLE = {
@@ -140,6 +153,7 @@ STATUS_TABLE = {
             FactStatus.UNVERIFIABLE,
             "No reliable evidence exists, or could be found, to confirm or refute the claim.",
             is_final=True,
+            evidence=Evidence.SEARCH,
         ),
         _info(
             Kind.PREDICTION,
@@ -196,6 +210,7 @@ STATUS_TABLE = {
             "so it can be neither right nor wrong.",
             is_final=True,
             outcome=Outcome.VOID,
+            evidence=Evidence.CONDITION,
         ),
         _info(
             Kind.PREDICTION,
@@ -203,6 +218,7 @@ STATUS_TABLE = {
             "The outcome cannot be established from reliable evidence.",
             is_final=True,
             outcome=Outcome.VOID,
+            evidence=Evidence.SEARCH,
         ),
     ]
 }

@@ -63,6 +63,16 @@ review_patterns = [
         name="review_source_restore",
     ),
     path("claims/<slug:slug>/notes/", review.review_note_add, name="review_note_add"),
+    *(
+        path(
+            f"claims/<slug:slug>/proposals/<int:proposal_id>/{decision}/",
+            review.review_proposal,
+            {"decision": decision},
+            name=f"review_proposal_{decision.replace('-', '_')}",
+        )
+        for decision in ("approve", "send-back", "withdraw")
+    ),
+    path("settings/", review.reviewer_settings, name="review_settings"),
     path("claims/<slug:slug>/history/", review.review_claim_history, name="review_claim_history"),
     # Taking in articles: editors only.
     path("articles/", intake.article_list, name="intake_articles"),

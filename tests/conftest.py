@@ -13,6 +13,8 @@ from factcheck.models import Article, Claim, Person
 from factcheck.roles import EDITOR, REVIEWER
 from factcheck.statuses import Kind
 
+from . import desk
+
 # CI draws the same examples on every run, so a run fails only for a change
 # in the code (a developer's runs keep exploring new ones).
 hypothesis.settings.register_profile("ci", derandomize=True, print_blob=True)
@@ -120,3 +122,19 @@ def other_reviewer(db):
     user = get_user_model().objects.create_user("otto", password="correct horse battery")
     user.groups.add(REVIEWER.group())
     return user
+
+
+@pytest.fixture
+def approver(db):
+    """A second reviewer, who signs off what others propose."""
+    return desk.approver()
+
+
+@pytest.fixture
+def set_status(approver):
+    """``set_status(claim, to_status, by=user, **change)``: see tests.desk."""
+
+    def change(claim, to_status, **fields):
+        return desk.set_status(claim=claim, to_status=to_status, **fields)
+
+    return change

@@ -7,7 +7,8 @@ import pytest
 from bs4 import BeautifulSoup
 from django.test import Client
 
-from factcheck.services import add_source, change_claim_status
+from factcheck.services import add_source
+from tests.desk import set_status
 
 pytestmark = pytest.mark.django_db
 
@@ -16,9 +17,7 @@ pytestmark = pytest.mark.django_db
 def pages(fact, prediction, reviewer, editor):
     """Each page, parsed as its reader gets it: the public ones anonymously."""
     add_source(claim=fact, by=reviewer, url="https://example.gov/s", title="S", stance="supports")
-    change_claim_status(
-        claim=fact, to_status="accurate", rationale="Yes.", by=reviewer, expected_version=1
-    )
+    set_status(claim=fact, to_status="accurate", rationale="Yes.", by=reviewer, expected_version=1)
     public = [
         "/",
         fact.article.get_absolute_url(),

@@ -3,6 +3,7 @@ from bs4 import BeautifulSoup
 from django.contrib.auth import get_user_model
 
 from factcheck.models import Claim, Person, ReviewerNote, Source, StatusChange
+from tests.desk import set_status
 
 pytestmark = pytest.mark.django_db
 
@@ -129,7 +130,7 @@ def test_a_status_change_in_the_admin_goes_through_the_service(admin_client, pre
 def test_a_status_change_without_a_rationale_is_refused(admin_client, prediction):
     data = change_form_data(prediction, new_status="on_track")
     response = admin_client.post(f"/admin/factcheck/claim/{prediction.pk}/change/", data)
-    assert "Explain the status change for the public." in response.content.decode()
+    assert "Explain the change: the rationale is shown to the public." in response.content.decode()
     prediction.refresh_from_db()
     assert prediction.status == "unreviewed"
 
@@ -172,9 +173,8 @@ def test_the_quote_and_kind_are_fixed_once_a_claim_exists(admin_client, predicti
 
 
 def test_status_changes_are_view_only_in_the_admin(admin_client, prediction, reviewer):
-    from factcheck.services import change_claim_status
 
-    change = change_claim_status(
+    change = set_status(
         claim=prediction, to_status="pending", rationale="Set.", by=reviewer, expected_version=1
     )
     assert admin_client.get("/admin/factcheck/statuschange/add/").status_code == 403
@@ -188,9 +188,8 @@ def test_status_changes_are_view_only_in_the_admin(admin_client, prediction, rev
 
 
 def test_history_cannot_revert_a_claim_around_the_service(admin_client, prediction, reviewer):
-    from factcheck.services import change_claim_status
 
-    change_claim_status(
+    set_status(
         claim=prediction, to_status="pending", rationale="Set.", by=reviewer, expected_version=1
     )
     first = prediction.history.earliest()
@@ -278,7 +277,7 @@ def test_an_edit_and_a_status_change_both_check_the_version_the_editor_started_f
     def edit_then_someone_else_changes_status(**kwargs):
         changed = real_edit_claim(**kwargs)
         other = Claim.objects.get(pk=prediction.pk)
-        services.change_claim_status(
+        set_status(
             claim=other,
             to_status="pending",
             rationale="Mine.",
@@ -291,8 +290,8 @@ def test_an_edit_and_a_status_change_both_check_the_version_the_editor_started_f
     data = change_form_data(
         prediction,
         summary="Admin's summary.",
-        new_status="did_not_come_true",
-        status_rationale="Admin's verdict.",
+        new_status="off_track",
+        status_rationale="Admin's assessment.",
     )
     response = admin_client.post(f"/admin/factcheck/claim/{prediction.pk}/change/", data)
 
@@ -300,18 +299,16 @@ def test_an_edit_and_a_status_change_both_check_the_version_the_editor_started_f
     prediction.refresh_from_db()
     # (The other reviewer's change ran inside the admin's transaction here, so
     # the conflict rolls it back too; what matters is the admin did not win.)
-    assert prediction.status != "did_not_come_true"
+    assert prediction.status != "off_track"
     assert not StatusChange.objects.filter(changed_by=admin_client.user).exists()
     messages = [m.message for m in response.wsgi_request._messages]
     assert any("Nothing was saved" in m for m in messages)
 
 
 def test_corrections_are_listed_and_view_only(admin_client, fact, reviewer):
-    from factcheck.services import change_claim_status, edit_claim
+    from factcheck.services import edit_claim
 
-    change_claim_status(
-        claim=fact, to_status="accurate", rationale="Yes.", by=reviewer, expected_version=1
-    )
+    set_status(claim=fact, to_status="accurate", rationale="Yes.", by=reviewer, expected_version=1)
     edit_claim(claim=fact, changes={"summary": "Revised."}, by=reviewer, expected_version=2)
     page = admin_client.get("/admin/factcheck/correction/").content.decode()
     assert "Revised the summary." in page
@@ -319,9 +316,8 @@ def test_corrections_are_listed_and_view_only(admin_client, fact, reviewer):
 
 
 def test_the_claim_page_in_the_admin_shows_its_timeline_read_only(admin_client, fact, reviewer):
-    from factcheck.services import change_claim_status
 
-    change_claim_status(
+    set_status(
         claim=fact,
         to_status="in_review",
         rationale="Looking into it.",

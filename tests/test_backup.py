@@ -11,17 +11,23 @@ from factcheck.models import (
     Claim,
     Correction,
     Person,
+    Proposal,
     ReviewerNote,
+    ReviewerProfile,
     Source,
     StatusChange,
 )
-from factcheck.services import add_source, change_claim_status, edit_claim, remove_source
+from factcheck.services import add_source, edit_claim, remove_source
+from tests.desk import set_status
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # As in the README.
 EXCLUDED = ["contenttypes", "auth.permission", "sessions", "admin.logentry", "axes"]
-MODELS = [Article, Person, Claim, StatusChange, Source, ReviewerNote, Correction, User, Group]
+MODELS = [
+    *[Article, Person, Claim, StatusChange, Source, ReviewerNote, Correction],
+    *[Proposal, ReviewerProfile, User, Group],
+]
 
 
 def snapshot():
@@ -56,14 +62,6 @@ def dump_flush_and_load(backup):
 
 
 def test_dumpdata_and_loaddata_round_trip_everything(tmp_path, prediction, fact, reviewer):
-    change_claim_status(
-        claim=fact,
-        to_status="accurate",
-        rationale="Confirmed.",
-        by=reviewer,
-        expected_version=1,
-        summary="Yes.",
-    )
     source = add_source(
         claim=fact,
         by=reviewer,
@@ -72,6 +70,14 @@ def test_dumpdata_and_loaddata_round_trip_everything(tmp_path, prediction, fact,
         stance="supports",
         note="Row 4.",
     )
+    set_status(
+        claim=fact,
+        to_status="accurate",
+        rationale="Confirmed.",
+        by=reviewer,
+        expected_version=1,
+        summary="Yes.",
+    )
     remove_source(source=source, by=reviewer)
     edit_claim(
         claim=prediction, changes={"statement": "Reworded."}, by=reviewer, expected_version=1
@@ -79,6 +85,7 @@ def test_dumpdata_and_loaddata_round_trip_everything(tmp_path, prediction, fact,
     ReviewerNote.objects.create(claim=fact, author=reviewer, body="Line one\nline two")
     before = snapshot()
     assert before["Correction"] and before["history of Source"]
+    assert before["Proposal"] and before["ReviewerProfile"]
 
     dump_flush_and_load(tmp_path / "backup.xml")
 

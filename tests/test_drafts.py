@@ -11,6 +11,7 @@ from factcheck import services
 from factcheck.models import Article, Claim, Person
 from factcheck.statuses import Kind
 from factcheck.urls import public_patterns
+from tests.desk import set_status
 
 from .responses import body
 
@@ -55,7 +56,7 @@ def draft(db, reviewer):
     article = make_article("zyxwv-draft", DRAFT_TEXT)
     person = Person.objects.create(name=f"Dora {MARK}", slug="dora-zyxwv")
     claim = quote_claim(article, "Zyxwv permits will triple by 2030", speaker=person)
-    services.change_claim_status(
+    set_status(
         claim=claim,
         to_status="pending",
         rationale=f"{MARK} figures are due.",

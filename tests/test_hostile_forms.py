@@ -44,6 +44,8 @@ from factcheck.forms import (
     PersonForm,
     ReasonForm,
     RequoteForm,
+    ReviewerSettingsForm,
+    SendBackForm,
     TextCorrectionForm,
     UnclaimedForm,
 )
@@ -53,11 +55,14 @@ from factcheck.models import (
     Claim,
     Correction,
     Person,
+    Proposal,
     ReviewerNote,
+    ReviewerProfile,
     Source,
     StatusChange,
     UnclaimedSentence,
 )
+from factcheck.statuses import statuses_for
 from factcheck.views.review import editor_context, load_claim
 
 from .test_backup import dump_flush_and_load, snapshot
@@ -346,13 +351,23 @@ def status_page(world, data):
     form = review_context(claim)["status_form"]
 
     def stored(outcome):
-        change = outcome.new(StatusChange).first()
         row = Claim.objects.get(pk=claim.pk)
-        if change is None:
-            return columns(form, None)
-        return columns(
-            form, row, to_status=row.status, rationale=change.rationale, version=NOT_STORED
-        )
+        if change := outcome.new(StatusChange).first():
+            return columns(
+                form,
+                row,
+                to_status=row.status,
+                rationale=change.rationale,
+                searched=change.searched,
+                resolved_early_because=change.resolved_early_because,
+                version=NOT_STORED,
+            )
+        if proposal := outcome.new(Proposal).first():
+            # A final status waits for sign-off, with the claim's next review
+            # date unless the reviewer gave another.
+            next_review_on = proposal.next_review_on or row.next_review_on
+            return columns(form, proposal, next_review_on=next_review_on, version=NOT_STORED)
+        return columns(form, None)
 
     path = reverse("factcheck:review_claim_status", args=[claim.slug])
     return Page(path, [Part(form, stored)], ids={"slug": claim.slug})
@@ -545,7 +560,62 @@ def speaker_page(world, data):
     return Page(path, [part], ids={"slug": person.slug})
 
 
+def open_proposal(world, proposer):
+    """An open proposal by ``proposer`` of a verdict for the world's fact (any
+    other open one withdrawn first)."""
+    claim = Claim.objects.get(pk=world.claims[0].pk)
+    waiting = claim.proposals.open().first()
+    if waiting and waiting.proposed_by_id == proposer.pk:
+        return waiting
+    if waiting:
+        services.withdraw_proposal(proposal=waiting, by=waiting.proposed_by)
+    verdict = next(i for i in statuses_for(claim.kind) if i.rating and i.value != claim.status)
+    return services.propose_status_change(
+        claim=claim,
+        to_status=verdict.value,
+        rationale="The permit table says so.",
+        by=proposer,
+        expected_version=claim.version,
+    )
+
+
+def decision_page(decision, proposer, form_class=None):
+    """The approve, send back or withdraw button of an open proposal."""
+
+    def build(world, data):
+        proposal = open_proposal(world, proposer(world))
+        path = reverse(
+            f"factcheck:review_proposal_{decision}", args=[proposal.claim.slug, proposal.pk]
+        )
+        ids = {"slug": proposal.claim.slug, "proposal_id": str(proposal.pk)}
+        decided = lambda: not Proposal.objects.get(pk=proposal.pk).is_open  # noqa: E731
+        if form_class is None:
+            return Page(path, [], ids=ids, effect=decided)
+        form = form_class()
+
+        def stored(outcome):
+            row = Proposal.objects.get(pk=proposal.pk)
+            return {"note": row.decision_note} if not row.is_open else columns(form, None)
+
+        return Page(path, [Part(form, stored)], ids=ids, effect=decided)
+
+    return build
+
+
+def settings_page(world, data):
+    profile = ReviewerProfile.objects.get(user=world.reviewer)
+    form = ReviewerSettingsForm(instance=profile)
+    part = Part(form, lambda outcome: columns(form, ReviewerProfile.objects.get(pk=profile.pk)))
+    return Page(reverse("factcheck:review_settings"), [part])
+
+
 REVIEW_ENDPOINTS = {
+    "review_proposal_approve": decision_page("approve", lambda world: world.editor),
+    "review_proposal_send_back": decision_page(
+        "send_back", lambda world: world.editor, SendBackForm
+    ),
+    "review_proposal_withdraw": decision_page("withdraw", lambda world: world.reviewer),
+    "review_settings": settings_page,
     "review_claim_status": status_page,
     "review_claim_fields": fields_page,
     "review_source_add": source_add_page,
@@ -630,10 +700,19 @@ def inline_stored(model, formset, row_form):
 
 
 def claim_status_columns(claim, outcome):
-    change = outcome.new(StatusChange).first()
-    if change is None:
-        return {"new_status": NOT_STORED, "status_rationale": NOT_STORED}
-    return {"new_status": claim.status, "status_rationale": change.rationale}
+    """Where the admin's status fields went: the timeline, or for a final
+    status a proposal."""
+    names = ["status_rationale", "status_searched", "status_resolved_early_because"]
+    if change := outcome.new(StatusChange).first():
+        row, status = change, claim.status
+    elif proposal := outcome.new(Proposal).first():
+        row, status = proposal, proposal.to_status
+    else:
+        return dict.fromkeys(["new_status", *names], NOT_STORED)
+    return {
+        "new_status": status,
+        **{name: getattr(row, name.removeprefix("status_")) for name in names},
+    }
 
 
 ADMIN_ENDPOINTS = {
@@ -658,6 +737,8 @@ ENDPOINTS = {**REVIEW_ENDPOINTS, **ADMIN_ENDPOINTS}
 WATCHED = [
     Claim,
     StatusChange,
+    Proposal,
+    ReviewerProfile,
     Source,
     ReviewerNote,
     Correction,
@@ -709,6 +790,9 @@ class World:
 
 @pytest.fixture
 def world(fact, prediction, reviewer, editor):
+    # Both may propose verdicts, which need a public name.
+    for user, name in ((reviewer, "Rita Reviewer"), (editor, "Edith Editor")):
+        ReviewerProfile.objects.create(user=user, public_name=name)
     for claim in (fact, prediction):
         services.add_source(
             claim=claim,
@@ -719,6 +803,7 @@ def world(fact, prediction, reviewer, editor):
         )
         services.add_note(claim=claim, by=reviewer, body="Ring the ministry.")
     superuser = get_user_model().objects.create_superuser("boss", password="correct horse")
+    ReviewerProfile.objects.create(user=superuser, public_name="The Boss")
     draft, ready = (
         Article.objects.create(
             title=f"Draft {n}",
@@ -916,6 +1001,7 @@ def sample_path(name, claim, source):
         {"slug": claim.slug, "source_id": source.pk},
         {"slug": claim.article.slug, "claim_slug": claim.slug},
         {"slug": claim.article.slug, "start": 0},
+        {"slug": claim.slug, "proposal_id": 1},
     ):
         try:
             return reverse(f"factcheck:{name}", kwargs=kwargs)

@@ -14,8 +14,9 @@ from django.urls import URLPattern
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from factcheck.services import add_source, change_claim_status
+from factcheck.services import add_source
 from factcheck.urls import public_patterns
+from tests.desk import set_status
 
 from .responses import body
 
@@ -29,7 +30,7 @@ MARKUP = "<img src=x onerror=alert(2)>"
 def published(prediction, reviewer):
     """A claim with a status change, a correction and a source: something on
     every public page, feed and export."""
-    change_claim_status(
+    set_status(
         claim=prediction,
         to_status="came_true",
         rationale=f"{MARKUP}\nThe 2025 figures are in.",

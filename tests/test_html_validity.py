@@ -15,7 +15,8 @@ import pytest
 from django.conf import settings
 
 from factcheck.models import Claim
-from factcheck.services import add_source, change_claim_status, edit_claim
+from factcheck.services import add_source, edit_claim
+from tests.desk import set_status
 
 VNU_JAR = Path(
     os.environ.get(
@@ -52,7 +53,7 @@ def test_every_public_page_is_valid_html(
         stance="supports",
         note="Table 4.",
     )
-    change_claim_status(
+    set_status(
         claim=fact,
         to_status="accurate",
         rationale="Confirmed.",
@@ -66,7 +67,7 @@ def test_every_public_page_is_valid_html(
         by=reviewer,
         expected_version=fact.version,
     )
-    change_claim_status(
+    set_status(
         claim=prediction, to_status="pending", rationale="Waiting.", by=reviewer, expected_version=1
     )
     pages = {

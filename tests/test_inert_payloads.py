@@ -3,7 +3,8 @@
 import pytest
 
 from factcheck.models import Article, Claim, Person, ReviewerNote
-from factcheck.services import add_source, change_claim_status, edit_claim
+from factcheck.services import add_source, edit_claim
+from tests.desk import set_status
 
 from .responses import body
 
@@ -37,7 +38,7 @@ def test_html_and_script_in_every_text_field_render_inert(client, prediction, re
         stance="supports",
         note=PAYLOAD,
     )
-    change_claim_status(
+    set_status(
         claim=prediction,
         to_status="came_true",
         rationale=PAYLOAD,

@@ -13,11 +13,11 @@ from factcheck import caching
 from factcheck.models import Article, Claim, Person
 from factcheck.services import (
     add_source,
-    change_claim_status,
     edit_claim,
     edit_source,
     remove_source,
 )
+from tests.desk import set_status
 
 from .responses import body
 
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 
 def move_to_pending(claim, reviewer):
-    change_claim_status(
+    set_status(
         claim=claim,
         to_status="pending",
         rationale="Waiting for the 2025 figures.",
@@ -112,7 +112,7 @@ def test_pages_from_an_earlier_release_are_not_reused(
 ):
     client.get(prediction.get_absolute_url())
     settings.FACTCHECK_RELEASE = "next-release"
-    with django_assert_num_queries(4):  # rendered again
+    with django_assert_num_queries(5):  # rendered again
         client.get(prediction.get_absolute_url())
 
 
@@ -133,7 +133,7 @@ def test_a_page_rendered_again_keeps_its_etag_while_its_content_is_the_same(
 ):
     first = client.get(prediction.get_absolute_url())
     with committed():  # another claim changes: the site's version moves on
-        change_claim_status(
+        set_status(
             claim=fact, to_status="in_review", rationale="R.", by=reviewer, expected_version=1
         )
     again = client.get(prediction.get_absolute_url(), headers={"If-None-Match": first["ETag"]})
@@ -244,7 +244,7 @@ CHANGES = {
     "speaker": lambda claim, by: edit(claim, by, speaker=None),
     "status (timeline)": move_to_pending,
     "correction": lambda claim, by: (
-        change_claim_status(
+        set_status(
             claim=claim,
             to_status="came_true",
             rationale="R.",

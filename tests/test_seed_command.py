@@ -7,7 +7,8 @@ from django.core.management import CommandError
 
 from factcheck.models import Article, Claim, Person, ReviewerNote, Source
 from factcheck.seeding import read_claims_file
-from factcheck.services import change_claim_status, edit_claim
+from factcheck.services import edit_claim
+from tests.desk import set_status
 
 from .claims_files import ARTICLE, GOOD, seed, write_files
 
@@ -51,7 +52,7 @@ def test_reviewer_work_survives_a_reseed_and_differences_are_reported(tmp_path, 
     path = write_files(tmp_path)
     seed(path)
     claim = Claim.objects.get(slug="permits-will-double")
-    change_claim_status(
+    set_status(
         claim=claim,
         to_status="pending",
         rationale="Criteria set.",
@@ -298,7 +299,7 @@ def test_a_reseed_never_changes_a_certainty_a_reviewer_set(tmp_path, reviewer):
 def test_a_reseed_leaves_a_judged_claims_blank_certainty_to_a_reviewer(tmp_path, reviewer):
     seed(write_files(tmp_path, FORMAT_1))
     claim = Claim.objects.get(slug="permits-will-double")
-    change_claim_status(
+    set_status(
         claim=claim, to_status="came_true", rationale="It did.", by=reviewer, expected_version=1
     )
 

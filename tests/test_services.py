@@ -3,16 +3,17 @@ import threading
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from factcheck.models import Claim, Correction, StatusChange
 from factcheck.services import (
     StaleClaimError,
     add_source,
-    change_claim_status,
     edit_claim,
     remove_source,
     restore_source,
 )
+from tests.desk import set_status
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +27,7 @@ def change(claim, by, **overrides):
         "expected_version": claim.version,
     }
     arguments.update(overrides)
-    return change_claim_status(**arguments)
+    return set_status(**arguments)
 
 
 class TestChangeClaimStatus:
@@ -52,9 +53,10 @@ class TestChangeClaimStatus:
         assert latest.history_change_reason == "Status: Unreviewed → Pending"
 
     def test_sets_the_next_review_date_when_given(self, prediction, reviewer):
-        change(prediction, reviewer, next_review_on=datetime.date(2026, 1, 15))
+        next_month = timezone.localdate() + datetime.timedelta(days=30)
+        change(prediction, reviewer, next_review_on=next_month)
         prediction.refresh_from_db()
-        assert prediction.next_review_on == datetime.date(2026, 1, 15)
+        assert prediction.next_review_on == next_month
 
     def test_a_series_of_changes_forms_the_timeline(self, fact, reviewer):
         change(fact, reviewer, to_status="in_review", rationale="Looking for the ministry data.")

@@ -11,9 +11,10 @@ from django.conf import settings
 from django.utils import timezone
 
 from factcheck.models import Article, Claim, Person, ReviewerNote
-from factcheck.services import add_source, change_claim_status, edit_claim, remove_source
+from factcheck.services import add_source, edit_claim, remove_source
 from factcheck.statuses import STATUS_TABLE, Certainty
 from factcheck.views import public
+from tests.desk import set_status
 
 from .claims_files import seed
 from .responses import body
@@ -34,7 +35,7 @@ def text_of(response):
 
 
 def give_verdict(claim, by, to_status="accurate", **extra):
-    return change_claim_status(
+    return set_status(
         claim=claim,
         to_status=to_status,
         rationale=f"Checked: {to_status}.",
@@ -349,8 +350,9 @@ class TestClaimPage:
         entries = soup(client.get(checked_fact.get_absolute_url())).select(".timeline > li")
         texts = [" ".join(li.get_text(" ").split()) for li in entries]
         assert [t.split(" ", 3)[3] for t in texts] == [
-            "Unreviewed → Accurate Checked: accurate.",
-            "Accurate → Mostly accurate Checked: mostly_accurate.",
+            "Unreviewed → Accurate Checked: accurate. Rated by Rita, approved by Amir Approver.",
+            "Accurate → Mostly accurate Checked: mostly_accurate. "
+            "Rated by Rita, approved by Amir Approver.",
             "Correction: Revised the summary.",
             "Correction: Removed a source: Background on permits.",
         ]

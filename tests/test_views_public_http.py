@@ -8,8 +8,9 @@ from django.utils import timezone
 from django.utils.http import parse_http_date
 
 from factcheck.models import Article, Claim, Person
-from factcheck.services import add_source, change_claim_status, remove_source
+from factcheck.services import add_source, remove_source
 from factcheck.views import public
+from tests.desk import set_status
 
 from .responses import body
 
@@ -69,7 +70,7 @@ def build_site(reviewer, size):
                 stance=["supports", "refutes", "context"][j % 3],
             )
         for to_status in PREDICTION_PATH[1 : size + 1]:
-            change_claim_status(
+            set_status(
                 claim=claim,
                 to_status=to_status,
                 rationale="Because.",
@@ -87,8 +88,9 @@ PAGES = {
     "claim list filtered": (lambda article, claims: "/claims/?kind=prediction&q=Prediction", 2),
     # The article, its claims, and the corrections of its text.
     "article": (lambda article, claims: article.get_absolute_url(), 3),
-    # The claim with its article and speaker, its timeline (2) and sources.
-    "claim": (lambda article, claims: claims[-1].get_absolute_url(), 4),
+    # The claim with its article and speaker, its timeline (2), sources, and
+    # whether a verdict awaits sign-off.
+    "claim": (lambda article, claims: claims[-1].get_absolute_url(), 5),
     "speaker": (lambda article, claims: claims[-1].speaker.get_absolute_url(), 2),
     "site feed": (lambda article, claims: "/feed/", 1),
     "claim feed": (lambda article, claims: f"{claims[-1].get_absolute_url()}feed/", 4),
@@ -173,7 +175,7 @@ class TestConditionalRequests:
 
     def set_status(self, claim, reviewer, to_status, rationale):
         with self.committed():
-            change_claim_status(
+            set_status(
                 claim=claim,
                 to_status=to_status,
                 rationale=rationale,
@@ -197,7 +199,7 @@ class TestConditionalRequests:
         self.changes_etag(
             client,
             prediction.get_absolute_url(),
-            lambda: change_claim_status(
+            lambda: set_status(
                 claim=prediction,
                 to_status="pending",
                 rationale="R.",
@@ -290,7 +292,7 @@ class TestConditionalRequests:
             self.changes_etag(
                 client,
                 url,
-                lambda claim=claim: change_claim_status(
+                lambda claim=claim: set_status(
                     claim=claim,
                     to_status="in_review" if claim.status != "in_review" else "accurate",
                     rationale="R.",

@@ -2,8 +2,11 @@ import datetime
 import functools
 
 from django import template
+from django.conf import settings
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+
+from ..models import public_name
 
 register = template.Library()
 
@@ -72,3 +75,16 @@ def status_badge(info):
 def _badge(info):
     # A handful of statuses, each drawn many times: built once per process.
     return format_html('<span class="status tone-{}">{}</span>', info.tone, info.label)
+
+
+@register.filter
+def credit(change):
+    """Who a public timeline credits with a status change: the reviewer who
+    rated it and, under sign-off, the one who approved it."""
+    if change.approved_by_id is None:
+        return f"By {public_name(change.changed_by)}"
+    if not settings.FACTCHECK_PUBLIC_NAMES:
+        return "Rated by one of the desk's reviewers, approved by another"
+    return (
+        f"Rated by {public_name(change.changed_by)}, approved by {public_name(change.approved_by)}"
+    )

@@ -148,7 +148,11 @@ def claim_detail(request, slug):
     before, quote, after = paragraph_around(claim.quoted_text, claim.quote_start, claim.quote_end)
     timeline = public_timeline(claim)
     review = claim_review(claim)
-    last_change = next((e.change for e in reversed(timeline) if e.change), None)
+    changes = [entry.change for entry in timeline if entry.change]
+    last_change = changes[-1] if changes else None
+    previous_final = None
+    if not claim.status_info.is_final:
+        previous_final = next((c for c in reversed(changes) if c.to_info.is_final), None)
     return render(
         request,
         "factcheck/claim_detail.html",
@@ -159,6 +163,8 @@ def claim_detail(request, slug):
             "paragraph": {"before": before, "quote": quote, "after": after},
             "timeline": timeline,
             "last_change": last_change,
+            "previous_final": previous_final,
+            "under_review": claim.proposals.open().exists(),
             "source_groups": sources_by_stance(in_order(claim.public_sources, "added_at")),
             "resolve_by_state": claim.resolve_by_state(timezone.localdate()),
             "json_ld": json_ld_script(review) if review else "",
@@ -234,7 +240,7 @@ def exported_claims(request):
         # Each prefetched row points back at its claim. Unlinked, a chunk is freed
         # at once, not at the garbage collector's next full pass, tens of MB later.
         for claim in chunk:
-            for _, _, attribute in PUBLIC_DETAIL:
+            for _, attribute, _ in PUBLIC_DETAIL:
                 delattr(claim, attribute)
 
 

@@ -13,6 +13,7 @@ import copy
 import datetime
 import re
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Prefetch, Subquery
@@ -22,18 +23,20 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import forms, services
 from ..forms import (
     ClaimFieldsForm,
     ClaimFilterForm,
     NoteForm,
+    ReviewerSettingsForm,
+    SendBackForm,
     SourceEditForm,
     SourceForm,
     StatusChangeForm,
 )
-from ..models import Claim, ReviewerNote, Source
+from ..models import Claim, Proposal, ReviewerNote, ReviewerProfile, Source
 from ..publishing import paragraph_around, public_timeline
 from ..roles import REVIEWER, role_required
 from ..statuses import status_info
@@ -135,6 +138,7 @@ def editor_context(
     source_edit=None,
     conflict=None,
     source_conflict=None,
+    send_back_form=None,
 ):
     """Everything the review page shows. Forms not given are fresh, at the
     claim's current version; ``source_edit`` is (source id, bound form)."""
@@ -147,8 +151,14 @@ def editor_context(
             source.edit_form = source_edit[1]
         source.place = source_place(source)
     before, quote, after = paragraph_around(claim.quoted_text, claim.quote_start, claim.quote_end)
+    proposals = claim.proposals.select_related("proposed_by", "decided_by").order_by("-id")
+    latest = proposals.first()
     return {
         "claim": claim,
+        "proposal": latest if latest and latest.is_open else None,
+        "sent_back": latest if latest and latest.decision == Proposal.Decision.SENT_BACK else None,
+        "send_back_form": send_back_form or SendBackForm(),
+        "signoff": settings.FACTCHECK_SIGNOFF,
         "paragraph": {"before": before, "quote": quote, "after": after},
         "timeline": public_timeline(claim),
         "sources": sources,
@@ -269,16 +279,82 @@ def review_claim_edit(request, slug, panel):
     except services.StaleClaimError:
         return conflict(request, claim, panel, form, posted)
     except ValidationError as error:
-        for field, errors in error.message_dict.items():
+        for field, errors in forms.errors_by_field(error).items():
             form.add_error(field if field in form.fields else None, errors)
         return respond(request, slug, panel, **{form_name: form})
-    if "status" in changed:
+    if form_name == "status_form" and form.proposal:
+        message, level = (
+            f"Proposed “{form.proposal.to_info.label}”. It is published when another "
+            "reviewer approves it.",
+            messages.SUCCESS,
+        )
+    elif "status" in changed:
         message, level = f"Status changed to “{form.claim.status_info.label}”.", messages.SUCCESS
     elif changed:
         message, level = "Saved.", messages.SUCCESS
     else:
         message, level = "Nothing had changed, so nothing was saved.", messages.INFO
     return saved(request, claim, panel, message, level=level, also=claim_refresh(panel))
+
+
+# --- Sign-off ---------------------------------------------------------------------
+
+
+@require_POST
+@reviewer_required
+def review_proposal(request, slug, proposal_id, decision):
+    """Approve, send back or withdraw an open proposal (``decision`` comes from
+    the URL). Its answer is the status panel, like a status change's."""
+    claim = get_object_or_404(Claim, slug=slug)
+    proposal = get_object_or_404(
+        Proposal.objects.select_related("claim"), pk=proposal_id, claim=claim
+    )
+    if not proposal.is_open:
+        return saved(
+            request,
+            claim,
+            "claim-status",
+            "This proposal was already decided.",
+            level=messages.INFO,
+        )
+    try:
+        if decision == "approve":
+            change = services.approve_proposal(proposal=proposal, by=request.user)
+            message = f"Approved: the claim is now “{change.to_info.label}”."
+        elif decision == "send-back":
+            form = SendBackForm(request.POST)
+            if not form.is_valid():
+                return respond(request, slug, "claim-status", send_back_form=form)
+            services.send_back_proposal(
+                proposal=proposal, by=request.user, note=form.cleaned_data["note"]
+            )
+            message = f"Sent back to {proposal.proposed_by}, with your note."
+        else:
+            services.withdraw_proposal(proposal=proposal, by=request.user)
+            message = "Withdrawn: nothing of the claim changed."
+    except services.ProposalRefused as refusal:
+        return saved(request, claim, "claim-status", str(refusal), level=messages.ERROR)
+    return saved(request, claim, "claim-status", message, also=claim_refresh("claim-status"))
+
+
+@require_http_methods(["GET", "POST"])
+@reviewer_required
+def reviewer_settings(request):
+    """The reviewer's own settings: the name public pages credit them by, and
+    whether reminders come to them."""
+    profile = ReviewerProfile.objects.filter(user=request.user).first() or ReviewerProfile(
+        user=request.user, public_name=request.user.get_full_name()
+    )
+    form = ReviewerSettingsForm(request.POST or None, instance=profile)
+    if request.method == "POST" and form.is_valid():
+        services.save_reviewer_settings(form)
+        messages.success(request, "Saved your settings.", extra_tags="settings")
+        return redirect("factcheck:review_settings")
+    return render(
+        request,
+        "review/settings.html",
+        {"form": form, "public_names": settings.FACTCHECK_PUBLIC_NAMES},
+    )
 
 
 def sources_saved(request, claim, message, *, level=messages.SUCCESS, source=None):

@@ -9,7 +9,8 @@ from playwright.sync_api import expect
 
 from factcheck.models import Claim
 from factcheck.roles import REVIEWER
-from factcheck.services import add_source, change_claim_status
+from factcheck.services import add_source
+from tests.desk import set_status
 
 from .conftest import PASSWORD
 
@@ -40,7 +41,7 @@ def seeded():
         stance="supports",
         note="Permits issued to Russian citizens, February to October 2022.",
     )
-    change_claim_status(
+    set_status(
         claim=permits,
         to_status="mostly_accurate",
         rationale="Official figures show about 79,000 permits by October.",
