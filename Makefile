@@ -41,12 +41,16 @@ run: $(INSTALLED)
 	$(PYTHON) manage.py migrate --no-input
 	$(PYTHON) manage.py seed_claims
 	$(PYTHON) manage.py createreviewer reviewer --staff --editor --if-missing
+	$(PYTHON) manage.py createreviewer second-reviewer --if-missing
 	@echo
 	@echo "Serving the site at http://$(HOST_PORT)/ (Ctrl-C stops it)."
 	@echo "Reviewers log in at http://$(HOST_PORT)/accounts/login/ as “reviewer”, with the password"
 	@echo "printed above the first time (make run prints it once, when it creates the account)."
 	@echo "Then: the review queue at /review/, taking in articles at /review/articles/ (the"
 	@echo "account is an editor), the Django admin at /admin/."
+	@echo "A verdict one reviewer proposes is published when another approves it: log in as"
+	@echo "“second-reviewer” (its password is printed above too) to try it. Each sets a public"
+	@echo "name at /review/settings/ first."
 	@echo
 	$(PYTHON) manage.py runserver $(HOST_PORT)
 

@@ -230,6 +230,17 @@ PREDICTION_DATE_FIELDS = ("resolve_by",)
 DESK_ONLY_FIELDS = ("next_review_on",)
 
 
+def resolve_by_error(resolve_by, published_on):
+    """Why a prediction made on ``published_on`` may not be due on
+    ``resolve_by``, or ""."""
+    if resolve_by and published_on and resolve_by < published_on:
+        return (
+            f"The article is of {published_on:%Y-%m-%d}; a prediction "
+            "cannot be due before it was made."
+        )
+    return ""
+
+
 def holds_no_prediction_fields():
     """The condition that every one of PREDICTION_FIELDS is empty."""
     empty = {name: "" for name in PREDICTION_FIELDS if name not in PREDICTION_DATE_FIELDS}
@@ -437,11 +448,9 @@ class Claim(models.Model):
             for field in ("resolution_criteria", "resolve_by"):
                 if not getattr(self, field):
                     errors[field] = "Every prediction needs this: how and when it is judged."
-            if self.article_id and self.resolve_by and self.resolve_by < self.article.published_on:
-                errors["resolve_by"] = (
-                    f"The article is of {self.article.published_on:%Y-%m-%d}; a prediction "
-                    "cannot be due before it was made."
-                )
+            published_on = self.article.published_on if self.article_id else None
+            if problem := resolve_by_error(self.resolve_by, published_on):
+                errors["resolve_by"] = problem
         if problem := self.next_review_error(self.next_review_on):
             errors["next_review_on"] = problem
         if self.quote and PARAGRAPH_BREAK.search(self.quote):

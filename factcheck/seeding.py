@@ -31,6 +31,7 @@ from .models import (
     Claim,
     Person,
     partly_overlap,
+    resolve_by_error,
     validate_http_url,
 )
 from .services import edit_claim, has_published_verdict
@@ -535,6 +536,12 @@ def _check_against_database(claims_files):
                     f"claim “{claim['slug']}”",
                     exclude=["speaker"] if existing else ["article", "speaker"],
                 )
+                # (Checked above when the article is stored.)
+                published_on = data.get("published_on")
+                if not existing and (
+                    problem := resolve_by_error(claim.get("resolve_by"), published_on)
+                ):
+                    problems.append(f"{label}: field “resolve_by”: {problem}")
     return problems
 
 

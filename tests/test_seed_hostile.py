@@ -152,6 +152,14 @@ BROKEN = [
         id="date as text",
     ),
     pytest.param(
+        replacing(RESOLVE_BY, "resolve_by = 2020-01-01"),
+        [
+            "claim “permits-will-double”: field “resolve_by”: The article is of 2023-05-02; "
+            "a prediction cannot be due before it was made."
+        ],
+        id="due before the article",
+    ),
+    pytest.param(
         replacing(RESOLVE_BY, "resolve_by = 2024-02-30"),
         ["not valid TOML: Invalid date or datetime (at line 29, column 14)"],
         id="impossible date",
