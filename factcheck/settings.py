@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "axes",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -361,6 +362,10 @@ else:
     SILENCED_SYSTEM_CHECKS.append("mail.W001")
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL") or "factcheck@localhost"
 FACTCHECK_DESK_EMAIL = os.environ.get("FACTCHECK_DESK_EMAIL", "")
+
+# Background tasks (factcheck.tasks) are rows in the database, run by
+# `manage.py db_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 LOGGING = {
     "version": 1,

@@ -1,10 +1,16 @@
+import dataclasses
 import datetime
+import email
+import email.message
+import email.policy
 import functools
 import itertools
 import os
+import socket
 
 import hypothesis
 import pytest
+from aiosmtpd.controller import Controller
 from django.contrib.auth import get_user_model
 from django.core.cache import caches
 from django.utils import timezone
@@ -12,6 +18,7 @@ from django.utils import timezone
 from factcheck.models import Article, Claim, Person
 from factcheck.roles import EDITOR, REVIEWER
 from factcheck.statuses import Kind
+from tools.server import free_port
 
 # CI draws the same examples on every run, so a run fails only for a change
 # in the code (a developer's runs keep exploring new ones).
@@ -120,3 +127,61 @@ def other_reviewer(db):
     user = get_user_model().objects.create_user("otto", password="correct horse battery")
     user.groups.add(REVIEWER.group())
     return user
+
+
+@dataclasses.dataclass(frozen=True)
+class ReceivedMail:
+    recipients: list[str]  # the envelope's (RCPT TO), Bcc included
+    message: email.message.EmailMessage
+
+
+@dataclasses.dataclass
+class SMTPServer:
+    """A real SMTP server on 127.0.0.1, and the mails it has received, in order."""
+
+    port: int
+    received: list[ReceivedMail] = dataclasses.field(default_factory=list)
+
+    @property
+    def url(self):
+        """Its EMAIL_URL, for a process of its own (a worker)."""
+        return f"smtp://127.0.0.1:{self.port}"
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's handler hook
+        message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+        self.received.append(ReceivedMail(recipients=envelope.rcpt_tos, message=message))
+        return "250 Message accepted for delivery"
+
+
+def send_mail_to_port(settings, port):
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 10},
+        }
+    }
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """Django's mail goes, over SMTP, to a real server (aiosmtpd) for the test,
+    which gets that SMTPServer: ``.received`` fills as mails arrive."""
+    # aiosmtpd 1.4 cannot listen on port 0 (it then checks port 0 itself).
+    server = SMTPServer(port=free_port())
+    controller = Controller(server, hostname="127.0.0.1", port=server.port)
+    controller.start()
+    send_mail_to_port(settings, server.port)
+    yield server
+    controller.stop()
+
+
+@pytest.fixture
+def dead_smtp_port(settings):
+    """Django's mail goes to a loopback port where no server listens (a mail
+    server that is down: connections are refused); the test gets the port."""
+    with socket.socket() as held:
+        # Bound but not listening: refused, and no other process can take it meanwhile.
+        held.bind(("127.0.0.1", 0))
+        port = held.getsockname()[1]
+        send_mail_to_port(settings, port)
+        yield port
