@@ -7,7 +7,7 @@ mail server never slows or fails a page. Enqueued inside the request's
 transaction, the row commits or rolls back with the write that caused it: a
 mail goes out only for a write that happened, and only once it is committed.
 There are no retries: a send that fails leaves its row FAILED, with the
-traceback (in the admin's task results).
+traceback (in the admin's Task Results).
 """
 
 from django.core.mail import EmailMultiAlternatives

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from factcheck.models import Article, Claim, Person
 from factcheck.roles import EDITOR, REVIEWER
+from factcheck.settings import mailer
 from factcheck.statuses import Kind
 from tools.server import free_port
 
@@ -145,7 +146,7 @@ class SMTPServer:
     @property
     def url(self):
         """Its EMAIL_URL, for a process of its own (a worker)."""
-        return f"smtp://127.0.0.1:{self.port}"
+        return smtp_url(self.port)
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd's handler hook
         message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
@@ -153,13 +154,13 @@ class SMTPServer:
         return "250 Message accepted for delivery"
 
 
-def send_mail_to_port(settings, port):
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 10},
-        }
-    }
+def smtp_url(port):
+    return f"smtp://127.0.0.1:{port}"
+
+
+def send_mail_to(settings, url):
+    """As EMAIL_URL would: through the settings' own mailer()."""
+    settings.MAILERS = {"default": mailer(url)}
 
 
 @pytest.fixture
@@ -170,7 +171,7 @@ def smtp_server(settings):
     server = SMTPServer(port=free_port())
     controller = Controller(server, hostname="127.0.0.1", port=server.port)
     controller.start()
-    send_mail_to_port(settings, server.port)
+    send_mail_to(settings, server.url)
     yield server
     controller.stop()
 
@@ -183,5 +184,5 @@ def dead_smtp_port(settings):
         # Bound but not listening: refused, and no other process can take it meanwhile.
         held.bind(("127.0.0.1", 0))
         port = held.getsockname()[1]
-        send_mail_to_port(settings, port)
+        send_mail_to(settings, smtp_url(port))
         yield port

@@ -60,7 +60,7 @@ def test_a_mail_server_that_is_down_fails_the_task_not_the_caller(dead_smtp_port
 
 
 @pytest.mark.django_db
-def test_a_write_that_rolls_back_takes_its_mail_with_it(settings, smtp_server):
+def test_a_write_that_rolls_back_takes_its_mail_with_it(settings):
     settings.TASKS = DATABASE_TASKS
 
     with pytest.raises(RuntimeError), transaction.atomic():
