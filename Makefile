@@ -35,6 +35,9 @@ $(INSTALLED): pyproject.toml | $(PYTHON)
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --editable ".[dev]"
 	@touch $@
 
+# The task worker runs in the background, the server in front: when the server
+# ends (Ctrl-C, or it fails to start), the trap stops the worker too. (Its
+# reloader, stopped by SIGTERM, takes down the process that runs the tasks.)
 run: export DJANGO_DEBUG = 1
 run: export FACTCHECK_SITE_URL ?= http://$(HOST_PORT)
 run: $(INSTALLED)
@@ -43,7 +46,7 @@ run: $(INSTALLED)
 	$(PYTHON) manage.py createreviewer reviewer --staff --editor --if-missing
 	$(PYTHON) manage.py createreviewer second-reviewer --if-missing
 	@echo
-	@echo "Serving the site at http://$(HOST_PORT)/ (Ctrl-C stops it)."
+	@echo "Serving the site at http://$(HOST_PORT)/."
 	@echo "Reviewers log in at http://$(HOST_PORT)/accounts/login/ as “reviewer”, with the password"
 	@echo "printed above the first time (make run prints it once, when it creates the account)."
 	@echo "Then: the review queue at /review/, taking in articles at /review/articles/ (the"
@@ -51,7 +54,11 @@ run: $(INSTALLED)
 	@echo "A verdict one reviewer proposes is published when another approves it: log in as"
 	@echo "“second-reviewer” (its password is printed above too) to try it. Each sets a public"
 	@echo "name at /review/settings/ first."
+	@echo "Background tasks (the site's mails) run in manage.py db_worker beside the server;"
+	@echo "without EMAIL_URL each mail is printed here. Ctrl-C stops both."
 	@echo
+	@trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
+	$(PYTHON) manage.py db_worker & worker=$$!; \
 	$(PYTHON) manage.py runserver $(HOST_PORT)
 
 # Production: gunicorn + whitenoise, DEBUG off. Needs DJANGO_SECRET_KEY and

@@ -15,6 +15,11 @@ FACTCHECK_SITE_URL    the site's address, for absolute URLs (default: https:// a
 FACTCHECK_SIGNOFF     "0" lets one reviewer publish a final status alone (a desk of one);
                       by default a second reviewer approves it.
 FACTCHECK_PUBLIC_NAMES  "0" credits "the desk" on public pages instead of reviewers' names.
+EMAIL_URL             the mail server, a dj-email-url URL (smtp://user:pass@host:587/?tls=True);
+                      unset: mails are printed on the console with debug on, else none is sent.
+EMAIL_TIMEOUT         seconds to wait for the mail server (default 10).
+DJANGO_DEFAULT_FROM_EMAIL  the sender of the site's mails (default factcheck@localhost).
+FACTCHECK_DESK_EMAIL  the desk's shared address (default: none).
 """
 
 import datetime
@@ -22,6 +27,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -72,6 +78,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "axes",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -316,6 +323,57 @@ else:
         "FACTCHECK_SITE_URL must be set when the first of DJANGO_ALLOWED_HOSTS is a "
         "wildcard: the address readers use, for example https://facts.example.org."
     )
+
+
+def mailer(url, timeout=None):
+    """Django's mailer for an EMAIL_URL. dj-email-url reads the URL into the
+    EMAIL_* settings that Django 6.1 deprecates; MAILERS takes the same as OPTIONS.
+    ``timeout``: seconds to wait for an SMTP server (else the URL's ?timeout=, else 10)."""
+    parsed = dj_email_url.parse(url)
+    if "EMAIL_BACKEND" not in parsed:
+        raise ImproperlyConfigured(
+            f"EMAIL_URL must start with one of "
+            f"{', '.join(scheme + '://' for scheme in dj_email_url.SCHEMES)} "
+            f"(for example smtp://user:pass@smtp.example.org:587/?tls=True), not “{url}”."
+        )
+    backend = parsed["EMAIL_BACKEND"]
+    if backend == "django.core.mail.backends.smtp.EmailBackend":
+        options = {
+            "host": parsed["EMAIL_HOST"],
+            "port": parsed["EMAIL_PORT"],
+            "username": parsed["EMAIL_HOST_USER"],
+            "password": parsed["EMAIL_HOST_PASSWORD"],
+            "use_tls": parsed["EMAIL_USE_TLS"],
+            "use_ssl": parsed["EMAIL_USE_SSL"],
+            # dj-email-url leaves it at None: a server that stopped answering
+            # would hold the worker for ever.
+            "timeout": int(timeout or parsed["EMAIL_TIMEOUT"] or 10),
+        }
+    elif backend == "django.core.mail.backends.filebased.EmailBackend":
+        options = {"file_path": parsed["EMAIL_FILE_PATH"]}
+    else:
+        options = {}
+    return {"BACKEND": backend, "OPTIONS": options}
+
+
+# Mail. EMAIL_URL names the server in every mode. Without it, debug prints each
+# mail on the console, and production has no mailer at all: sending raises
+# MailerDoesNotExist, and factcheck.mail.mail_is_configured() is False.
+EMAIL_URL = os.environ.get("EMAIL_URL", "").strip()
+if EMAIL_URL:
+    MAILERS = {"default": mailer(EMAIL_URL, timeout=os.environ.get("EMAIL_TIMEOUT"))}
+elif DEBUG:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+else:
+    MAILERS = {}
+    # It warns that sending will fail: without EMAIL_URL, that is the intent.
+    SILENCED_SYSTEM_CHECKS.append("mail.W001")
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL") or "factcheck@localhost"
+FACTCHECK_DESK_EMAIL = os.environ.get("FACTCHECK_DESK_EMAIL", "")
+
+# Background tasks (factcheck.tasks) are rows in the database, run by
+# `manage.py db_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 LOGGING = {
     "version": 1,

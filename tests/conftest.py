@@ -1,17 +1,25 @@
+import dataclasses
 import datetime
+import email
+import email.message
+import email.policy
 import functools
 import itertools
 import os
+import socket
 
 import hypothesis
 import pytest
+from aiosmtpd.controller import Controller
 from django.contrib.auth import get_user_model
 from django.core.cache import caches
 from django.utils import timezone
 
 from factcheck.models import Article, Claim, Person
 from factcheck.roles import EDITOR, REVIEWER
+from factcheck.settings import mailer
 from factcheck.statuses import Kind
+from tools.server import free_port
 
 from . import desk
 
@@ -138,3 +146,61 @@ def set_status(approver):
         return desk.set_status(claim=claim, to_status=to_status, **fields)
 
     return change
+
+
+@dataclasses.dataclass(frozen=True)
+class ReceivedMail:
+    recipients: list[str]  # the envelope's (RCPT TO), Bcc included
+    message: email.message.EmailMessage
+
+
+@dataclasses.dataclass
+class SMTPServer:
+    """A real SMTP server on 127.0.0.1, and the mails it has received, in order."""
+
+    port: int
+    received: list[ReceivedMail] = dataclasses.field(default_factory=list)
+
+    @property
+    def url(self):
+        """Its EMAIL_URL, for a process of its own (a worker)."""
+        return smtp_url(self.port)
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's handler hook
+        message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+        self.received.append(ReceivedMail(recipients=envelope.rcpt_tos, message=message))
+        return "250 Message accepted for delivery"
+
+
+def smtp_url(port):
+    return f"smtp://127.0.0.1:{port}"
+
+
+def send_mail_to(settings, url):
+    """As EMAIL_URL would: through the settings' own mailer()."""
+    settings.MAILERS = {"default": mailer(url)}
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """Django's mail goes, over SMTP, to a real server (aiosmtpd) for the test,
+    which gets that SMTPServer: ``.received`` fills as mails arrive."""
+    # aiosmtpd 1.4 cannot listen on port 0 (it then checks port 0 itself).
+    server = SMTPServer(port=free_port())
+    controller = Controller(server, hostname="127.0.0.1", port=server.port)
+    controller.start()
+    send_mail_to(settings, server.url)
+    yield server
+    controller.stop()
+
+
+@pytest.fixture
+def dead_smtp_port(settings):
+    """Django's mail goes to a loopback port where no server listens (a mail
+    server that is down: connections are refused); the test gets the port."""
+    with socket.socket() as held:
+        # Bound but not listening: refused, and no other process can take it meanwhile.
+        held.bind(("127.0.0.1", 0))
+        port = held.getsockname()[1]
+        send_mail_to(settings, smtp_url(port))
+        yield port

@@ -38,3 +38,12 @@ CACHES = {
     alias: {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": alias}
     for alias in ("default", "pages")
 }
+
+# A mailer even where production would have none (no EMAIL_URL): Django's test
+# set-up keeps its mails in django.core.mail.outbox (pytest-django's mailoutbox);
+# the smtp_server fixture sends them to a real SMTP server instead.
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+
+# Tasks run at once, inside the enqueueing code; tests/test_tasks.py runs the
+# database backend and its worker as production does.
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

@@ -88,7 +88,8 @@ def in_fresh_process(env_overrides, code):
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "FACTCHECK_")) and k not in ("DATABASE_URL", "CACHE_URL")
+        if not k.startswith(("DJANGO_", "FACTCHECK_", "EMAIL_"))
+        and k not in ("DATABASE_URL", "CACHE_URL")
     }
     env.update(env_overrides)
     code = (
@@ -127,9 +128,17 @@ def test_allowed_hosts_are_required_without_debug():
     assert "DJANGO_ALLOWED_HOSTS must be set" in result.stderr
 
 
-def test_deploy_check_passes_with_the_production_settings():
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    env.update(PRODUCTION, DJANGO_SETTINGS_MODULE="factcheck.settings")
+@pytest.mark.parametrize(
+    "mail, silenced",
+    [
+        ({"EMAIL_URL": "smtp://smtp.example.org:587/?tls=True"}, 1),
+        # And the warning that sending mail will fail, as it is meant to.
+        ({}, 2),
+    ],
+)
+def test_deploy_check_passes_with_the_production_settings(mail, silenced):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "EMAIL_"))}
+    env.update(PRODUCTION, **mail, DJANGO_SETTINGS_MODULE="factcheck.settings")
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         env=env,
@@ -138,7 +147,7 @@ def test_deploy_check_passes_with_the_production_settings():
         cwd=settings.BASE_DIR,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "System check identified no issues (1 silenced)." in result.stdout
+    assert f"System check identified no issues ({silenced} silenced)." in result.stdout
 
 
 def test_only_the_allowed_hosts_from_the_environment_are_answered():
@@ -271,3 +280,79 @@ def test_the_release_written_by_collectstatic_is_read_at_start_up(tmp_path):
         {**PRODUCTION, "DJANGO_STATIC_ROOT": str(tmp_path)}, "settings.FACTCHECK_RELEASE"
     )
     assert result.stdout.strip() == "0123456789abcdef"
+
+
+CONNECTION = (
+    "from django.core.mail import mailers\n"
+    "c = mailers.default\n"
+    "print(type(c).__module__, c.host, c.port, c.use_tls, c.use_ssl, c.username, c.password,"
+    " c.timeout)"
+)
+
+
+def test_an_email_url_names_the_mail_server_django_connects_to():
+    url = "smtp://desk%40example.org:s%3Acret@smtp.example.org:587/?tls=True"
+    result = in_fresh_process({**PRODUCTION, "EMAIL_URL": url}, CONNECTION)
+    assert result.stdout.split() == [
+        "django.core.mail.backends.smtp",
+        "smtp.example.org",
+        "587",
+        "True",
+        "False",
+        "desk@example.org",
+        "s:cret",
+        "10",
+    ]
+
+
+def test_the_mail_server_is_given_10_seconds_unless_told_otherwise():
+    email_url = {**PRODUCTION, "EMAIL_URL": "smtp://smtp.example.org"}
+    assert in_fresh_process(email_url, CONNECTION).stdout.split()[-1] == "10"
+    told = {**email_url, "EMAIL_TIMEOUT": "3"}
+    assert in_fresh_process(told, CONNECTION).stdout.split()[-1] == "3"
+
+
+def test_in_development_without_an_email_url_mails_are_printed_on_the_console():
+    send = (
+        "from django.core.mail import send_mail\n"
+        "send_mail('Claim due', 'It resolves today.', None, ['rita@example.org'])\n"
+        "from factcheck.mail import mail_is_configured\n"
+        "print('configured:', mail_is_configured())"
+    )
+    development = {"DJANGO_DEBUG": "1", "DJANGO_DEFAULT_FROM_EMAIL": "desk@example.org"}
+    printed = in_fresh_process(development, send).stdout
+    assert "Subject: Claim due" in printed
+    assert "From: desk@example.org" in printed
+    assert "To: rita@example.org" in printed
+    assert "configured: True" in printed
+
+
+def test_in_production_without_an_email_url_mail_is_not_configured():
+    configured = "from factcheck.mail import mail_is_configured\nprint(mail_is_configured())"
+    assert in_fresh_process(PRODUCTION, configured).stdout.strip() == "False"
+    email_url = {**PRODUCTION, "EMAIL_URL": "smtp://smtp.example.org"}
+    assert in_fresh_process(email_url, configured).stdout.strip() == "True"
+
+
+def test_the_senders_and_the_desks_addresses_are_read_from_the_environment():
+    # Compared as settings: the sender is seen in a mail in the console test above,
+    # and nothing sends to the desk yet.
+    addresses = "[settings.DEFAULT_FROM_EMAIL, settings.FACTCHECK_DESK_EMAIL]"
+    assert settings_in_fresh_process(PRODUCTION, addresses).stdout.strip() == (
+        "['factcheck@localhost', '']"
+    )
+    chosen = {
+        **PRODUCTION,
+        "DJANGO_DEFAULT_FROM_EMAIL": "factcheck@example.org",
+        "FACTCHECK_DESK_EMAIL": "desk@example.org",
+    }
+    assert settings_in_fresh_process(chosen, addresses).stdout.strip() == (
+        "['factcheck@example.org', 'desk@example.org']"
+    )
+
+
+@pytest.mark.parametrize("url", ["smtp.example.org", "imap://smtp.example.org"])
+def test_an_email_url_that_names_no_mail_backend_stops_the_start(url):
+    result = settings_in_fresh_process({**PRODUCTION, "EMAIL_URL": url}, "settings.EMAIL_BACKEND")
+    assert result.returncode != 0
+    assert "EMAIL_URL must start with one of smtp://" in result.stderr

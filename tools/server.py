@@ -20,7 +20,7 @@ def site_env(home, *, settings="factcheck.settings", database_url=None):
     env = {
         name: value
         for name, value in os.environ.items()
-        if not name.startswith(("DJANGO_", "FACTCHECK_"))
+        if not name.startswith(("DJANGO_", "FACTCHECK_", "EMAIL_"))
         and name not in ("DATABASE_URL", "CACHE_URL")
     }
     env.update(
