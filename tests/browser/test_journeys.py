@@ -3,53 +3,15 @@
 import re
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from factcheck.models import Claim
-from factcheck.roles import REVIEWER
-from factcheck.services import add_source
-from tests.desk import set_status
 
-from .conftest import PASSWORD
+from .conftest import PERMITS, make_reviewer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PERMITS = "80000-russians-received-work-permits"
 SETTLE = "russians-may-settle-if-war-lasts-over-two-years"
-
-
-def make_reviewer(username):
-    user = get_user_model().objects.create_user(username, password=PASSWORD)
-    user.groups.add(REVIEWER.group())
-    return user
-
-
-@pytest.fixture
-def seeded():
-    """The real seeded article, with one fact checked and sourced."""
-    call_command("seed_claims", verbosity=0)
-    desk = make_reviewer("desk")
-    permits = Claim.objects.get(slug=PERMITS)
-    add_source(
-        claim=permits,
-        by=desk,
-        url="https://stats.example.gov/kz/work-permits-2022",
-        title="Work permits issued to foreign citizens, 2022",
-        publisher="Bureau of National Statistics",
-        stance="supports",
-        note="Permits issued to Russian citizens, February to October 2022.",
-    )
-    set_status(
-        claim=permits,
-        to_status="mostly_accurate",
-        rationale="Official figures show about 79,000 permits by October.",
-        by=desk,
-        expected_version=1,
-        summary="Close to the official count.",
-    )
-    return {"desk": desk, "permits": permits}
 
 
 # --- 1. A visitor ---------------------------------------------------------------
