@@ -4,6 +4,7 @@ itself carries the version the reviewer started from; notes and sources do not."
 from urllib.parse import urlencode
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db.models import F, Q
@@ -21,6 +22,7 @@ from .models import (
     Source,
     validate_http_url,
 )
+from .roles import REVIEWER
 from .seeding import split_article_file
 from .statuses import ALL_STATUS_CHOICES, Kind, statuses_for
 
@@ -96,6 +98,28 @@ class ClaimFilterForm(forms.Form):
     def query_string(self):
         """The filters for a link that keeps them (the list's pages, its exports)."""
         return urlencode(self.filters())
+
+
+class OwnerChoiceField(forms.ModelChoiceField):
+    """Who may own a claim: an active reviewer (editors are reviewers too), or no
+    one. ``current``, the claim's owner, stays a choice even once they no longer
+    qualify, so that a form saved as shown keeps them rather than emptying."""
+
+    def __init__(self, *, current=None, **kwargs):
+        users = REVIEWER.members()
+        if current is not None:
+            users |= get_user_model().objects.filter(pk=current)
+        kwargs.setdefault("label", "Owner")
+        super().__init__(
+            users.order_by(get_user_model().USERNAME_FIELD),
+            required=False,
+            empty_label="No one (unowned)",
+            error_messages={"invalid_choice": "Choose an active reviewer, or no one."},
+            **kwargs,
+        )
+
+    def label_from_instance(self, user):
+        return user.get_username()
 
 
 class StatusChangeForm(forms.Form):

@@ -10,6 +10,7 @@ existing group up to date.
 import functools
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
@@ -56,6 +57,16 @@ class Role:
         )
         return group
 
+    def members(self):
+        """The active users who hold the role: through a group, a permission of
+        their own, or as superusers (whatever ``role_required`` lets in)."""
+        return get_user_model().objects.with_perm(
+            self.permission, backend="django.contrib.auth.backends.ModelBackend"
+        )
+
+    def held_by(self, user):
+        return user.is_active and user.has_perm(self.permission)
+
     def missing_message(self, user):
         return (
             f"This page is for {self.name}. You are signed in as “{user.get_username()}”, "
@@ -82,3 +93,7 @@ def role_required(role):
         return login_required(checked)
 
     return decorator
+
+
+reviewer_required = role_required(REVIEWER)
+editor_required = role_required(EDITOR)
