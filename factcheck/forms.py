@@ -122,6 +122,14 @@ class OwnerChoiceField(forms.ModelChoiceField):
         return user.get_username()
 
 
+class OwnerForm(forms.Form):
+    """An editor gives a claim to a reviewer, or to no one."""
+
+    def __init__(self, *args, claim, **kwargs):
+        super().__init__(*args, initial={"owner": claim.owner_id}, **kwargs)
+        self.fields["owner"] = OwnerChoiceField(current=claim.owner_id, label="Give it to")
+
+
 class StatusChangeForm(forms.Form):
     to_status = forms.ChoiceField(label="New status")
     rationale = TextFormField(

@@ -63,6 +63,20 @@ review_patterns = [
         name="review_source_restore",
     ),
     path("claims/<slug:slug>/notes/", review.review_note_add, name="review_note_add"),
+    path(
+        "claims/<slug:slug>/owner/take/",
+        review.review_claim_own,
+        {"move": "take"},
+        name="review_claim_take",
+    ),
+    path(
+        "claims/<slug:slug>/owner/give-back/",
+        review.review_claim_own,
+        {"move": "give-back"},
+        name="review_claim_give_back",
+    ),
+    # Editors only: giving a claim to someone else.
+    path("claims/<slug:slug>/owner/", review.review_claim_assign, name="review_claim_assign"),
     path("claims/<slug:slug>/history/", review.review_claim_history, name="review_claim_history"),
     # Taking in articles: editors only.
     path("articles/", intake.article_list, name="intake_articles"),

@@ -413,6 +413,34 @@ def note_page(world, data):
     return Page(path, [part], ids={"slug": claim.slug})
 
 
+def owner_page(view_name, *, owner_before):
+    """Take or give back a claim whose owner is first set to ``owner_before``
+    (a World attribute, or None)."""
+
+    def build(world, data):
+        claim = pick(data, world.claims)
+        before = getattr(world, owner_before) if owner_before else None
+        services.assign_claim(claim=claim, owner=before, by=world.editor)
+        after = None if before else world.reviewer
+        path = reverse(f"factcheck:{view_name}", args=[claim.slug])
+        return Page(
+            path,
+            [],
+            ids={"slug": claim.slug},
+            effect=lambda: Claim.objects.get(pk=claim.pk).owner == after,
+        )
+
+    return build
+
+
+def assign_page(world, data):
+    claim = pick(data, world.claims)
+    form = review_context(claim)["owner_form"]
+    part = Part(form, lambda outcome: columns(form, Claim.objects.get(pk=claim.pk)))
+    path = reverse("factcheck:review_claim_assign", args=[claim.slug])
+    return Page(path, [part], ids={"slug": claim.slug})
+
+
 def pick_sentence(data, sentences):
     return sentences[data.draw(st.integers(0, 10**6), label="sentence") % len(sentences)]
 
@@ -553,6 +581,9 @@ REVIEW_ENDPOINTS = {
     "review_source_remove": source_toggle_page("review_source_remove", removed_before=False),
     "review_source_restore": source_toggle_page("review_source_restore", removed_before=True),
     "review_note_add": note_page,
+    "review_claim_take": owner_page("review_claim_take", owner_before=None),
+    "review_claim_give_back": owner_page("review_claim_give_back", owner_before="reviewer"),
+    "review_claim_assign": assign_page,
     "intake_article_new": article_new_page,
     "intake_unclaimed": unclaimed_page,
     "intake_claim_new": claim_new_page,
@@ -632,8 +663,10 @@ def inline_stored(model, formset, row_form):
 def claim_status_columns(claim, outcome):
     change = outcome.new(StatusChange).first()
     if change is None:
-        return {"new_status": NOT_STORED, "status_rationale": NOT_STORED}
-    return {"new_status": claim.status, "status_rationale": change.rationale}
+        stored = {"new_status": NOT_STORED, "status_rationale": NOT_STORED}
+    else:
+        stored = {"new_status": claim.status, "status_rationale": change.rationale}
+    return {**stored, "new_owner": claim.owner}
 
 
 ADMIN_ENDPOINTS = {
@@ -651,6 +684,9 @@ ADMIN_ENDPOINTS = {
     "admin:factcheck_person_change": admin_page(Person, change=True),
 }
 ENDPOINTS = {**REVIEW_ENDPOINTS, **ADMIN_ENDPOINTS}
+EDITOR_ENDPOINTS = {name for name in REVIEW_ENDPOINTS if name.startswith("intake_")} | {
+    "review_claim_assign"
+}
 
 
 # --- The database before and after ------------------------------------------------
@@ -883,7 +919,7 @@ def test_hostile_input_is_refused_cleanly_or_stored_normalised(client, world, en
     if endpoint.startswith("admin:"):
         client.force_login(world.superuser)
     else:
-        client.force_login(world.editor if endpoint.startswith("intake_") else world.reviewer)
+        client.force_login(world.editor if endpoint in EDITOR_ENDPOINTS else world.reviewer)
     outcomes = collections.Counter()
 
     def examples(count, *, edit_only):

@@ -12,7 +12,15 @@ from django.utils import timezone
 
 from factcheck.middleware import private_unless_public
 from factcheck.models import Claim, Correction, ReviewerNote, Source, StatusChange
-from factcheck.services import add_source, change_claim_status, edit_claim, remove_source
+from factcheck.services import (
+    add_source,
+    change_claim_status,
+    edit_claim,
+    edit_source,
+    remove_source,
+    take_claim,
+)
+from factcheck.templatetags.factcheck import date_text
 
 pytestmark = pytest.mark.django_db
 
@@ -181,6 +189,9 @@ def test_the_review_urls_keep_their_paths(fact, source):
         "review_source_restore": ([fact.slug, source.pk], f"{claim}sources/{source.pk}/restore/"),
         "review_note_add": ([fact.slug], f"{claim}notes/"),
         "review_claim_history": ([fact.slug], f"{claim}history/"),
+        "review_claim_take": ([fact.slug], f"{claim}owner/take/"),
+        "review_claim_give_back": ([fact.slug], f"{claim}owner/give-back/"),
+        "review_claim_assign": ([fact.slug], f"{claim}owner/"),
     }
     for name, (args, path) in expected.items():
         assert reverse(f"factcheck:{name}", args=args) == path
@@ -188,6 +199,9 @@ def test_the_review_urls_keep_their_paths(fact, source):
     # The two claim-edit panels share one handler, told apart by the URL.
     assert resolve(f"{claim}status/").kwargs == {"slug": fact.slug, "panel": "claim-status"}
     assert resolve(f"{claim}fields/").kwargs == {"slug": fact.slug, "panel": "claim-fields"}
+    # So do taking a claim and giving it back.
+    assert resolve(f"{claim}owner/take/").kwargs == {"slug": fact.slug, "move": "take"}
+    assert resolve(f"{claim}owner/give-back/").kwargs == {"slug": fact.slug, "move": "give-back"}
 
 
 def test_reviewers_can_use_every_review_url(reviewer_client, fact, source):
@@ -1123,8 +1137,11 @@ def test_a_stale_source_edit_conflicts_instead_of_undoing_another_edit(
 
     assert response.status_code == 409
     html = page(response)
-    assert (
-        "Someone else edited the source" in html.select_one("#claim-sources .conflict").get_text()
+    notice = html.select_one("#claim-sources .conflict").get_text()
+    saved_at = date_text(timezone.localtime(source.history.latest().history_date), "minute")
+    assert notice.startswith(
+        "The source “Permit table, corrected” changed while you were editing it: "
+        f"rita saved it at {saved_at}. Nothing was saved."
     )
     assert textarea(html, f"id_source-{source.pk}-note") == "Otto's note."
     source.refresh_from_db()
@@ -1338,3 +1355,236 @@ class TestCertaintyInTheWorkspace:
         assert "Select a valid choice" in response.content.decode()
         prediction.refresh_from_db()
         assert (prediction.certainty, prediction.version) == ("", 1)
+
+
+# --- Owners ---------------------------------------------------------------------
+
+
+def owner_panel(response):
+    return page(response).select_one("#claim-owner")
+
+
+def owner_requests(claim, owner):
+    """Each owner URL, with who must own the claim before it is posted to."""
+    return [
+        (review_url(claim, "owner/take/"), {}, None),
+        (review_url(claim, "owner/give-back/"), {}, owner),
+        (review_url(claim, "owner/"), {"owner": owner.pk}, None),
+    ]
+
+
+class TestOwnerPermissions:
+    """Anonymous: the login page; no role: 403; reviewers take and give back;
+    editors also give claims to others."""
+
+    def posts(self, client, fact, user, expected):
+        for (url, data, before), status in zip(owner_requests(fact, user), expected, strict=True):
+            Claim.objects.filter(pk=fact.pk).update(owner=before)
+            response = client.post(url, data)
+            assert response.status_code == status, url
+            if status == 302:
+                assert response["Location"].startswith(review_url(fact)), url
+            else:
+                assert Claim.objects.get(pk=fact.pk).owner == before, url
+
+    def test_anonymous_visitors_are_sent_to_the_login_page(self, client, fact, reviewer):
+        for url, data, _ in owner_requests(fact, reviewer):
+            response = client.post(url, data)
+            assert response["Location"].startswith(f"/accounts/login/?next={url}")
+        assert Claim.objects.get(pk=fact.pk).owner is None
+
+    def test_users_without_a_role_get_403(self, client, fact):
+        reader = get_user_model().objects.create_user("reader", password="a long password 1")
+        client.force_login(reader)
+        self.posts(client, fact, reader, [403, 403, 403])
+
+    def test_reviewers_take_and_give_back_but_do_not_assign(self, client, fact, reviewer):
+        client.force_login(reviewer)
+        self.posts(client, fact, reviewer, [302, 302, 403])
+        response = client.post(review_url(fact, "owner/"), {"owner": reviewer.pk})
+        assert "This page is for editors." in page(response).get_text()
+
+    def test_editors_do_all_three(self, client, fact, editor):
+        client.force_login(editor)
+        self.posts(client, fact, editor, [302, 302, 302])
+        assert Claim.objects.get(pk=fact.pk).owner == editor
+
+
+class TestOwnerPanel:
+    def test_an_unowned_claim_offers_a_reviewer_to_take_it(self, reviewer_client, fact):
+        panel = owner_panel(reviewer_client.get(review_url(fact)))
+        assert "No one owns this claim." in panel.get_text()
+        form = panel.select_one("form")
+        assert form["action"] == review_url(fact, "owner/take/")
+        assert form["data-hx-post"] == form["action"]
+        assert form["data-hx-target"] == "#claim-owner"
+        assert form.select_one("button").get_text() == "Take it"
+        assert not panel.select("select")  # assigning is for editors
+
+    def test_taking_through_htmx_swaps_the_panel_alone(self, reviewer_client, fact, reviewer):
+        response = reviewer_client.post(review_url(fact, "owner/take/"), headers=HTMX)
+        assert response.status_code == 200
+        body = response.content.decode()
+        assert "<html" not in body
+        assert body.lstrip().startswith('<section id="claim-owner"')
+        assert oob_ids(response) == []  # no other panel, no version input
+        for other in ("#claim-status", "#claim-fields", "#claim-sources", "#claim-notes"):
+            assert not page(response).select(other)
+        panel = owner_panel(response)
+        assert "You own this claim." in panel.get_text()
+        assert shown_messages(panel, "claim-owner") == [
+            ("message-success", "You own this claim now.")
+        ]
+        assert panel.select_one("form button").get_text() == "Give it back"
+        assert Claim.objects.get(pk=fact.pk).owner == reviewer
+
+    def test_without_javascript_it_redirects_to_the_panels_message(
+        self, reviewer_client, fact, reviewer
+    ):
+        response = reviewer_client.post(review_url(fact, "owner/take/"))
+        assert response["Location"] == f"{review_url(fact)}#claim-owner-messages"
+        panel = owner_panel(reviewer_client.get(response["Location"]))
+        assert shown_messages(panel, "claim-owner") == [
+            ("message-success", "You own this claim now.")
+        ]
+        response = reviewer_client.post(review_url(fact, "owner/give-back/"))
+        panel = owner_panel(reviewer_client.get(response["Location"]))
+        assert "No one owns this claim." in panel.get_text()
+        assert shown_messages(panel, "claim-owner") == [
+            ("message-success", "You gave the claim back: it is unowned.")
+        ]
+
+    def test_taking_a_claim_someone_took_meanwhile_is_a_409_naming_them(
+        self, reviewer_client, fact, other_reviewer
+    ):
+        take_claim(claim=fact, by=other_reviewer)
+        for headers in ({}, HTMX):
+            response = reviewer_client.post(review_url(fact, "owner/take/"), headers=headers)
+            assert response.status_code == 409
+            panel = owner_panel(response)
+            assert panel.select_one(".conflict").get_text() == (
+                "“otto” owns this claim already. An editor can give it to you."
+            )
+            assert "otto owns this claim." in panel.get_text(" ", strip=True)
+            assert not panel.select("form")  # nothing for rita to press
+        assert Claim.objects.get(pk=fact.pk).owner == other_reviewer
+
+    def test_an_editor_gives_the_claim_to_a_reviewer(self, client, fact, editor, reviewer):
+        get_user_model().objects.create_user("reader", password="a long password 1")
+        client.force_login(editor)
+        panel = owner_panel(client.get(review_url(fact)))
+        options = [option.get_text() for option in panel.select("select[name=owner] option")]
+        assert options == ["No one (unowned)", "edith", "rita"]  # not "reader"
+        response = client.post(review_url(fact, "owner/"), {"owner": reviewer.pk}, headers=HTMX)
+        panel = owner_panel(response)
+        assert shown_messages(panel, "claim-owner") == [
+            ("message-success", "“rita” owns this claim now.")
+        ]
+        assert panel.select_one("select[name=owner] option[selected]").get_text() == "rita"
+        fact.refresh_from_db()
+        assert (fact.owner, fact.version) == (reviewer, 1)
+
+        response = client.post(review_url(fact, "owner/"), {"owner": ""})
+        assert Claim.objects.get(pk=fact.pk).owner is None
+        panel = owner_panel(client.get(response["Location"]))
+        assert shown_messages(panel, "claim-owner") == [("message-success", "It is unowned now.")]
+
+    def test_an_editor_cannot_give_a_claim_to_a_non_reviewer_or_a_deactivated_one(
+        self, client, fact, editor, other_reviewer
+    ):
+        reader = get_user_model().objects.create_user("reader", password="a long password 1")
+        other_reviewer.is_active = False
+        other_reviewer.save()
+        client.force_login(editor)
+        for user in (reader, other_reviewer):
+            for headers in ({}, HTMX):
+                response = client.post(
+                    review_url(fact, "owner/"), {"owner": user.pk}, headers=headers
+                )
+                assert response.status_code == 200
+                error = owner_panel(response).select_one("#id_owner_error").get_text()
+                assert "Choose an active reviewer, or no one." in error
+        assert Claim.objects.get(pk=fact.pk).owner is None
+        assert fact.history.count() == 1
+
+    def test_the_owner_is_in_the_history_page(self, reviewer_client, fact):
+        reviewer_client.post(review_url(fact, "owner/take/"))
+        rows = page(reviewer_client.get(review_url(fact, "history/"))).select(".history tbody tr")
+        entry = [" ".join(td.get_text(" ").split()) for td in rows[0].select("td")][1:]
+        assert entry[:2] == ["rita", "Claim changed"]
+        assert "Owner: — → rita" in entry[2]
+        assert "owner : “” → “rita”" in entry[2]
+
+    def test_the_owner_is_never_public(self, client, fact, reviewer, committed):
+        with committed():
+            take_claim(claim=fact, by=reviewer)
+        public = [
+            fact.get_absolute_url(),
+            fact.article.get_absolute_url(),
+            "/claims/",
+            "/feed/",
+            f"{fact.get_absolute_url()}feed/",
+            "/exports/claims.json",
+            "/exports/claims.csv",
+        ]
+        for url in public:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            text = b"".join(response.streaming_content) if response.streaming else response.content
+            assert b"rita" not in text and b"owner" not in text.lower(), url
+
+
+# --- A conflict names who saved first ---------------------------------------------
+
+
+class TestConflictsNameWhoSavedFirst:
+    def saved_at(self, claim):
+        row = claim.history.filter(version=Claim.objects.get(pk=claim.pk).version).earliest()
+        return date_text(timezone.localtime(row.history_date), "minute")
+
+    def test_a_stale_edit_names_the_other_reviewer_and_the_time(
+        self, prediction, reviewer, other_reviewer
+    ):
+        otto = Client()
+        otto.force_login(other_reviewer)
+        stale = fields_data(prediction, statement="Otto's wording.")
+        edit_claim(
+            claim=prediction, changes={"summary": "Rita's."}, by=reviewer, expected_version=1
+        )
+        # A later change of owner moves no version: it is not who saved first.
+        take_claim(claim=prediction, by=other_reviewer)
+
+        response = otto.post(review_url(prediction, "fields/"), stale)
+
+        assert response.status_code == 409
+        notice = page(response).select_one("#claim-fields .conflict").get_text()
+        assert notice.startswith(
+            "This claim changed while you were editing this form: "
+            f"rita saved it at {self.saved_at(prediction)}. Nothing was saved."
+        )
+
+    def test_a_save_in_the_other_panel_says_it_was_you(self, reviewer_client, prediction):
+        stale = fields_data(prediction, statement="Typed in the fields panel.")
+        reviewer_client.post(review_url(prediction, "status/"), status_data(prediction))
+        response = reviewer_client.post(review_url(prediction, "fields/"), stale, headers=HTMX)
+        assert response.status_code == 409
+        notice = page(response).select_one("#claim-fields .conflict").get_text()
+        assert (
+            f"you saved it in another panel at {self.saved_at(prediction)}. Nothing was saved."
+        ) in notice
+
+    def test_a_stale_source_edit_names_who_edited_it(self, fact, source, reviewer_client):
+        stale = source_edit_data(source, note="Mine.")
+        edit_source(source=source, by=source.added_by, changes={"title": "Retitled"})
+        response = reviewer_client.post(review_url(fact, f"sources/{source.pk}/"), stale)
+        assert response.status_code == 409
+        saved = date_text(timezone.localtime(source.history.latest().history_date), "minute")
+        assert (
+            page(response)
+            .select_one("#claim-sources .conflict")
+            .get_text()
+            .startswith(
+                f"The source “Retitled” changed while you were editing it: you saved it in "
+                f"another panel at {saved}."
+            )
+        )

@@ -29,14 +29,16 @@ from ..forms import (
     ClaimFieldsForm,
     ClaimFilterForm,
     NoteForm,
+    OwnerForm,
     SourceEditForm,
     SourceForm,
     StatusChangeForm,
 )
 from ..models import Claim, ReviewerNote, Source
 from ..publishing import paragraph_around, public_timeline
-from ..roles import REVIEWER, role_required
+from ..roles import editor_required, reviewer_required
 from ..statuses import status_info
+from ..templatetags.factcheck import date_text
 from . import is_fragment_request, vary_on_fragment_headers
 from .errors import bad_request
 
@@ -53,7 +55,6 @@ CLAIM_FORMS = {
 }
 # The read-only panels that show the claim's own fields: a claim edit swaps them.
 CLAIM_VIEWS = ["claim-overview", "claim-timeline"]
-reviewer_required = role_required(REVIEWER)
 
 
 def claim_refresh(panel):
@@ -105,18 +106,20 @@ def review_queue(request):
 # --- Review page ----------------------------------------------------------------
 
 
-def source_revision(source_id):
-    """The id of a source's latest audit row: its revision."""
-    return Source.history.filter(id=source_id).order_by("-history_id").values("history_id")[:1]
+def source_revisions(source_id):
+    """A source's audit rows, newest first: the id of the first is its revision."""
+    return Source.history.filter(id=source_id).order_by("-history_id")
 
 
 def load_claim(slug):
     return get_object_or_404(
-        Claim.objects.with_public_detail(sources=False).prefetch_related(
+        Claim.objects.with_public_detail(sources=False)
+        .select_related("owner")
+        .prefetch_related(
             Prefetch(
                 "sources",
                 Source.objects.select_related("added_by", "removed_by").annotate(
-                    revision=Subquery(source_revision(OuterRef("pk")))
+                    revision=Subquery(source_revisions(OuterRef("pk")).values("history_id")[:1])
                 ),
             ),
             Prefetch("notes", ReviewerNote.objects.select_related("author")),
@@ -133,8 +136,10 @@ def editor_context(
     source_form=None,
     note_form=None,
     source_edit=None,
+    owner_form=None,
     conflict=None,
     source_conflict=None,
+    owner_refusal=None,
 ):
     """Everything the review page shows. Forms not given are fresh, at the
     claim's current version; ``source_edit`` is (source id, bound form)."""
@@ -157,9 +162,12 @@ def editor_context(
         "fields_form": fields_form or ClaimFieldsForm(claim=claim),
         "source_form": source_form or SourceForm(),
         "note_form": note_form or NoteForm(),
+        # Its choices are read only where it is shown: to editors.
+        "owner_form": owner_form or OwnerForm(claim=claim),
         "resolve_by_state": claim.resolve_by_state(timezone.localdate()),
         "conflict": conflict,
         "source_conflict": source_conflict,
+        "owner_refusal": owner_refusal,
     }
 
 
@@ -214,16 +222,36 @@ def version_refused(request):
     )
 
 
+def saved_first(request, record):
+    """Who wrote ``record`` (an audit row) and when, as a conflict tells the
+    reviewer who lost: "otto saved it at 2 Dec 2026, 14:05"."""
+    if record is None:
+        return "someone else saved it"
+    when = date_text(timezone.localtime(record.history_date), "minute")
+    if record.history_user_id is None:
+        return f"it was changed at {when}, not from a reviewer's account"
+    if record.history_user_id == request.user.pk:
+        return f"you saved it in another panel at {when}"
+    return f"{record.history_user.get_username()} saved it at {when}"
+
+
 def conflict(request, claim, panel, form, posted):
     """409: the claim changed since the form showed it (someone else saved, or the
     reviewer did in another panel). Nothing is written; the panel shows the claim
     as it is now with this reviewer's changes laid over it."""
     current = Claim.objects.get(pk=claim.pk)
     merged, both = forms.merge_after_conflict(form, current, posted)
+    # The row that made the current version (later rows of it, a change of
+    # owner say, leave the version alone).
+    saved = (
+        Claim.history.filter(id=current.pk, version=current.version)
+        .select_related("history_user")
+        .order_by("history_id")
+        .first()
+    )
     notice = (
-        "This claim changed while you were editing this form (someone else saved it, "
-        "or you did in another panel). Nothing was saved. The form now shows the claim "
-        "as it is, with your changes laid over it"
+        f"This claim changed while you were editing this form: {saved_first(request, saved)}. "
+        "Nothing was saved. The form now shows the claim as it is, with your changes laid over it"
         + (f"; the {', '.join(both)} changed on both sides" if both else "")
         + ". Check, then save again."
     )
@@ -318,16 +346,17 @@ def review_source_edit(request, slug, source_id):
     claim, source = _claim_source(slug, source_id)
     prefix = f"source-{source.pk}"
     form = SourceEditForm(request.POST, instance=Source.objects.get(pk=source.pk), prefix=prefix)
-    revision = source_revision(source.pk).get()["history_id"]
-    if request.POST.get(f"{prefix}-revision") != str(revision):
+    latest = source_revisions(source.pk).select_related("history_user").first()
+    if request.POST.get(f"{prefix}-revision") != str(latest.history_id):
         # Someone edited this source since the form was loaded: keep this
         # reviewer's input, on the current revision, and write nothing.
         data = request.POST.copy()
-        data[f"{prefix}-revision"] = str(revision)
+        data[f"{prefix}-revision"] = str(latest.history_id)
         kept = SourceEditForm(data, instance=source, prefix=prefix)
         notice = (
-            f"Someone else edited the source “{source.title}” while you were editing it. "
-            "Nothing was saved. Its current version is shown; your edit is kept in the form."
+            f"The source “{source.title}” changed while you were editing it: "
+            f"{saved_first(request, latest)}. Nothing was saved. Its current version is "
+            "shown; your edit is kept in the form."
         )
         return respond(
             request,
@@ -381,6 +410,63 @@ def review_note_add(request, slug):
         return respond(request, slug, "claim-notes", note_form=form)
     services.add_note(claim=claim, by=request.user, body=form.cleaned_data["body"])
     return saved(request, claim, "claim-notes", "Note added.")
+
+
+# --- Owner ----------------------------------------------------------------------
+# The panel swaps itself alone: a change of owner moves no version, and no other
+# panel shows the owner.
+
+
+def owner_saved(request, claim, changed, message):
+    if not changed:
+        message = "Nothing had changed, so nothing was saved."
+    return saved(
+        request, claim, "claim-owner", message, level=messages.SUCCESS if changed else messages.INFO
+    )
+
+
+def owner_refused(request, claim, error):
+    """409: the claim changed hands since the panel showed it."""
+    return respond(
+        request, claim.slug, "claim-owner", status=409, owner_refusal=" ".join(error.messages)
+    )
+
+
+# What reviewers do with a claim for themselves: the service, and what it says.
+OWN_MOVES = {
+    "take": (services.take_claim, "You own this claim now."),
+    "give-back": (services.give_back_claim, "You gave the claim back: it is unowned."),
+}
+
+
+@require_POST
+@reviewer_required
+def review_claim_own(request, slug, move):
+    """Take a claim, or give it back; ``move`` comes from the URL."""
+    claim = get_object_or_404(Claim, slug=slug)
+    service, message = OWN_MOVES[move]
+    try:
+        changed = service(claim=claim, by=request.user)
+    except ValidationError as error:
+        return owner_refused(request, claim, error)
+    return owner_saved(request, claim, changed, message)
+
+
+@require_POST
+@editor_required
+def review_claim_assign(request, slug):
+    claim = get_object_or_404(Claim.objects.select_related("owner"), slug=slug)
+    form = OwnerForm(request.POST, claim=claim)
+    if not form.is_valid():
+        return respond(request, slug, "claim-owner", owner_form=form)
+    owner = form.cleaned_data["owner"]
+    try:
+        changed = services.assign_claim(claim=claim, owner=owner, by=request.user)
+    except ValidationError as error:
+        form.add_error("owner", error.messages)
+        return respond(request, slug, "claim-owner", owner_form=form)
+    message = f"“{owner.get_username()}” owns this claim now." if owner else "It is unowned now."
+    return owner_saved(request, claim, changed, message)
 
 
 # --- History --------------------------------------------------------------------
