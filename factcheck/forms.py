@@ -100,6 +100,28 @@ class ClaimFilterForm(forms.Form):
         return urlencode(self.filters())
 
 
+class QueueFilterForm(ClaimFilterForm):
+    """The claim filters, and whose claims: the review queue's."""
+
+    owner = forms.ChoiceField(
+        label="Owner",
+        choices=[("", "Anyone or no one"), ("mine", "My claims"), ("unowned", "Unowned")],
+        required=False,
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def filter(self, claims):
+        owner = self.filters().get("owner")
+        if owner == "mine":
+            claims = claims.filter(owner=self.user)
+        elif owner == "unowned":
+            claims = claims.filter(owner__isnull=True)
+        return super().filter(claims)
+
+
 class OwnerChoiceField(forms.ModelChoiceField):
     """Who may own a claim: an active reviewer (editors are reviewers too), or no
     one. ``current``, the claim's owner, stays a choice even once they no longer

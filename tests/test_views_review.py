@@ -21,6 +21,7 @@ from factcheck.services import (
     take_claim,
 )
 from factcheck.templatetags.factcheck import date_text
+from factcheck.views.review import QUEUE_SECTIONS
 
 pytestmark = pytest.mark.django_db
 
@@ -302,24 +303,26 @@ def test_queue_sections_counts_and_filters(
         section["id"]: [a.get_text() for a in section.select("li > a")]
         for section in queue.select("#queue-sections section")
     }
+    # Each claim once, in the most urgent section that holds it.
     assert sections == {
         "queue-orphaned": [],
-        "queue-unreviewed": [fact.statement, prediction.statement],
         "queue-overdue": [prediction.statement],
         "queue-due": [reviewed.statement],
-        "queue-changed": [reviewed.statement],
+        "queue-unreviewed": [fact.statement],
+        "queue-changed": [],
     }
+    assert list(sections) == [f"queue-{s.key}" for s in QUEUE_SECTIONS]
     counts = [li.get_text(" ", strip=True) for li in queue.select(".queue-counts li")]
     assert counts == [
         "0 quotes lost in a correction of their article (editors quote them afresh)",
-        "2 awaiting first review",
         "1 predictions past their resolve-by date",
         "1 past their next-review date",
-        "1 recently changed by others",
+        "1 awaiting first review",
+        "0 recently changed by others",
     ]
-    filtered = page(reviewer_client.get("/review/?kind=fact", headers=HTMX))
-    assert filtered.select_one("#queue-unreviewed li > a").get_text() == fact.statement
-    assert len(filtered.select("#queue-unreviewed li")) == 1
+    filtered = page(reviewer_client.get("/review/?kind=prediction", headers=HTMX))
+    assert filtered.select_one("#queue-overdue li > a").get_text() == prediction.statement
+    assert not filtered.select("#queue-unreviewed li")
     assert "<html" not in str(filtered)
 
 
@@ -1198,8 +1201,10 @@ def test_sources_and_notes_by_others_count_as_recent_changes(reviewer_client, fa
     add_source(
         claim=fact, by=other_reviewer, url="https://example.org/x", title="X", stance="context"
     )
-    queue = page(reviewer_client.get("/review/"))
-    assert [a.get_text() for a in queue.select("#queue-changed li > a")] == [fact.statement]
+    # Unreviewed too, it is listed there, labelled with the change.
+    item = page(reviewer_client.get("/review/")).select_one("#queue-unreviewed li")
+    assert item.a.get_text() == fact.statement
+    assert [label.get_text() for label in item.select(".reason")] == ["changed by others"]
 
 
 def test_history_names_people_not_ids(reviewer_client, fact, source):
@@ -1532,6 +1537,167 @@ class TestOwnerPanel:
             assert response.status_code == 200, url
             text = b"".join(response.streaming_content) if response.streaming else response.content
             assert b"rita" not in text and b"owner" not in text.lower(), url
+
+
+# --- The queue: each claim once, owners, my claims, previous and next ----------------
+
+
+def queue_listing(response):
+    """{section id: [(statement, [labels], owner)]} as the queue lists them."""
+    return {
+        section["id"]: [
+            (
+                item.a.get_text(),
+                [label.get_text() for label in item.select(".reason")],
+                item.select_one(".owner").get_text(),
+            )
+            for item in section.select("li")
+        ]
+        for section in page(response).select("#queue-sections section")
+    }
+
+
+class TestQueueListing:
+    def test_a_claim_is_listed_once_in_its_most_urgent_section_with_its_other_reasons(
+        self, reviewer_client, prediction, fact, other_reviewer
+    ):
+        Claim.objects.filter(pk=prediction.pk).update(
+            resolve_by=datetime.date(2020, 1, 1), next_review_on=datetime.date(2020, 1, 1)
+        )
+        take_claim(claim=prediction, by=other_reviewer)
+        listing = queue_listing(reviewer_client.get("/review/"))
+        assert listing["queue-overdue"] == [
+            (prediction.statement, ["review due", "unreviewed"], "otto")
+        ]
+        assert listing["queue-due"] == []
+        assert listing["queue-unreviewed"] == [(fact.statement, [], "unowned")]
+        # A change of owner is not a change to the claim.
+        assert listing["queue-changed"] == []
+        counts = [
+            li.strong.get_text()
+            for li in page(reviewer_client.get("/review/")).select(".queue-counts li")
+        ]
+        assert counts == ["0", "1", "0", "1", "0"]
+
+    def test_the_sections_run_from_the_most_urgent(self):
+        assert [section.key for section in QUEUE_SECTIONS] == [
+            "orphaned",
+            "overdue",
+            "due",
+            "unreviewed",
+            "changed",
+        ]
+
+    def test_the_listing_costs_two_queries_a_section(
+        self, reviewer_client, make_claim, django_assert_max_num_queries
+    ):
+        for n in range(5):
+            make_claim(quote="Critics disagree.", slug=f"critics-{n}")
+        # Session, user and permissions, then a count and a page of claims a section.
+        with django_assert_max_num_queries(4 + 2 * len(QUEUE_SECTIONS)):
+            response = reviewer_client.get("/review/")
+        assert len(queue_listing(response)["queue-unreviewed"]) == 5
+
+    def test_my_claims_are_those_i_own_in_every_section(
+        self, reviewer_client, fact, prediction, make_claim, reviewer, other_reviewer
+    ):
+        Claim.objects.filter(pk=prediction.pk).update(resolve_by=datetime.date(2020, 1, 1))
+        theirs = make_claim(quote="Critics disagree.", slug="critics")
+        take_claim(claim=fact, by=reviewer)
+        take_claim(claim=prediction, by=reviewer)
+        take_claim(claim=theirs, by=other_reviewer)
+
+        queue = page(reviewer_client.get("/review/"))
+        mine = queue.select_one(".queue-views a[href='/review/?owner=mine']")
+        assert mine.get_text() == "My claims"  # a plain link: no JavaScript needed
+        listing = queue_listing(reviewer_client.get(mine["href"]))
+        assert listing["queue-overdue"] == [(prediction.statement, ["unreviewed"], "rita")]
+        assert listing["queue-unreviewed"] == [(fact.statement, [], "rita")]
+        current = page(reviewer_client.get(mine["href"])).select_one("[aria-current=page]")
+        assert current.get_text() == "My claims"
+        # The filter form says so too, and keeps it with the other filters.
+        htmx = reviewer_client.get("/review/?owner=mine&kind=fact", headers=HTMX)
+        assert "<html" not in htmx.content.decode()
+        assert [entry[0] for entry in queue_listing(htmx)["queue-unreviewed"]] == [fact.statement]
+        assert page(htmx).select_one("[aria-current=page]").get_text() == "My claims"
+        unowned = queue_listing(reviewer_client.get("/review/?owner=unowned"))
+        assert all(not claims for claims in unowned.values())
+
+    def test_each_claim_links_to_its_review_page_with_its_section_and_the_filters(
+        self, reviewer_client, fact
+    ):
+        link = page(reviewer_client.get("/review/?kind=fact")).select_one("#queue-unreviewed li a")
+        assert link["href"] == f"{review_url(fact)}?section=unreviewed&kind=fact"
+
+
+class TestPreviousAndNext:
+    @pytest.fixture
+    def unreviewed(self, make_claim):
+        """Three unreviewed claims, in the queue's order (most recently changed first)."""
+        claims = [
+            make_claim(quote="Critics disagree.", slug=f"critics-{n}", statement=f"Claim {n}")
+            for n in range(3)
+        ]
+        for n, claim in enumerate(claims):
+            Claim.objects.filter(pk=claim.pk).update(
+                public_updated_at=timezone.now() - datetime.timedelta(days=n)
+            )
+        return claims
+
+    def neighbours(self, client, claim, query):
+        nav = page(client.get(f"{review_url(claim)}?{query}")).select_one(".queue-nav")
+        if nav is None:
+            return None
+        return {link["rel"][0]: link["href"] for link in nav.select("a[rel]")} | {
+            "section": nav.p.a.get_text()
+        }
+
+    def test_the_neighbours_in_the_section_in_the_queues_order(self, reviewer_client, unreviewed):
+        first, middle, last = unreviewed
+        listed = queue_listing(reviewer_client.get("/review/"))["queue-unreviewed"]
+        assert [entry[0] for entry in listed] == ["Claim 0", "Claim 1", "Claim 2"]
+        query = "section=unreviewed"
+        assert self.neighbours(reviewer_client, middle, query) == {
+            "prev": f"{review_url(first)}?{query}",
+            "next": f"{review_url(last)}?{query}",
+            "section": "Awaiting first review",
+        }
+        # None before the first, none after the last.
+        assert self.neighbours(reviewer_client, first, query) == {
+            "next": f"{review_url(middle)}?{query}",
+            "section": "Awaiting first review",
+        }
+        assert self.neighbours(reviewer_client, last, query) == {
+            "prev": f"{review_url(middle)}?{query}",
+            "section": "Awaiting first review",
+        }
+
+    def test_the_queues_filters_carry_over(self, reviewer_client, unreviewed, reviewer):
+        first, middle, last = unreviewed
+        take_claim(claim=first, by=reviewer)
+        take_claim(claim=last, by=reviewer)
+        query = "section=unreviewed&owner=mine"
+        assert self.neighbours(reviewer_client, first, query) == {
+            "next": f"{review_url(last)}?{query}",
+            "section": "Awaiting first review",
+        }
+
+    def test_no_links_without_a_known_section_or_outside_it(
+        self, reviewer_client, unreviewed, other_reviewer
+    ):
+        middle = unreviewed[1]
+        for query in ["", "section=", "section=nope", "section=%00", "section=overdue&kind=x"]:
+            response = reviewer_client.get(f"{review_url(middle)}?{query}")
+            assert response.status_code == 200
+            assert not page(response).select(".queue-nav"), query
+        change_claim_status(
+            claim=middle,
+            to_status="in_review",
+            rationale="On it.",
+            by=other_reviewer,
+            expected_version=1,
+        )
+        assert self.neighbours(reviewer_client, middle, "section=unreviewed") is None
 
 
 # --- A conflict names who saved first ---------------------------------------------

@@ -12,10 +12,13 @@ version, and whatever the reviewer is typing in it stays.
 import copy
 import datetime
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -27,9 +30,9 @@ from django.views.decorators.http import require_GET, require_POST
 from .. import forms, services
 from ..forms import (
     ClaimFieldsForm,
-    ClaimFilterForm,
     NoteForm,
     OwnerForm,
+    QueueFilterForm,
     SourceEditForm,
     SourceForm,
     StatusChangeForm,
@@ -66,41 +69,162 @@ def claim_refresh(panel):
 # --- Queue ----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class QueueSection:
+    key: str  # its id on the queue, and the review page's ?section=
+    title: str
+    # What a claim listed in a more urgent section says of this one.
+    label: str
+    # (claims, user, now) -> those of ``claims`` this section is for.
+    claims: Callable
+
+
+# The queue's sections, most urgent first: each claim is listed once, in the
+# first that holds it, with the later ones as its other reasons. A section is
+# one entry here.
+QUEUE_SECTIONS = [
+    QueueSection(
+        "orphaned",
+        "Quotes lost in a correction of their article (editors quote them afresh)",
+        "quote lost",
+        lambda claims, user, now: claims.filter(
+            orphaned_by__isnull=False, withdrawn_at__isnull=True
+        ),
+    ),
+    # The sign-off of verdicts adds "awaiting my sign-off", then "sent back to
+    # me", here.
+    QueueSection(
+        "overdue",
+        "Predictions past their resolve-by date",
+        "overdue",
+        lambda claims, user, now: claims.overdue(timezone.localdate(now)),
+    ),
+    QueueSection(
+        "due",
+        "Past their next-review date",
+        "review due",
+        lambda claims, user, now: claims.due_for_review(timezone.localdate(now)),
+    ),
+    QueueSection(
+        "unreviewed",
+        "Awaiting first review",
+        "unreviewed",
+        lambda claims, user, now: claims.awaiting_first_review(),
+    ),
+    QueueSection(
+        "changed",
+        "Recently changed by others",
+        "changed by others",
+        lambda claims, user, now: claims.changed_by_others(user, now - RECENT_CHANGES_WINDOW),
+    ),
+]
+QUEUE_SECTION_KEYS = {section.key: index for index, section in enumerate(QUEUE_SECTIONS)}
+
+
+def queue_section(index, claims, user, now):
+    """The claims of ``claims`` listed in section ``index``: those it holds that no
+    more urgent section does, in the order of ``claims``."""
+    held = QUEUE_SECTIONS[index].claims(claims, user, now)
+    for earlier in QUEUE_SECTIONS[:index]:
+        held = held.exclude(pk__in=earlier.claims(Claim.objects.all(), user, now).values("pk"))
+    return held
+
+
+def with_other_reasons(index, claims, user, now):
+    """``claims`` of section ``index``, each annotated with whether each later
+    section holds it too (read back by ``other_reasons``)."""
+    return claims.annotate(
+        **{
+            f"also_{later}": Exists(
+                QUEUE_SECTIONS[later]
+                .claims(Claim.objects.all(), user, now)
+                .filter(pk=OuterRef("pk"))
+            )
+            for later in range(index + 1, len(QUEUE_SECTIONS))
+        }
+    )
+
+
+def other_reasons(index, claim):
+    return [
+        QUEUE_SECTIONS[later].label
+        for later in range(index + 1, len(QUEUE_SECTIONS))
+        if getattr(claim, f"also_{later}")
+    ]
+
+
+def queue_claims(form):
+    return form.filter(
+        Claim.objects.select_related("article", "speaker", "owner").defer("article__text")
+    )
+
+
+def section_query(section, form):
+    """The query string of a review page opened from ``section`` of the queue
+    as ``form`` filters it (queue_neighbours reads it back)."""
+    return urlencode({"section": section.key, **form.filters()})
+
+
 @require_GET
 @reviewer_required
 @vary_on_fragment_headers
 def review_queue(request):
-    form = ClaimFilterForm(request.GET)
+    form = QueueFilterForm(request.GET, user=request.user)
     form.is_valid()
-    claims = form.filter(Claim.objects.select_related("article", "speaker").defer("article__text"))
-    today = timezone.localdate()
-    sections = [
-        (
-            "orphaned",
-            "Quotes lost in a correction of their article (editors quote them afresh)",
-            claims.filter(orphaned_by__isnull=False, withdrawn_at__isnull=True),
-        ),
-        ("unreviewed", "Awaiting first review", claims.awaiting_first_review()),
-        ("overdue", "Predictions past their resolve-by date", claims.overdue(today)),
-        ("due", "Past their next-review date", claims.due_for_review(today)),
-        (
-            "changed",
-            "Recently changed by others",
-            claims.changed_by_others(request.user, timezone.now() - RECENT_CHANGES_WINDOW),
-        ),
-    ]
-    sections = [
-        {"id": key, "title": title, "count": qs.count(), "claims": qs[:QUEUE_SECTION_LIMIT]}
-        for key, title, qs in sections
-    ]
+    claims = queue_claims(form)
+    now = timezone.now()
+    sections = []
+    for index, section in enumerate(QUEUE_SECTIONS):
+        listed = queue_section(index, claims, request.user, now)
+        shown = list(with_other_reasons(index, listed, request.user, now)[:QUEUE_SECTION_LIMIT])
+        for claim in shown:
+            claim.other_reasons = other_reasons(index, claim)
+        sections.append(
+            {
+                "id": section.key,
+                "title": section.title,
+                "count": listed.count(),
+                "claims": shown,
+                "query": section_query(section, form),
+            }
+        )
     template = "review/queue.html"
     if is_fragment_request(request):
         template += "#queue-sections"
     return render(
         request,
         template,
-        {"form": form, "sections": sections, "today": today, "limit": QUEUE_SECTION_LIMIT},
+        {
+            "form": form,
+            "sections": sections,
+            "today": timezone.localdate(now),
+            "limit": QUEUE_SECTION_LIMIT,
+            "mine": form.filters().get("owner") == "mine",
+        },
     )
+
+
+def queue_neighbours(request, claim):
+    """The claims before and after ``claim`` in the queue section the review page
+    was opened from (?section=, with the queue's filters), as the queue lists
+    them; None without a known section, or once the claim is not among them."""
+    index = QUEUE_SECTION_KEYS.get(request.GET.get("section", ""))
+    if index is None:
+        return None
+    form = QueueFilterForm(request.GET, user=request.user)
+    listed = queue_section(index, queue_claims(form), request.user, timezone.now())
+    slugs = list(listed.values_list("slug", flat=True)[:QUEUE_SECTION_LIMIT])
+    if claim.slug not in slugs:
+        return None
+    position = slugs.index(claim.slug)
+    section = QUEUE_SECTIONS[index]
+    return {
+        "key": section.key,
+        "title": section.title,
+        "query": section_query(section, form),
+        "previous": slugs[position - 1] if position > 0 else None,
+        "next": slugs[position + 1] if position + 1 < len(slugs) else None,
+    }
 
 
 # --- Review page ----------------------------------------------------------------
@@ -270,7 +394,9 @@ def conflict(request, claim, panel, form, posted):
 @require_GET
 @reviewer_required
 def review_claim(request, slug):
-    return render(request, "review/claim.html", editor_context(load_claim(slug)))
+    claim = load_claim(slug)
+    context = {**editor_context(claim), "queue_nav": queue_neighbours(request, claim)}
+    return render(request, "review/claim.html", context)
 
 
 @require_POST
