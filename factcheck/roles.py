@@ -59,7 +59,8 @@ class Role:
 
     def members(self):
         """The active users who hold the role: through a group, a permission of
-        their own, or as superusers (whatever ``role_required`` lets in)."""
+        their own, or as superusers (whatever ``role_required`` lets in). With
+        axes' backend in front, with_perm must be told which backend grants them."""
         return get_user_model().objects.with_perm(
             self.permission, backend="django.contrib.auth.backends.ModelBackend"
         )

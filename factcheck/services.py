@@ -284,7 +284,7 @@ def add_note(*, claim, by, body):
 # never see it), and is in the audit trail.
 
 
-def owner_label(user):
+def _owner_label(user):
     return user.get_username() if user else "—"
 
 
@@ -311,7 +311,7 @@ def _locked_claim(claim):
 def _set_owner(current, owner, by, why=""):
     """Write ``current``'s new owner (``current`` as locked) with its audit row.
     ``by`` None: whoever the request is from, if any (simple-history's middleware)."""
-    reason = f"{OWNER_CHANGE}{owner_label(current.owner)} → {owner_label(owner)}{why}"
+    reason = f"{OWNER_CHANGE}{_owner_label(current.owner)} → {_owner_label(owner)}{why}"
     current.owner = owner
     if by is not None:
         current._history_user = by
