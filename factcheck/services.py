@@ -304,8 +304,13 @@ def _check_owner(owner):
         )
 
 
+def _locked_claims():
+    # The claims' rows alone: PostgreSQL locks no row on the nullable side of a join.
+    return Claim.objects.select_for_update(of=("self",)).select_related("owner")
+
+
 def _locked_claim(claim):
-    return Claim.objects.select_for_update().select_related("owner").get(pk=claim.pk)
+    return _locked_claims().get(pk=claim.pk)
 
 
 def _set_owner(current, owner, by, why=""):
@@ -372,7 +377,7 @@ def give_back_claim(*, claim, by):
 def release_claims_of(user, by=None):
     """Return the claims ``user`` owns to the queue, unowned, each with its audit
     row: what their deactivation does. Returns the claims released."""
-    released = list(Claim.objects.select_for_update().select_related("owner").filter(owner=user))
+    released = list(_locked_claims().filter(owner=user))
     for claim in released:
         _set_owner(claim, None, by, f" ({user.get_username()} was deactivated)")
     return released
