@@ -1,8 +1,9 @@
 """The desk's roles: a group each, with what its members may do.
 
-Reviewers change a claim's status, curate its sources and write notes. Editors
-do all of that, and also take in articles, add and edit speakers and claims,
-and publish and unpublish articles. Migrations 0002 and 0007 created the
+Reviewers change a claim's status, curate its sources, write notes, and take
+claims for themselves. Editors do all of that, and also give claims to others,
+take in articles, add and edit speakers and claims, and publish and unpublish
+articles. Migrations 0002 and 0007 created the
 groups with these lists as they stood then; ``Role.group()`` brings an
 existing group up to date.
 """
