@@ -471,9 +471,13 @@ def claim_new_page(world, data):
     def stored(outcome):
         claim, person = outcome.new(Claim).first(), outcome.new(Person).first()
         note = outcome.new(ReviewerNote).first()
+        if person:
+            # The new speaker is the claim's, whatever the (empty) menu said.
+            assert claim.speaker == person
         return columns(
             form,
             claim,
+            **({"speaker": NOT_STORED} if person else {}),
             new_speaker=person.name if person else NOT_STORED,
             new_speaker_description=person.description if person else NOT_STORED,
             speaker_not_named=note.body.partition(": ")[2] if note else NOT_STORED,
