@@ -11,7 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from . import services
 from .caching import public_changed
 from .fields import TextFormField
-from .forms import errors_by_field, explanation_field
+from .forms import OwnerChoiceField, errors_by_field, explanation_field
 from .models import (
     CLAIM_EDITABLE_FIELDS,
     PREDICTION_FIELDS,
@@ -162,6 +162,10 @@ class ClaimAdminForm(forms.ModelForm):
         "next_review_on": "next_review_on",
     }
     user = None  # set per request by ClaimAdmin.get_form
+    # The owner, set through the service as the status is: the review page's choices.
+    new_owner = OwnerChoiceField(
+        help_text="Internal: the reviewer working on it. Readers never see it."
+    )
 
     class Meta:
         model = Claim
@@ -183,15 +187,21 @@ class ClaimAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         claim = self.instance
         if claim.pk:
+            self.fields["new_owner"] = OwnerChoiceField(
+                current=claim.owner_id,
+                initial=claim.owner_id,
+                help_text=self.fields["new_owner"].help_text,
+            )
             self.fields["expected_version"].initial = claim.version
             self.fields["new_status"].choices = [
                 (info.value, info.label) for info in statuses_for(claim.kind)
             ]
             self.fields["new_status"].initial = claim.status
         else:
-            # A new claim starts unreviewed: its page shows none of these, so
-            # none may be read (nor fail the form with an error it cannot show).
-            for name in ("expected_version", *self.STATUS_FIELDS.values()):
+            # A new claim starts unreviewed and unowned: its page shows none of
+            # these, so none may be read (nor fail the form with an error it
+            # cannot show).
+            for name in ("expected_version", *self.STATUS_FIELDS.values(), "new_owner"):
                 if name in self.declared_fields:
                     del self.fields[name]
 
@@ -300,11 +310,12 @@ class ClaimAdmin(PublicAdmin, SafeAutocomplete, AuditedAdmin):
         "article",
         "resolve_by",
         "next_review_on",
+        "owner",
         "updated_at",
     ]
     list_filter = ["kind", "status", "article", "speaker", "resolve_by", "next_review_on"]
     search_fields = ["slug", "quote", "statement", "summary"]
-    list_select_related = ["speaker", "article"]
+    list_select_related = ["speaker", "article", "owner"]
     autocomplete_fields = ["speaker"]
     date_hierarchy = "updated_at"
     readonly_fields = [
@@ -349,6 +360,7 @@ class ClaimAdmin(PublicAdmin, SafeAutocomplete, AuditedAdmin):
                 "status_resolved_early_because",
                 "summary",
                 "next_review_on",
+                "new_owner",
                 "expected_version",
             ]
             fieldsets.append(
@@ -409,6 +421,8 @@ class ClaimAdmin(PublicAdmin, SafeAutocomplete, AuditedAdmin):
                 )
             else:
                 services.change_claim_status(**change)
+        if "new_owner" in form.changed_data:
+            services.assign_claim(claim=obj, owner=data["new_owner"], by=request.user)
 
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)
@@ -424,6 +438,12 @@ class ClaimAdmin(PublicAdmin, SafeAutocomplete, AuditedAdmin):
         except services.StaleClaimError as error:
             # Lost a race after the form validated: the whole save was rolled back.
             self.message_user(request, f"Nothing was saved. {error}", messages.ERROR)
+            return HttpResponseRedirect(request.path)
+        except ValidationError as error:
+            # The owner chosen was deactivated, say, after the form validated.
+            self.message_user(
+                request, f"Nothing was saved. {' '.join(error.messages)}", messages.ERROR
+            )
             return HttpResponseRedirect(request.path)
 
 

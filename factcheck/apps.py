@@ -1,6 +1,19 @@
 from django.apps import AppConfig
+from django.conf import settings
+from django.db.models.signals import post_save
 
 
 class FactcheckConfig(AppConfig):
     name = "factcheck"
     verbose_name = "Fact-check desk"
+
+    def ready(self):
+        from . import services
+
+        # The user model is Django's, so a signal is the one hook that sees
+        # every deactivation (the admin's, a shell's user.save()).
+        post_save.connect(
+            services.release_claims_of_deactivated_user,
+            sender=settings.AUTH_USER_MODEL,
+            dispatch_uid="factcheck.release_claims_of_deactivated_user",
+        )

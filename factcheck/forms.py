@@ -4,6 +4,7 @@ itself carries the version the reviewer started from; notes and sources do not."
 from urllib.parse import urlencode
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db.models import F, Q
@@ -24,6 +25,7 @@ from .models import (
     StatusChange,
     validate_http_url,
 )
+from .roles import REVIEWER
 from .seeding import split_article_file
 from .statuses import ALL_STATUS_CHOICES, Kind, statuses_for
 
@@ -117,6 +119,58 @@ def explanation_field(name):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=column.help_text,
     )
+
+
+class QueueFilterForm(ClaimFilterForm):
+    """The claim filters, and whose claims: the review queue's."""
+
+    owner = forms.ChoiceField(
+        label="Owner",
+        choices=[("", "Anyone or no one"), ("mine", "My claims"), ("unowned", "Unowned")],
+        required=False,
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def filter(self, claims):
+        owner = self.filters().get("owner")
+        if owner == "mine":
+            claims = claims.filter(owner=self.user)
+        elif owner == "unowned":
+            claims = claims.filter(owner__isnull=True)
+        return super().filter(claims)
+
+
+class OwnerChoiceField(forms.ModelChoiceField):
+    """Who may own a claim: an active reviewer (editors are reviewers too), or no
+    one. ``current``, the claim's owner, stays a choice even once they no longer
+    qualify, so that a form saved as shown keeps them rather than emptying."""
+
+    def __init__(self, *, current=None, **kwargs):
+        users = REVIEWER.members()
+        if current is not None:
+            users |= get_user_model().objects.filter(pk=current)
+        kwargs.setdefault("label", "Owner")
+        super().__init__(
+            users.order_by(get_user_model().USERNAME_FIELD),
+            required=False,
+            empty_label="No one (unowned)",
+            error_messages={"invalid_choice": "Choose an active reviewer, or no one."},
+            **kwargs,
+        )
+
+    def label_from_instance(self, user):
+        return user.get_username()
+
+
+class OwnerForm(forms.Form):
+    """An editor gives a claim to a reviewer, or to no one."""
+
+    def __init__(self, *args, claim, **kwargs):
+        super().__init__(*args, initial={"owner": claim.owner_id}, **kwargs)
+        self.fields["owner"] = OwnerChoiceField(current=claim.owner_id, label="Give it to")
 
 
 class StatusChangeForm(forms.Form):

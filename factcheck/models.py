@@ -133,6 +133,9 @@ class Person(models.Model):
         return reverse("factcheck:person_detail", kwargs={"slug": self.slug})
 
 
+# How the audit trail's reason for a change of owner begins ("Owner: — → rita").
+OWNER_CHANGE = "Owner: "
+
 CLAIM_SEARCH_SQL = "SELECT rowid FROM factcheck_claim_search WHERE factcheck_claim_search MATCH %s"
 
 
@@ -180,8 +183,12 @@ class ClaimQuerySet(models.QuerySet):
 
     def changed_by_others(self, user, since):
         """Claims that someone other than ``user`` edited, or whose sources or notes
-        they changed, since ``since`` (read from the audit trail)."""
-        by_others = Q(pk__in=_edited_by_others(Claim, "id", user, since))
+        they changed, since ``since`` (read from the audit trail). A claim
+        changing hands is not a change to it."""
+        edits = _edited_by_others(Claim, "id", user, since).exclude(
+            history_change_reason__startswith=OWNER_CHANGE
+        )
+        by_others = Q(pk__in=edits)
         by_others |= Q(pk__in=_edited_by_others(Source, "claim_id", user, since))
         by_others |= Q(pk__in=_edited_by_others(ReviewerNote, "claim_id", user, since))
         return self.filter(by_others)
@@ -297,6 +304,18 @@ class Claim(models.Model):
         null=True, blank=True, help_text="For a prediction: when it should be resolved."
     )
     next_review_on = models.DateField(null=True, blank=True)
+    # The reviewer working on it: the desk's own business, never public. Set
+    # only through the services, which keep it to active reviewers; PROTECT,
+    # since a user is deactivated (which releases their claims, audited and
+    # told to the desk), not deleted.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="owned_claims",
+    )
     slug = models.SlugField(max_length=120, unique=True)
     # Optimistic lock over the whole row: every edit checks and bumps it (see services).
     version = models.PositiveIntegerField(default=1, editable=False)

@@ -1,8 +1,9 @@
 """The desk's roles: a group each, with what its members may do.
 
-Reviewers change a claim's status, curate its sources and write notes. Editors
-do all of that, and also take in articles, add and edit speakers and claims,
-and publish and unpublish articles. Migrations 0002 and 0007 created the
+Reviewers change a claim's status, curate its sources, write notes, and take
+claims for themselves. Editors do all of that, and also give claims to others,
+take in articles, add and edit speakers and claims, and publish and unpublish
+articles. Migrations 0002 and 0007 created the
 groups with these lists as they stood then; ``Role.group()`` brings an
 existing group up to date.
 """
@@ -10,6 +11,7 @@ existing group up to date.
 import functools
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
@@ -56,6 +58,17 @@ class Role:
         )
         return group
 
+    def members(self):
+        """The active users who hold the role: through a group, a permission of
+        their own, or as superusers (whatever ``role_required`` lets in). With
+        axes' backend in front, with_perm must be told which backend grants them."""
+        return get_user_model().objects.with_perm(
+            self.permission, backend="django.contrib.auth.backends.ModelBackend"
+        )
+
+    def held_by(self, user):
+        return user.is_active and user.has_perm(self.permission)
+
     def missing_message(self, user):
         return (
             f"This page is for {self.name}. You are signed in as “{user.get_username()}”, "
@@ -82,3 +95,7 @@ def role_required(role):
         return login_required(checked)
 
     return decorator
+
+
+reviewer_required = role_required(REVIEWER)
+editor_required = role_required(EDITOR)

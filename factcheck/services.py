@@ -12,13 +12,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from . import intake
+from . import intake, notices
 from .anchors import find_anchor, surroundings
 from .caching import public_changed
 from .fields import validate_storable_text
 from .models import (
     CLAIM_EDITABLE_FIELDS,
     DESK_ONLY_FIELDS,
+    OWNER_CHANGE,
     SOURCE_EDITABLE_FIELDS,
     Article,
     ArticleCorrection,
@@ -524,6 +525,123 @@ def add_note(*, claim, by, body):
     note._history_user = by
     note.save()
     return note
+
+
+# --- Owners ---------------------------------------------------------------------
+# Who is working on a claim: the desk's own business. A change of owner moves
+# neither the version (it conflicts with no edit) nor public_updated_at (readers
+# never see it), and is in the audit trail.
+
+
+def _owner_label(user):
+    return user.get_username() if user else "—"
+
+
+def _check_owner(owner):
+    """Claims are owned by active reviewers (editors are reviewers too)."""
+    name = owner.get_username()
+    if not owner.is_active:
+        raise ValidationError(
+            {"owner": f"“{name}” is deactivated: a claim's owner is an active reviewer."}
+        )
+    if not REVIEWER.held_by(owner):
+        raise ValidationError(
+            {
+                "owner": f"“{name}” is not a reviewer: add them to the {REVIEWER.group_name} "
+                "group first, or choose a reviewer."
+            }
+        )
+
+
+def _locked_claims():
+    # The claims' rows alone: PostgreSQL locks no row on the nullable side of a join.
+    return Claim.objects.select_for_update(of=("self",)).select_related("owner")
+
+
+def _locked_claim(claim):
+    return _locked_claims().get(pk=claim.pk)
+
+
+def _set_owner(current, owner, by, why=""):
+    """Write ``current``'s new owner (``current`` as locked) with its audit row.
+    ``by`` None: whoever the request is from, if any (simple-history's middleware)."""
+    reason = f"{OWNER_CHANGE}{_owner_label(current.owner)} → {_owner_label(owner)}{why}"
+    current.owner = owner
+    if by is not None:
+        current._history_user = by
+    current._change_reason = reason
+    current.save(update_fields=["owner"])
+
+
+@transaction.atomic
+def assign_claim(*, claim, owner, by):
+    """Give ``claim`` to ``owner`` (an active reviewer), or to no one (None): an
+    editor's call. Returns whether the owner changed."""
+    if owner is not None:
+        _check_owner(owner)
+    current = _locked_claim(claim)
+    claim.owner = owner
+    if current.owner == owner:
+        return False
+    _set_owner(current, owner, by)
+    return True
+
+
+@transaction.atomic
+def take_claim(*, claim, by):
+    """``by`` takes an unowned claim for themselves. Returns whether the owner
+    changed (not when it was theirs already); refused when someone else owns it."""
+    _check_owner(by)
+    current = _locked_claim(claim)
+    if current.owner_id == by.pk:
+        return False
+    if current.owner_id is not None:
+        raise ValidationError(
+            f"“{current.owner.get_username()}” owns this claim already. "
+            "An editor can give it to you."
+        )
+    _set_owner(current, by, by)
+    claim.owner = by
+    return True
+
+
+@transaction.atomic
+def give_back_claim(*, claim, by):
+    """``by`` gives back a claim they own: it is unowned again. Returns whether
+    the owner changed (not when it was unowned already)."""
+    current = _locked_claim(claim)
+    if current.owner_id is None:
+        return False
+    if current.owner_id != by.pk:
+        raise ValidationError(
+            f"“{current.owner.get_username()}” owns this claim, not you: "
+            "only they or an editor can give it up."
+        )
+    _set_owner(current, None, by)
+    claim.owner = None
+    return True
+
+
+@transaction.atomic
+def release_claims_of(user, by=None):
+    """Return the claims ``user`` owns to the queue, unowned, each with its audit
+    row: what their deactivation does. Returns the claims released."""
+    released = list(_locked_claims().filter(owner=user))
+    for claim in released:
+        _set_owner(claim, None, by, f" ({user.get_username()} was deactivated)")
+    return released
+
+
+def release_claims_of_deactivated_user(sender, instance, raw=False, **kwargs):
+    """On every save of a user (apps.py connects it to post_save): an inactive
+    user owns no claims, however they were deactivated, in the admin or with
+    ``user.save()`` in a shell. (A QuerySet.update() sends no signal.) The desk
+    is told once the release commits."""
+    if instance.is_active or raw:
+        return
+    released = release_claims_of(instance)
+    if released:
+        transaction.on_commit(lambda: notices.notify_desk_of_released_claims(instance, released))
 
 
 # --- Articles -------------------------------------------------------------------

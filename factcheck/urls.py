@@ -73,6 +73,20 @@ review_patterns = [
         for decision in ("approve", "send-back", "withdraw")
     ),
     path("settings/", review.reviewer_settings, name="review_settings"),
+    path(
+        "claims/<slug:slug>/owner/take/",
+        review.review_claim_own,
+        {"move": "take"},
+        name="review_claim_take",
+    ),
+    path(
+        "claims/<slug:slug>/owner/give-back/",
+        review.review_claim_own,
+        {"move": "give-back"},
+        name="review_claim_give_back",
+    ),
+    # Editors only: giving a claim to someone else.
+    path("claims/<slug:slug>/owner/", review.review_claim_assign, name="review_claim_assign"),
     path("claims/<slug:slug>/history/", review.review_claim_history, name="review_claim_history"),
     # Taking in articles: editors only.
     path("articles/", intake.article_list, name="intake_articles"),

@@ -34,6 +34,10 @@ def pages(fact, prediction, reviewer, editor):
         intake,  # two sentences with claims, one open with its form
         f"{intake}claims/new/?start=0&end=55",
         f"{intake}preview/",
+        # The review page as an editor has it (the owner panel's form), from
+        # a queue section, and the queue of their own claims.
+        f"/review/claims/{prediction.slug}/?section=overdue",
+        "/review/?owner=mine",
     ]
     anonymous, editor_client = Client(), Client()
     editor_client.force_login(editor)

@@ -3,6 +3,7 @@ from bs4 import BeautifulSoup
 from django.contrib.auth import get_user_model
 
 from factcheck.models import Claim, Person, ReviewerNote, Source, StatusChange
+from factcheck.services import take_claim
 from tests.desk import set_status
 
 pytestmark = pytest.mark.django_db
@@ -393,3 +394,90 @@ def test_the_speaker_lookup_offers_names_whose_words_start_as_typed_exact_first(
     assert speaker_lookup(admin_client, "madi") == ["Madi T", "Madina Tulegen", "Ahmadi Madi"]
     # No name starts so: the lookup finds no one (and "+" beside it adds the person).
     assert speaker_lookup(admin_client, "Madi K") == []
+
+
+# --- Owners -----------------------------------------------------------------------
+
+
+def test_the_claim_admin_sets_the_owner_through_the_service(
+    admin_client, prediction, reviewer, editor
+):
+    reader = get_user_model().objects.create_user("reader", password="a long password 1")
+    retired = get_user_model().objects.create_user("retired", password="a long password 1")
+    retired.groups.add(reviewer.groups.get())
+    retired.is_active = False
+    retired.save()
+    url = f"/admin/factcheck/claim/{prediction.pk}/change/"
+    form = BeautifulSoup(admin_client.get(url).content, "html.parser")
+    offered = [option.get_text() for option in form.select("select[name=new_owner] option")]
+    assert offered == ["No one (unowned)", "boss", "edith", "rita"]  # active reviewers
+
+    response = admin_client.post(url, change_form_data(prediction, new_owner=reviewer.pk))
+    assert response.status_code == 302
+    prediction.refresh_from_db()
+    assert (prediction.owner, prediction.version) == (reviewer, 1)
+    latest = prediction.history.latest()
+    assert (latest.history_user, latest.history_change_reason) == (
+        admin_client.user,
+        "Owner: — → rita",
+    )
+
+    for refused in (reader, retired):
+        response = admin_client.post(url, change_form_data(prediction, new_owner=refused.pk))
+        assert "Choose an active reviewer, or no one." in response.content.decode()
+        prediction.refresh_from_db()
+        assert prediction.owner == reviewer
+
+
+def test_an_owner_who_left_the_reviewers_is_kept_by_an_unrelated_save(
+    admin_client, prediction, reviewer
+):
+    take_claim(claim=prediction, by=reviewer)
+    reviewer.groups.clear()
+    url = f"/admin/factcheck/claim/{prediction.pk}/change/"
+    form = BeautifulSoup(admin_client.get(url).content, "html.parser")
+    assert form.select_one("select[name=new_owner] option[selected]").get_text() == "rita"
+    data = change_form_data(prediction, summary="Revised.", new_owner=reviewer.pk)
+    assert admin_client.post(url, data).status_code == 302
+    prediction.refresh_from_db()
+    assert (prediction.summary, prediction.owner) == ("Revised.", reviewer)
+
+
+def user_change_data(user, **overrides):
+    return {
+        "username": user.username,
+        "first_name": "",
+        "last_name": "",
+        "email": "",
+        "is_active": "on",
+        "groups": [group.pk for group in user.groups.all()],
+        "date_joined_0": user.date_joined.strftime("%Y-%m-%d"),
+        "date_joined_1": user.date_joined.strftime("%H:%M:%S"),
+        **overrides,
+    }
+
+
+def test_deactivating_a_user_in_the_admin_releases_their_claims(
+    admin_client, fact, prediction, reviewer, other_reviewer
+):
+    take_claim(claim=fact, by=reviewer)
+    take_claim(claim=prediction, by=other_reviewer)
+    data = user_change_data(reviewer)
+    del data["is_active"]  # the box unticked
+    response = admin_client.post(f"/admin/auth/user/{reviewer.pk}/change/", data)
+    assert response.status_code == 302
+    reviewer.refresh_from_db()
+    assert not reviewer.is_active
+    assert not Claim.objects.filter(owner=reviewer).exists()
+    assert Claim.objects.get(pk=prediction.pk).owner == other_reviewer
+    latest = fact.history.latest()
+    assert latest.history_change_reason == "Owner: rita → — (rita was deactivated)"
+    assert latest.history_user == admin_client.user  # who deactivated her
+    assert Claim.objects.get(pk=fact.pk).version == 1
+
+
+def test_deleting_a_user_who_owns_claims_is_refused(admin_client, fact, reviewer):
+    take_claim(claim=fact, by=reviewer)
+    response = admin_client.post(f"/admin/auth/user/{reviewer.pk}/delete/", {"post": "yes"})
+    assert "Cannot delete user" in response.content.decode()
+    assert Claim.objects.get(pk=fact.pk).owner == reviewer

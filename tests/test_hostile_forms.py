@@ -428,6 +428,34 @@ def note_page(world, data):
     return Page(path, [part], ids={"slug": claim.slug})
 
 
+def owner_page(view_name, *, owner_before):
+    """Take or give back a claim whose owner is first set to ``owner_before``
+    (a World attribute, or None)."""
+
+    def build(world, data):
+        claim = pick(data, world.claims)
+        before = getattr(world, owner_before) if owner_before else None
+        services.assign_claim(claim=claim, owner=before, by=world.editor)
+        after = None if before else world.reviewer
+        path = reverse(f"factcheck:{view_name}", args=[claim.slug])
+        return Page(
+            path,
+            [],
+            ids={"slug": claim.slug},
+            effect=lambda: Claim.objects.get(pk=claim.pk).owner == after,
+        )
+
+    return build
+
+
+def assign_page(world, data):
+    claim = pick(data, world.claims)
+    form = review_context(claim)["owner_form"]
+    part = Part(form, lambda outcome: columns(form, Claim.objects.get(pk=claim.pk)))
+    path = reverse("factcheck:review_claim_assign", args=[claim.slug])
+    return Page(path, [part], ids={"slug": claim.slug})
+
+
 def pick_sentence(data, sentences):
     return sentences[data.draw(st.integers(0, 10**6), label="sentence") % len(sentences)]
 
@@ -458,9 +486,13 @@ def claim_new_page(world, data):
     def stored(outcome):
         claim, person = outcome.new(Claim).first(), outcome.new(Person).first()
         note = outcome.new(ReviewerNote).first()
+        if person:
+            # The new speaker is the claim's, whatever the (empty) menu said.
+            assert claim.speaker == person
         return columns(
             form,
             claim,
+            **({"speaker": NOT_STORED} if person else {}),
             new_speaker=person.name if person else NOT_STORED,
             new_speaker_description=person.description if person else NOT_STORED,
             speaker_not_named=note.body.partition(": ")[2] if note else NOT_STORED,
@@ -623,6 +655,9 @@ REVIEW_ENDPOINTS = {
     "review_source_remove": source_toggle_page("review_source_remove", removed_before=False),
     "review_source_restore": source_toggle_page("review_source_restore", removed_before=True),
     "review_note_add": note_page,
+    "review_claim_take": owner_page("review_claim_take", owner_before=None),
+    "review_claim_give_back": owner_page("review_claim_give_back", owner_before="reviewer"),
+    "review_claim_assign": assign_page,
     "intake_article_new": article_new_page,
     "intake_unclaimed": unclaimed_page,
     "intake_claim_new": claim_new_page,
@@ -701,17 +736,18 @@ def inline_stored(model, formset, row_form):
 
 def claim_status_columns(claim, outcome):
     """Where the admin's status fields went: the timeline, or for a final
-    status a proposal."""
+    status a proposal; and its owner field, to the claim."""
     names = ["status_rationale", "status_searched", "status_resolved_early_because"]
     if change := outcome.new(StatusChange).first():
         row, status = change, claim.status
     elif proposal := outcome.new(Proposal).first():
         row, status = proposal, proposal.to_status
     else:
-        return dict.fromkeys(["new_status", *names], NOT_STORED)
+        return {**dict.fromkeys(["new_status", *names], NOT_STORED), "new_owner": claim.owner}
     return {
         "new_status": status,
         **{name: getattr(row, name.removeprefix("status_")) for name in names},
+        "new_owner": claim.owner,
     }
 
 
@@ -730,6 +766,9 @@ ADMIN_ENDPOINTS = {
     "admin:factcheck_person_change": admin_page(Person, change=True),
 }
 ENDPOINTS = {**REVIEW_ENDPOINTS, **ADMIN_ENDPOINTS}
+EDITOR_ENDPOINTS = {name for name in REVIEW_ENDPOINTS if name.startswith("intake_")} | {
+    "review_claim_assign"
+}
 
 
 # --- The database before and after ------------------------------------------------
@@ -968,7 +1007,7 @@ def test_hostile_input_is_refused_cleanly_or_stored_normalised(client, world, en
     if endpoint.startswith("admin:"):
         client.force_login(world.superuser)
     else:
-        client.force_login(world.editor if endpoint.startswith("intake_") else world.reviewer)
+        client.force_login(world.editor if endpoint in EDITOR_ENDPOINTS else world.reviewer)
     outcomes = collections.Counter()
 
     def examples(count, *, edit_only):

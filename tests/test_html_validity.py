@@ -96,6 +96,9 @@ def test_every_public_page_is_valid_html(
         "intake-article": f"{intake}/",
         "intake-claim-new": f"{intake}/claims/new/?start=0&end=55",
         "intake-preview": f"{intake}/preview/",
+        # The owner panel's editor form, and the queue section's links.
+        "review-as-editor": f"/review/claims/{prediction.slug}/?section=overdue",
+        "my-claims": "/review/?owner=mine",
     }
     refused = client.get("/", headers={"Host": "evil.example"})
     assert refused.status_code == 400

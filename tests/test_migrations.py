@@ -46,6 +46,7 @@ def test_adding_the_certainty_keeps_the_search_index_in_step(tmp_path):
 
     with sqlite3.connect(database) as db:
         assert db.execute("SELECT certainty FROM factcheck_claim").fetchall() == [("",)]
+        assert db.execute("SELECT owner_id FROM factcheck_claim").fetchall() == [(None,)]
         # The article was public (0006 publishes what was loaded), and so its claim.
         assert db.execute("SELECT article_is_public FROM factcheck_claim").fetchall() == [(1,)]
         assert db.execute(SEARCH, ['"will settle"']).fetchall() == [(7,)]

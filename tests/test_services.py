@@ -2,16 +2,23 @@ import datetime
 import threading
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from factcheck import notices
+from factcheck.caching import site_version
 from factcheck.models import Claim, Correction, StatusChange
 from factcheck.services import (
     StaleClaimError,
     add_source,
+    assign_claim,
     edit_claim,
+    give_back_claim,
+    release_claims_of,
     remove_source,
     restore_source,
+    take_claim,
 )
 from tests.desk import set_status
 
@@ -296,3 +303,145 @@ class TestCorrections:
             "Restored a source: Ministry table.",
         ]
         assert {c.made_by for c in fact.corrections.all()} == {reviewer}
+
+
+# --- Owners ---------------------------------------------------------------------
+
+
+class TestOwners:
+    def test_an_editor_assigns_a_claim_to_a_reviewer_and_unassigns_it(self, fact, editor, reviewer):
+        assert assign_claim(claim=fact, owner=reviewer, by=editor)
+        assert Claim.objects.get(pk=fact.pk).owner == reviewer
+        assert fact.owner == reviewer  # the caller's object too
+        assert list(reviewer.owned_claims.all()) == [fact]
+        assert assign_claim(claim=fact, owner=None, by=editor)
+        assert Claim.objects.get(pk=fact.pk).owner is None
+        reasons = [row.history_change_reason for row in fact.history.order_by("history_id")]
+        assert reasons == [None, "Owner: — → rita", "Owner: rita → —"]
+        assert {row.history_user for row in fact.history.exclude(history_type="+")} == {editor}
+
+    def test_assigning_the_owner_it_has_writes_nothing(self, fact, editor, reviewer):
+        assign_claim(claim=fact, owner=reviewer, by=editor)
+        assert not assign_claim(claim=fact, owner=reviewer, by=editor)
+        assert fact.history.count() == 2
+
+    def test_a_reviewer_takes_an_unowned_claim_and_gives_it_back(self, fact, reviewer):
+        assert take_claim(claim=fact, by=reviewer)
+        latest = fact.history.latest()
+        assert (latest.owner, latest.history_user) == (reviewer, reviewer)
+        assert latest.history_change_reason == "Owner: — → rita"
+        assert not take_claim(claim=fact, by=reviewer)  # theirs already
+        assert give_back_claim(claim=fact, by=reviewer)
+        assert Claim.objects.get(pk=fact.pk).owner is None
+        assert fact.history.latest().history_change_reason == "Owner: rita → —"
+
+    def test_a_reviewer_cannot_take_or_give_back_a_claim_someone_else_owns(
+        self, fact, reviewer, other_reviewer
+    ):
+        take_claim(claim=fact, by=other_reviewer)
+        with pytest.raises(ValidationError) as refused:
+            take_claim(claim=fact, by=reviewer)
+        assert refused.value.messages == [
+            "“otto” owns this claim already. An editor can give it to you."
+        ]
+        with pytest.raises(ValidationError) as refused:
+            give_back_claim(claim=fact, by=reviewer)
+        assert "“otto” owns this claim, not you" in refused.value.messages[0]
+        assert Claim.objects.get(pk=fact.pk).owner == other_reviewer
+        assert fact.history.count() == 2
+
+    def test_only_active_reviewers_can_own_a_claim(self, fact, editor, reviewer):
+        reader = get_user_model().objects.create_user("reader", password="a long password 1")
+        with pytest.raises(ValidationError) as refused:
+            assign_claim(claim=fact, owner=reader, by=editor)
+        assert refused.value.message_dict["owner"] == [
+            "“reader” is not a reviewer: add them to the Reviewers group first, "
+            "or choose a reviewer."
+        ]
+        with pytest.raises(ValidationError) as refused:
+            take_claim(claim=fact, by=reader)
+        assert "“reader” is not a reviewer" in refused.value.messages[0]
+        reviewer.is_active = False
+        reviewer.save()
+        with pytest.raises(ValidationError) as refused:
+            assign_claim(claim=fact, owner=reviewer, by=editor)
+        assert refused.value.message_dict["owner"] == [
+            "“rita” is deactivated: a claim's owner is an active reviewer."
+        ]
+        assert Claim.objects.get(pk=fact.pk).owner is None
+        assert fact.history.count() == 1
+
+    def test_editors_own_claims_too(self, fact, editor):
+        assert take_claim(claim=fact, by=editor)
+        assert Claim.objects.get(pk=fact.pk).owner == editor
+
+    def test_a_change_of_owner_moves_no_version_and_nothing_public(
+        self, fact, editor, reviewer, committed
+    ):
+        before = Claim.objects.get(pk=fact.pk)
+        site = site_version()
+        with committed():
+            take_claim(claim=fact, by=reviewer)
+            assign_claim(claim=fact, owner=editor, by=editor)
+        after = Claim.objects.get(pk=fact.pk)
+        assert (after.version, after.updated_at, after.public_updated_at) == (
+            before.version,
+            before.updated_at,
+            before.public_updated_at,
+        )
+        assert site_version() == site
+        # Its audit rows hold the version they leave alone.
+        assert {row.version for row in fact.history.all()} == {1}
+
+
+class TestDeactivation:
+    def test_deactivating_a_user_releases_their_claims(
+        self, fact, prediction, make_claim, reviewer, other_reviewer
+    ):
+        take_claim(claim=fact, by=reviewer)
+        take_claim(claim=prediction, by=reviewer)
+        others = make_claim(quote="Critics disagree.", slug="critics")
+        take_claim(claim=others, by=other_reviewer)
+
+        reviewer.is_active = False
+        reviewer.save()  # as a shell would
+
+        assert not reviewer.owned_claims.exists()
+        assert Claim.objects.get(pk=others.pk).owner == other_reviewer
+        for claim in (fact, prediction):
+            latest = claim.history.latest()
+            assert latest.history_change_reason == "Owner: rita → — (rita was deactivated)"
+            assert latest.history_user is None  # no request: no one to name
+            assert Claim.objects.get(pk=claim.pk).version == 1
+
+    def test_the_desk_is_told_once_the_deactivation_commits(
+        self, fact, reviewer, committed, monkeypatch
+    ):
+        told = []
+        monkeypatch.setattr(
+            notices,
+            "notify_desk_of_released_claims",
+            lambda user, claims: told.append((user, [claim.slug for claim in claims])),
+        )
+        take_claim(claim=fact, by=reviewer)
+        reviewer.is_active = False
+        with committed():
+            reviewer.save()
+            assert told == []  # not before the commit
+        assert told == [(reviewer, [fact.slug])]
+
+    def test_a_user_who_owns_nothing_is_deactivated_without_a_notice(
+        self, reviewer, committed, monkeypatch
+    ):
+        told = []
+        monkeypatch.setattr(notices, "notify_desk_of_released_claims", lambda *a: told.append(a))
+        reviewer.is_active = False
+        with committed():
+            reviewer.save()
+        assert told == []
+
+    def test_release_claims_of_returns_the_claims_released(self, fact, reviewer, editor):
+        take_claim(claim=fact, by=reviewer)
+        assert release_claims_of(reviewer, by=editor) == [fact]
+        assert fact.history.latest().history_user == editor
+        assert release_claims_of(reviewer) == []

@@ -12,7 +12,15 @@ from django.utils import timezone
 
 from factcheck.middleware import private_unless_public
 from factcheck.models import Claim, Correction, ReviewerNote, Source, StatusChange
-from factcheck.services import add_source, edit_claim, remove_source
+from factcheck.services import (
+    add_source,
+    edit_claim,
+    edit_source,
+    remove_source,
+    take_claim,
+)
+from factcheck.templatetags.factcheck import date_text
+from factcheck.views.review import QUEUE_SECTIONS
 from tests.desk import set_status
 
 pytestmark = pytest.mark.django_db
@@ -182,6 +190,9 @@ def test_the_review_urls_keep_their_paths(fact, source):
         "review_source_restore": ([fact.slug, source.pk], f"{claim}sources/{source.pk}/restore/"),
         "review_note_add": ([fact.slug], f"{claim}notes/"),
         "review_claim_history": ([fact.slug], f"{claim}history/"),
+        "review_claim_take": ([fact.slug], f"{claim}owner/take/"),
+        "review_claim_give_back": ([fact.slug], f"{claim}owner/give-back/"),
+        "review_claim_assign": ([fact.slug], f"{claim}owner/"),
     }
     for name, (args, path) in expected.items():
         assert reverse(f"factcheck:{name}", args=args) == path
@@ -189,6 +200,9 @@ def test_the_review_urls_keep_their_paths(fact, source):
     # The two claim-edit panels share one handler, told apart by the URL.
     assert resolve(f"{claim}status/").kwargs == {"slug": fact.slug, "panel": "claim-status"}
     assert resolve(f"{claim}fields/").kwargs == {"slug": fact.slug, "panel": "claim-fields"}
+    # So do taking a claim and giving it back.
+    assert resolve(f"{claim}owner/take/").kwargs == {"slug": fact.slug, "move": "take"}
+    assert resolve(f"{claim}owner/give-back/").kwargs == {"slug": fact.slug, "move": "give-back"}
 
 
 def test_reviewers_can_use_every_review_url(reviewer_client, fact, source):
@@ -292,24 +306,26 @@ def test_queue_sections_counts_and_filters(
         section["id"]: [a.get_text() for a in section.select("li > a")]
         for section in queue.select("#queue-sections section")
     }
+    # Each claim once, in the most urgent section that holds it.
     assert sections == {
         "queue-orphaned": [],
-        "queue-unreviewed": [fact.statement, prediction.statement],
         "queue-overdue": [prediction.statement],
         "queue-due": [reviewed.statement],
-        "queue-changed": [reviewed.statement],
+        "queue-unreviewed": [fact.statement],
+        "queue-changed": [],
     }
+    assert list(sections) == [f"queue-{s.key}" for s in QUEUE_SECTIONS]
     counts = [li.get_text(" ", strip=True) for li in queue.select(".queue-counts li")]
     assert counts == [
         "0 quotes lost in a correction of their article (editors quote them afresh)",
-        "2 awaiting first review",
         "1 predictions past their resolve-by date",
         "1 past their next-review date",
-        "1 recently changed by others",
+        "1 awaiting first review",
+        "0 recently changed by others",
     ]
-    filtered = page(reviewer_client.get("/review/?kind=fact", headers=HTMX))
-    assert filtered.select_one("#queue-unreviewed li > a").get_text() == fact.statement
-    assert len(filtered.select("#queue-unreviewed li")) == 1
+    filtered = page(reviewer_client.get("/review/?kind=prediction", headers=HTMX))
+    assert filtered.select_one("#queue-overdue li > a").get_text() == prediction.statement
+    assert not filtered.select("#queue-unreviewed li")
     assert "<html" not in str(filtered)
 
 
@@ -1127,8 +1143,11 @@ def test_a_stale_source_edit_conflicts_instead_of_undoing_another_edit(
 
     assert response.status_code == 409
     html = page(response)
-    assert (
-        "Someone else edited the source" in html.select_one("#claim-sources .conflict").get_text()
+    notice = html.select_one("#claim-sources .conflict").get_text()
+    saved_at = date_text(timezone.localtime(source.history.latest().history_date), "minute")
+    assert notice.startswith(
+        "The source “Permit table, corrected” changed while you were editing it: "
+        f"rita saved it at {saved_at}. Nothing was saved."
     )
     assert textarea(html, f"id_source-{source.pk}-note") == "Otto's note."
     source.refresh_from_db()
@@ -1185,8 +1204,10 @@ def test_sources_and_notes_by_others_count_as_recent_changes(reviewer_client, fa
     add_source(
         claim=fact, by=other_reviewer, url="https://example.org/x", title="X", stance="context"
     )
-    queue = page(reviewer_client.get("/review/"))
-    assert [a.get_text() for a in queue.select("#queue-changed li > a")] == [fact.statement]
+    # Unreviewed too, it is listed there, labelled with the change.
+    item = page(reviewer_client.get("/review/")).select_one("#queue-unreviewed li")
+    assert item.a.get_text() == fact.statement
+    assert [label.get_text() for label in item.select(".reason")] == ["changed by others"]
 
 
 def test_history_names_people_not_ids(reviewer_client, fact, source):
@@ -1342,3 +1363,397 @@ class TestCertaintyInTheWorkspace:
         assert "Select a valid choice" in response.content.decode()
         prediction.refresh_from_db()
         assert (prediction.certainty, prediction.version) == ("", 1)
+
+
+# --- Owners ---------------------------------------------------------------------
+
+
+def owner_panel(response):
+    return page(response).select_one("#claim-owner")
+
+
+def owner_requests(claim, owner):
+    """Each owner URL, with who must own the claim before it is posted to."""
+    return [
+        (review_url(claim, "owner/take/"), {}, None),
+        (review_url(claim, "owner/give-back/"), {}, owner),
+        (review_url(claim, "owner/"), {"owner": owner.pk}, None),
+    ]
+
+
+class TestOwnerPermissions:
+    """Anonymous: the login page; no role: 403; reviewers take and give back;
+    editors also give claims to others."""
+
+    def posts(self, client, fact, user, expected):
+        for (url, data, before), status in zip(owner_requests(fact, user), expected, strict=True):
+            Claim.objects.filter(pk=fact.pk).update(owner=before)
+            response = client.post(url, data)
+            assert response.status_code == status, url
+            if status == 302:
+                assert response["Location"].startswith(review_url(fact)), url
+            else:
+                assert Claim.objects.get(pk=fact.pk).owner == before, url
+
+    def test_anonymous_visitors_are_sent_to_the_login_page(self, client, fact, reviewer):
+        for url, data, _ in owner_requests(fact, reviewer):
+            response = client.post(url, data)
+            assert response["Location"].startswith(f"/accounts/login/?next={url}")
+        assert Claim.objects.get(pk=fact.pk).owner is None
+
+    def test_users_without_a_role_get_403(self, client, fact):
+        reader = get_user_model().objects.create_user("reader", password="a long password 1")
+        client.force_login(reader)
+        self.posts(client, fact, reader, [403, 403, 403])
+
+    def test_reviewers_take_and_give_back_but_do_not_assign(self, client, fact, reviewer):
+        client.force_login(reviewer)
+        self.posts(client, fact, reviewer, [302, 302, 403])
+        response = client.post(review_url(fact, "owner/"), {"owner": reviewer.pk})
+        assert "This page is for editors." in page(response).get_text()
+
+    def test_editors_do_all_three(self, client, fact, editor):
+        client.force_login(editor)
+        self.posts(client, fact, editor, [302, 302, 302])
+        assert Claim.objects.get(pk=fact.pk).owner == editor
+
+
+class TestOwnerPanel:
+    def test_an_unowned_claim_offers_a_reviewer_to_take_it(self, reviewer_client, fact):
+        panel = owner_panel(reviewer_client.get(review_url(fact)))
+        assert "No one owns this claim." in panel.get_text()
+        form = panel.select_one("form")
+        assert form["action"] == review_url(fact, "owner/take/")
+        assert form["data-hx-post"] == form["action"]
+        assert form["data-hx-target"] == "#claim-owner"
+        assert form.select_one("button").get_text() == "Take it"
+        assert not panel.select("select")  # assigning is for editors
+
+    def test_taking_through_htmx_swaps_the_panel_alone(self, reviewer_client, fact, reviewer):
+        response = reviewer_client.post(review_url(fact, "owner/take/"), headers=HTMX)
+        assert response.status_code == 200
+        body = response.content.decode()
+        assert "<html" not in body
+        assert body.lstrip().startswith('<section id="claim-owner"')
+        assert oob_ids(response) == []  # no other panel, no version input
+        for other in ("#claim-status", "#claim-fields", "#claim-sources", "#claim-notes"):
+            assert not page(response).select(other)
+        panel = owner_panel(response)
+        assert "You own this claim." in panel.get_text()
+        assert shown_messages(panel, "claim-owner") == [
+            ("message-success", "You own this claim now.")
+        ]
+        assert panel.select_one("form button").get_text() == "Give it back"
+        assert Claim.objects.get(pk=fact.pk).owner == reviewer
+
+    def test_without_javascript_it_redirects_to_the_panels_message(
+        self, reviewer_client, fact, reviewer
+    ):
+        response = reviewer_client.post(review_url(fact, "owner/take/"))
+        assert response["Location"] == f"{review_url(fact)}#claim-owner-messages"
+        panel = owner_panel(reviewer_client.get(response["Location"]))
+        assert shown_messages(panel, "claim-owner") == [
+            ("message-success", "You own this claim now.")
+        ]
+        response = reviewer_client.post(review_url(fact, "owner/give-back/"))
+        panel = owner_panel(reviewer_client.get(response["Location"]))
+        assert "No one owns this claim." in panel.get_text()
+        assert shown_messages(panel, "claim-owner") == [
+            ("message-success", "You gave the claim back: it is unowned.")
+        ]
+
+    def test_taking_a_claim_someone_took_meanwhile_is_a_409_naming_them(
+        self, reviewer_client, fact, other_reviewer
+    ):
+        take_claim(claim=fact, by=other_reviewer)
+        for headers in ({}, HTMX):
+            response = reviewer_client.post(review_url(fact, "owner/take/"), headers=headers)
+            assert response.status_code == 409
+            panel = owner_panel(response)
+            assert panel.select_one(".conflict").get_text() == (
+                "“otto” owns this claim already. An editor can give it to you."
+            )
+            assert "otto owns this claim." in panel.get_text(" ", strip=True)
+            assert not panel.select("form")  # nothing for rita to press
+        assert Claim.objects.get(pk=fact.pk).owner == other_reviewer
+
+    def test_an_editor_gives_the_claim_to_a_reviewer(self, client, fact, editor, reviewer):
+        get_user_model().objects.create_user("reader", password="a long password 1")
+        client.force_login(editor)
+        panel = owner_panel(client.get(review_url(fact)))
+        options = [option.get_text() for option in panel.select("select[name=owner] option")]
+        assert options == ["No one (unowned)", "edith", "rita"]  # not "reader"
+        response = client.post(review_url(fact, "owner/"), {"owner": reviewer.pk}, headers=HTMX)
+        panel = owner_panel(response)
+        assert shown_messages(panel, "claim-owner") == [
+            ("message-success", "“rita” owns this claim now.")
+        ]
+        assert panel.select_one("select[name=owner] option[selected]").get_text() == "rita"
+        fact.refresh_from_db()
+        assert (fact.owner, fact.version) == (reviewer, 1)
+
+        response = client.post(review_url(fact, "owner/"), {"owner": ""})
+        assert Claim.objects.get(pk=fact.pk).owner is None
+        panel = owner_panel(client.get(response["Location"]))
+        assert shown_messages(panel, "claim-owner") == [("message-success", "It is unowned now.")]
+
+    def test_an_editor_cannot_give_a_claim_to_a_non_reviewer_or_a_deactivated_one(
+        self, client, fact, editor, other_reviewer
+    ):
+        reader = get_user_model().objects.create_user("reader", password="a long password 1")
+        other_reviewer.is_active = False
+        other_reviewer.save()
+        client.force_login(editor)
+        for user in (reader, other_reviewer):
+            for headers in ({}, HTMX):
+                response = client.post(
+                    review_url(fact, "owner/"), {"owner": user.pk}, headers=headers
+                )
+                assert response.status_code == 200
+                error = owner_panel(response).select_one("#id_owner_error").get_text()
+                assert "Choose an active reviewer, or no one." in error
+        assert Claim.objects.get(pk=fact.pk).owner is None
+        assert fact.history.count() == 1
+
+    def test_the_owner_is_in_the_history_page(self, reviewer_client, fact):
+        reviewer_client.post(review_url(fact, "owner/take/"))
+        rows = page(reviewer_client.get(review_url(fact, "history/"))).select(".history tbody tr")
+        entry = [" ".join(td.get_text(" ").split()) for td in rows[0].select("td")][1:]
+        assert entry[:2] == ["rita", "Claim changed"]
+        assert "Owner: — → rita" in entry[2]
+        assert "owner : “” → “rita”" in entry[2]
+
+    def test_the_owner_is_never_public(self, client, fact, reviewer, committed):
+        with committed():
+            take_claim(claim=fact, by=reviewer)
+        public = [
+            fact.get_absolute_url(),
+            fact.article.get_absolute_url(),
+            "/claims/",
+            "/feed/",
+            f"{fact.get_absolute_url()}feed/",
+            "/exports/claims.json",
+            "/exports/claims.csv",
+        ]
+        for url in public:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            text = b"".join(response.streaming_content) if response.streaming else response.content
+            assert b"rita" not in text and b"owner" not in text.lower(), url
+
+
+# --- The queue: each claim once, owners, my claims, previous and next ----------------
+
+
+def queue_listing(response):
+    """{section id: [(statement, [labels], owner)]} as the queue lists them."""
+    return {
+        section["id"]: [
+            (
+                item.a.get_text(),
+                [label.get_text() for label in item.select(".reason")],
+                item.select_one(".owner").get_text(),
+            )
+            for item in section.select("li")
+        ]
+        for section in page(response).select("#queue-sections section")
+    }
+
+
+class TestQueueListing:
+    def test_a_claim_is_listed_once_in_its_most_urgent_section_with_its_other_reasons(
+        self, reviewer_client, prediction, fact, other_reviewer
+    ):
+        Claim.objects.filter(pk=prediction.pk).update(
+            resolve_by=datetime.date(2020, 1, 1), next_review_on=datetime.date(2020, 1, 1)
+        )
+        take_claim(claim=prediction, by=other_reviewer)
+        listing = queue_listing(reviewer_client.get("/review/"))
+        assert listing["queue-overdue"] == [
+            (prediction.statement, ["review due", "unreviewed"], "otto")
+        ]
+        assert listing["queue-due"] == []
+        assert listing["queue-unreviewed"] == [(fact.statement, [], "unowned")]
+        # A change of owner is not a change to the claim.
+        assert listing["queue-changed"] == []
+        counts = [
+            li.strong.get_text()
+            for li in page(reviewer_client.get("/review/")).select(".queue-counts li")
+        ]
+        assert counts == ["0", "1", "0", "1", "0"]
+
+    def test_the_sections_run_from_the_most_urgent(self):
+        assert [section.key for section in QUEUE_SECTIONS] == [
+            "orphaned",
+            "overdue",
+            "due",
+            "unreviewed",
+            "changed",
+        ]
+
+    def test_the_listing_costs_two_queries_a_section(
+        self, reviewer_client, make_claim, django_assert_max_num_queries
+    ):
+        for n in range(5):
+            make_claim(quote="Critics disagree.", slug=f"critics-{n}")
+        # Session, user and permissions, then a count and a page of claims a section.
+        with django_assert_max_num_queries(4 + 2 * len(QUEUE_SECTIONS)):
+            response = reviewer_client.get("/review/")
+        assert len(queue_listing(response)["queue-unreviewed"]) == 5
+
+    def test_my_claims_are_those_i_own_in_every_section(
+        self, reviewer_client, fact, prediction, make_claim, reviewer, other_reviewer
+    ):
+        Claim.objects.filter(pk=prediction.pk).update(resolve_by=datetime.date(2020, 1, 1))
+        theirs = make_claim(quote="Critics disagree.", slug="critics")
+        take_claim(claim=fact, by=reviewer)
+        take_claim(claim=prediction, by=reviewer)
+        take_claim(claim=theirs, by=other_reviewer)
+
+        queue = page(reviewer_client.get("/review/"))
+        mine = queue.select_one(".queue-views a[href='/review/?owner=mine']")
+        assert mine.get_text() == "My claims"  # a plain link: no JavaScript needed
+        listing = queue_listing(reviewer_client.get(mine["href"]))
+        assert listing["queue-overdue"] == [(prediction.statement, ["unreviewed"], "rita")]
+        assert listing["queue-unreviewed"] == [(fact.statement, [], "rita")]
+        current = page(reviewer_client.get(mine["href"])).select_one("[aria-current=page]")
+        assert current.get_text() == "My claims"
+        # The filter form says so too, and keeps it with the other filters.
+        htmx = reviewer_client.get("/review/?owner=mine&kind=fact", headers=HTMX)
+        assert "<html" not in htmx.content.decode()
+        assert [entry[0] for entry in queue_listing(htmx)["queue-unreviewed"]] == [fact.statement]
+        assert page(htmx).select_one("[aria-current=page]").get_text() == "My claims"
+        unowned = queue_listing(reviewer_client.get("/review/?owner=unowned"))
+        assert all(not claims for claims in unowned.values())
+
+    def test_each_claim_links_to_its_review_page_with_its_section_and_the_filters(
+        self, reviewer_client, fact
+    ):
+        link = page(reviewer_client.get("/review/?kind=fact")).select_one("#queue-unreviewed li a")
+        assert link["href"] == f"{review_url(fact)}?section=unreviewed&kind=fact"
+
+
+class TestPreviousAndNext:
+    @pytest.fixture
+    def unreviewed(self, make_claim):
+        """Three unreviewed claims, in the queue's order (most recently changed first)."""
+        claims = [
+            make_claim(quote="Critics disagree.", slug=f"critics-{n}", statement=f"Claim {n}")
+            for n in range(3)
+        ]
+        for n, claim in enumerate(claims):
+            Claim.objects.filter(pk=claim.pk).update(
+                public_updated_at=timezone.now() - datetime.timedelta(days=n)
+            )
+        return claims
+
+    def neighbours(self, client, claim, query):
+        nav = page(client.get(f"{review_url(claim)}?{query}")).select_one(".queue-nav")
+        if nav is None:
+            return None
+        return {link["rel"][0]: link["href"] for link in nav.select("a[rel]")} | {
+            "section": nav.p.a.get_text()
+        }
+
+    def test_the_neighbours_in_the_section_in_the_queues_order(self, reviewer_client, unreviewed):
+        first, middle, last = unreviewed
+        listed = queue_listing(reviewer_client.get("/review/"))["queue-unreviewed"]
+        assert [entry[0] for entry in listed] == ["Claim 0", "Claim 1", "Claim 2"]
+        query = "section=unreviewed"
+        assert self.neighbours(reviewer_client, middle, query) == {
+            "prev": f"{review_url(first)}?{query}",
+            "next": f"{review_url(last)}?{query}",
+            "section": "Awaiting first review",
+        }
+        # None before the first, none after the last.
+        assert self.neighbours(reviewer_client, first, query) == {
+            "next": f"{review_url(middle)}?{query}",
+            "section": "Awaiting first review",
+        }
+        assert self.neighbours(reviewer_client, last, query) == {
+            "prev": f"{review_url(middle)}?{query}",
+            "section": "Awaiting first review",
+        }
+
+    def test_the_queues_filters_carry_over(self, reviewer_client, unreviewed, reviewer):
+        first, middle, last = unreviewed
+        take_claim(claim=first, by=reviewer)
+        take_claim(claim=last, by=reviewer)
+        query = "section=unreviewed&owner=mine"
+        assert self.neighbours(reviewer_client, first, query) == {
+            "next": f"{review_url(last)}?{query}",
+            "section": "Awaiting first review",
+        }
+
+    def test_no_links_without_a_known_section_or_outside_it(
+        self, reviewer_client, unreviewed, other_reviewer
+    ):
+        middle = unreviewed[1]
+        for query in ["", "section=", "section=nope", "section=%00", "section=overdue&kind=x"]:
+            response = reviewer_client.get(f"{review_url(middle)}?{query}")
+            assert response.status_code == 200
+            assert not page(response).select(".queue-nav"), query
+        set_status(
+            claim=middle,
+            to_status="in_review",
+            rationale="On it.",
+            by=other_reviewer,
+            expected_version=1,
+        )
+        assert self.neighbours(reviewer_client, middle, "section=unreviewed") is None
+
+
+# --- A conflict names who saved first ---------------------------------------------
+
+
+class TestConflictsNameWhoSavedFirst:
+    def saved_at(self, claim):
+        row = claim.history.filter(version=Claim.objects.get(pk=claim.pk).version).earliest()
+        return date_text(timezone.localtime(row.history_date), "minute")
+
+    def test_a_stale_edit_names_the_other_reviewer_and_the_time(
+        self, prediction, reviewer, other_reviewer
+    ):
+        otto = Client()
+        otto.force_login(other_reviewer)
+        stale = fields_data(prediction, statement="Otto's wording.")
+        edit_claim(
+            claim=prediction, changes={"summary": "Rita's."}, by=reviewer, expected_version=1
+        )
+        # A later change of owner moves no version: it is not who saved first.
+        take_claim(claim=prediction, by=other_reviewer)
+
+        response = otto.post(review_url(prediction, "fields/"), stale)
+
+        assert response.status_code == 409
+        notice = page(response).select_one("#claim-fields .conflict").get_text()
+        assert notice.startswith(
+            "This claim changed while you were editing this form: "
+            f"rita saved it at {self.saved_at(prediction)}. Nothing was saved."
+        )
+
+    def test_a_save_in_the_other_panel_says_it_was_you(self, reviewer_client, prediction):
+        stale = fields_data(prediction, statement="Typed in the fields panel.")
+        reviewer_client.post(review_url(prediction, "status/"), status_data(prediction))
+        response = reviewer_client.post(review_url(prediction, "fields/"), stale, headers=HTMX)
+        assert response.status_code == 409
+        notice = page(response).select_one("#claim-fields .conflict").get_text()
+        assert (
+            f"you saved it in another panel at {self.saved_at(prediction)}. Nothing was saved."
+        ) in notice
+
+    def test_a_stale_source_edit_names_who_edited_it(self, fact, source, reviewer_client):
+        stale = source_edit_data(source, note="Mine.")
+        edit_source(source=source, by=source.added_by, changes={"title": "Retitled"})
+        response = reviewer_client.post(review_url(fact, f"sources/{source.pk}/"), stale)
+        assert response.status_code == 409
+        saved = date_text(timezone.localtime(source.history.latest().history_date), "minute")
+        assert (
+            page(response)
+            .select_one("#claim-sources .conflict")
+            .get_text()
+            .startswith(
+                f"The source “Retitled” changed while you were editing it: you saved it in "
+                f"another panel at {saved}."
+            )
+        )

@@ -22,10 +22,8 @@ from ..forms import (
 )
 from ..intake import sentence_anchor, split_sentences
 from ..models import Article, Claim, Person
-from ..roles import EDITOR, role_required
+from ..roles import editor_required
 from .public import render_article
-
-editor_required = role_required(EDITOR)
 
 
 def intake_url(article, anchor=""):

@@ -12,11 +12,14 @@ version, and whatever the reviewer is typing in it stays.
 import copy
 import datetime
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -28,8 +31,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from .. import forms, services
 from ..forms import (
     ClaimFieldsForm,
-    ClaimFilterForm,
     NoteForm,
+    OwnerForm,
+    QueueFilterForm,
     ReviewerSettingsForm,
     SendBackForm,
     SourceEditForm,
@@ -38,8 +42,9 @@ from ..forms import (
 )
 from ..models import Claim, Proposal, ReviewerNote, ReviewerProfile, Source
 from ..publishing import paragraph_around, public_timeline
-from ..roles import REVIEWER, role_required
+from ..roles import editor_required, reviewer_required
 from ..statuses import status_info
+from ..templatetags.factcheck import date_text
 from . import is_fragment_request, vary_on_fragment_headers
 from .errors import bad_request
 
@@ -56,7 +61,6 @@ CLAIM_FORMS = {
 }
 # The read-only panels that show the claim's own fields: a claim edit swaps them.
 CLAIM_VIEWS = ["claim-overview", "claim-timeline"]
-reviewer_required = role_required(REVIEWER)
 
 
 def claim_refresh(panel):
@@ -68,58 +72,181 @@ def claim_refresh(panel):
 # --- Queue ----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class QueueSection:
+    key: str  # its id on the queue, and the review page's ?section=
+    title: str
+    # What a claim listed in a more urgent section says of this one.
+    label: str
+    # (claims, user, now) -> those of ``claims`` this section is for.
+    claims: Callable
+
+
+# The queue's sections, most urgent first: each claim is listed once, in the
+# first that holds it, with the later ones as its other reasons. A section is
+# one entry here.
+QUEUE_SECTIONS = [
+    QueueSection(
+        "orphaned",
+        "Quotes lost in a correction of their article (editors quote them afresh)",
+        "quote lost",
+        lambda claims, user, now: claims.filter(
+            orphaned_by__isnull=False, withdrawn_at__isnull=True
+        ),
+    ),
+    # The sign-off of verdicts adds "awaiting my sign-off", then "sent back to
+    # me", here.
+    QueueSection(
+        "overdue",
+        "Predictions past their resolve-by date",
+        "overdue",
+        lambda claims, user, now: claims.overdue(timezone.localdate(now)),
+    ),
+    QueueSection(
+        "due",
+        "Past their next-review date",
+        "review due",
+        lambda claims, user, now: claims.due_for_review(timezone.localdate(now)),
+    ),
+    QueueSection(
+        "unreviewed",
+        "Awaiting first review",
+        "unreviewed",
+        lambda claims, user, now: claims.awaiting_first_review(),
+    ),
+    QueueSection(
+        "changed",
+        "Recently changed by others",
+        "changed by others",
+        lambda claims, user, now: claims.changed_by_others(user, now - RECENT_CHANGES_WINDOW),
+    ),
+]
+QUEUE_SECTION_KEYS = {section.key: index for index, section in enumerate(QUEUE_SECTIONS)}
+
+
+def queue_section(index, claims, user, now):
+    """The claims of ``claims`` listed in section ``index``: those it holds that no
+    more urgent section does, in the order of ``claims``."""
+    held = QUEUE_SECTIONS[index].claims(claims, user, now)
+    for earlier in QUEUE_SECTIONS[:index]:
+        held = held.exclude(pk__in=earlier.claims(Claim.objects.all(), user, now).values("pk"))
+    return held
+
+
+def with_other_reasons(index, claims, user, now):
+    """``claims`` of section ``index``, each annotated with whether each later
+    section holds it too (read back by ``other_reasons``)."""
+    return claims.annotate(
+        **{
+            f"also_{later}": Exists(
+                QUEUE_SECTIONS[later]
+                .claims(Claim.objects.all(), user, now)
+                .filter(pk=OuterRef("pk"))
+            )
+            for later in range(index + 1, len(QUEUE_SECTIONS))
+        }
+    )
+
+
+def other_reasons(index, claim):
+    return [
+        QUEUE_SECTIONS[later].label
+        for later in range(index + 1, len(QUEUE_SECTIONS))
+        if getattr(claim, f"also_{later}")
+    ]
+
+
+def queue_claims(form):
+    return form.filter(
+        Claim.objects.select_related("article", "speaker", "owner").defer("article__text")
+    )
+
+
+def section_query(section, form):
+    """The query string of a review page opened from ``section`` of the queue
+    as ``form`` filters it (queue_neighbours reads it back)."""
+    return urlencode({"section": section.key, **form.filters()})
+
+
 @require_GET
 @reviewer_required
 @vary_on_fragment_headers
 def review_queue(request):
-    form = ClaimFilterForm(request.GET)
+    form = QueueFilterForm(request.GET, user=request.user)
     form.is_valid()
-    claims = form.filter(Claim.objects.select_related("article", "speaker").defer("article__text"))
-    today = timezone.localdate()
-    sections = [
-        (
-            "orphaned",
-            "Quotes lost in a correction of their article (editors quote them afresh)",
-            claims.filter(orphaned_by__isnull=False, withdrawn_at__isnull=True),
-        ),
-        ("unreviewed", "Awaiting first review", claims.awaiting_first_review()),
-        ("overdue", "Predictions past their resolve-by date", claims.overdue(today)),
-        ("due", "Past their next-review date", claims.due_for_review(today)),
-        (
-            "changed",
-            "Recently changed by others",
-            claims.changed_by_others(request.user, timezone.now() - RECENT_CHANGES_WINDOW),
-        ),
-    ]
-    sections = [
-        {"id": key, "title": title, "count": qs.count(), "claims": qs[:QUEUE_SECTION_LIMIT]}
-        for key, title, qs in sections
-    ]
+    claims = queue_claims(form)
+    now = timezone.now()
+    sections = []
+    for index, section in enumerate(QUEUE_SECTIONS):
+        listed = queue_section(index, claims, request.user, now)
+        shown = list(with_other_reasons(index, listed, request.user, now)[:QUEUE_SECTION_LIMIT])
+        for claim in shown:
+            claim.other_reasons = other_reasons(index, claim)
+        sections.append(
+            {
+                "id": section.key,
+                "title": section.title,
+                "count": listed.count(),
+                "claims": shown,
+                "query": section_query(section, form),
+            }
+        )
     template = "review/queue.html"
     if is_fragment_request(request):
         template += "#queue-sections"
     return render(
         request,
         template,
-        {"form": form, "sections": sections, "today": today, "limit": QUEUE_SECTION_LIMIT},
+        {
+            "form": form,
+            "sections": sections,
+            "today": timezone.localdate(now),
+            "limit": QUEUE_SECTION_LIMIT,
+            "mine": form.filters().get("owner") == "mine",
+        },
     )
+
+
+def queue_neighbours(request, claim):
+    """The claims before and after ``claim`` in the queue section the review page
+    was opened from (?section=, with the queue's filters), as the queue lists
+    them; None without a known section, or once the claim is not among them."""
+    index = QUEUE_SECTION_KEYS.get(request.GET.get("section", ""))
+    if index is None:
+        return None
+    form = QueueFilterForm(request.GET, user=request.user)
+    listed = queue_section(index, queue_claims(form), request.user, timezone.now())
+    slugs = list(listed.values_list("slug", flat=True)[:QUEUE_SECTION_LIMIT])
+    if claim.slug not in slugs:
+        return None
+    position = slugs.index(claim.slug)
+    section = QUEUE_SECTIONS[index]
+    return {
+        "key": section.key,
+        "title": section.title,
+        "query": section_query(section, form),
+        "previous": slugs[position - 1] if position > 0 else None,
+        "next": slugs[position + 1] if position + 1 < len(slugs) else None,
+    }
 
 
 # --- Review page ----------------------------------------------------------------
 
 
-def source_revision(source_id):
-    """The id of a source's latest audit row: its revision."""
-    return Source.history.filter(id=source_id).order_by("-history_id").values("history_id")[:1]
+def source_revisions(source_id):
+    """A source's audit rows, newest first: the id of the first is its revision."""
+    return Source.history.filter(id=source_id).order_by("-history_id")
 
 
 def load_claim(slug):
     return get_object_or_404(
-        Claim.objects.with_public_detail(sources=False).prefetch_related(
+        Claim.objects.with_public_detail(sources=False)
+        .select_related("owner")
+        .prefetch_related(
             Prefetch(
                 "sources",
                 Source.objects.select_related("added_by", "removed_by").annotate(
-                    revision=Subquery(source_revision(OuterRef("pk")))
+                    revision=Subquery(source_revisions(OuterRef("pk")).values("history_id")[:1])
                 ),
             ),
             Prefetch("notes", ReviewerNote.objects.select_related("author")),
@@ -136,9 +263,11 @@ def editor_context(
     source_form=None,
     note_form=None,
     source_edit=None,
+    owner_form=None,
     conflict=None,
     source_conflict=None,
     send_back_form=None,
+    owner_refusal=None,
 ):
     """Everything the review page shows. Forms not given are fresh, at the
     claim's current version; ``source_edit`` is (source id, bound form)."""
@@ -167,9 +296,12 @@ def editor_context(
         "fields_form": fields_form or ClaimFieldsForm(claim=claim),
         "source_form": source_form or SourceForm(),
         "note_form": note_form or NoteForm(),
+        # Its choices are read only where it is shown: to editors.
+        "owner_form": owner_form or OwnerForm(claim=claim),
         "resolve_by_state": claim.resolve_by_state(timezone.localdate()),
         "conflict": conflict,
         "source_conflict": source_conflict,
+        "owner_refusal": owner_refusal,
     }
 
 
@@ -224,16 +356,36 @@ def version_refused(request):
     )
 
 
+def saved_first(request, record):
+    """Who wrote ``record`` (an audit row) and when, as a conflict tells the
+    reviewer who lost: "otto saved it at 2 Dec 2026, 14:05"."""
+    if record is None:
+        return "someone else saved it"
+    when = date_text(timezone.localtime(record.history_date), "minute")
+    if record.history_user_id is None:
+        return f"it was changed at {when}, not from a reviewer's account"
+    if record.history_user_id == request.user.pk:
+        return f"you saved it in another panel at {when}"
+    return f"{record.history_user.get_username()} saved it at {when}"
+
+
 def conflict(request, claim, panel, form, posted):
     """409: the claim changed since the form showed it (someone else saved, or the
     reviewer did in another panel). Nothing is written; the panel shows the claim
     as it is now with this reviewer's changes laid over it."""
     current = Claim.objects.get(pk=claim.pk)
     merged, both = forms.merge_after_conflict(form, current, posted)
+    # The row that made the current version (later rows of it, a change of
+    # owner say, leave the version alone).
+    saved = (
+        Claim.history.filter(id=current.pk, version=current.version)
+        .select_related("history_user")
+        .order_by("history_id")
+        .first()
+    )
     notice = (
-        "This claim changed while you were editing this form (someone else saved it, "
-        "or you did in another panel). Nothing was saved. The form now shows the claim "
-        "as it is, with your changes laid over it"
+        f"This claim changed while you were editing this form: {saved_first(request, saved)}. "
+        "Nothing was saved. The form now shows the claim as it is, with your changes laid over it"
         + (f"; the {', '.join(both)} changed on both sides" if both else "")
         + ". Check, then save again."
     )
@@ -252,7 +404,9 @@ def conflict(request, claim, panel, form, posted):
 @require_GET
 @reviewer_required
 def review_claim(request, slug):
-    return render(request, "review/claim.html", editor_context(load_claim(slug)))
+    claim = load_claim(slug)
+    context = {**editor_context(claim), "queue_nav": queue_neighbours(request, claim)}
+    return render(request, "review/claim.html", context)
 
 
 @require_POST
@@ -394,16 +548,17 @@ def review_source_edit(request, slug, source_id):
     claim, source = _claim_source(slug, source_id)
     prefix = f"source-{source.pk}"
     form = SourceEditForm(request.POST, instance=Source.objects.get(pk=source.pk), prefix=prefix)
-    revision = source_revision(source.pk).get()["history_id"]
-    if request.POST.get(f"{prefix}-revision") != str(revision):
+    latest = source_revisions(source.pk).select_related("history_user").first()
+    if request.POST.get(f"{prefix}-revision") != str(latest.history_id):
         # Someone edited this source since the form was loaded: keep this
         # reviewer's input, on the current revision, and write nothing.
         data = request.POST.copy()
-        data[f"{prefix}-revision"] = str(revision)
+        data[f"{prefix}-revision"] = str(latest.history_id)
         kept = SourceEditForm(data, instance=source, prefix=prefix)
         notice = (
-            f"Someone else edited the source “{source.title}” while you were editing it. "
-            "Nothing was saved. Its current version is shown; your edit is kept in the form."
+            f"The source “{source.title}” changed while you were editing it: "
+            f"{saved_first(request, latest)}. Nothing was saved. Its current version is "
+            "shown; your edit is kept in the form."
         )
         return respond(
             request,
@@ -457,6 +612,63 @@ def review_note_add(request, slug):
         return respond(request, slug, "claim-notes", note_form=form)
     services.add_note(claim=claim, by=request.user, body=form.cleaned_data["body"])
     return saved(request, claim, "claim-notes", "Note added.")
+
+
+# --- Owner ----------------------------------------------------------------------
+# The panel swaps itself alone: a change of owner moves no version, and no other
+# panel shows the owner.
+
+
+def owner_saved(request, claim, changed, message):
+    if not changed:
+        message = "Nothing had changed, so nothing was saved."
+    return saved(
+        request, claim, "claim-owner", message, level=messages.SUCCESS if changed else messages.INFO
+    )
+
+
+def owner_refused(request, claim, error):
+    """409: the claim changed hands since the panel showed it."""
+    return respond(
+        request, claim.slug, "claim-owner", status=409, owner_refusal=" ".join(error.messages)
+    )
+
+
+# What reviewers do with a claim for themselves: the service, and what it says.
+OWN_MOVES = {
+    "take": (services.take_claim, "You own this claim now."),
+    "give-back": (services.give_back_claim, "You gave the claim back: it is unowned."),
+}
+
+
+@require_POST
+@reviewer_required
+def review_claim_own(request, slug, move):
+    """Take a claim, or give it back; ``move`` comes from the URL."""
+    claim = get_object_or_404(Claim, slug=slug)
+    service, message = OWN_MOVES[move]
+    try:
+        changed = service(claim=claim, by=request.user)
+    except ValidationError as error:
+        return owner_refused(request, claim, error)
+    return owner_saved(request, claim, changed, message)
+
+
+@require_POST
+@editor_required
+def review_claim_assign(request, slug):
+    claim = get_object_or_404(Claim.objects.select_related("owner"), slug=slug)
+    form = OwnerForm(request.POST, claim=claim)
+    if not form.is_valid():
+        return respond(request, slug, "claim-owner", owner_form=form)
+    owner = form.cleaned_data["owner"]
+    try:
+        changed = services.assign_claim(claim=claim, owner=owner, by=request.user)
+    except ValidationError as error:
+        form.add_error("owner", error.messages)
+        return respond(request, slug, "claim-owner", owner_form=form)
+    message = f"“{owner.get_username()}” owns this claim now." if owner else "It is unowned now."
+    return owner_saved(request, claim, changed, message)
 
 
 # --- History --------------------------------------------------------------------

@@ -78,11 +78,20 @@ def test_a_reviewer_updates_a_prediction_adds_a_source_and_a_note(site, seeded):
     expect(page.get_by_role("heading", level=1, name="Review queue")).to_be_visible()
     site.screenshot("review-queue")
 
-    page.locator("#queue-unreviewed").get_by_role(
+    # Unreviewed and past its resolve-by date: listed once, as overdue.
+    page.locator("#queue-overdue").get_by_role(
         "link", name=re.compile("If the war lasts more than a couple of years")
     ).click()
+    expect(page.locator(".queue-nav")).to_contain_text("Predictions past their resolve-by date")
+    expect(page.locator(".queue-nav a[rel]").first).to_be_visible()  # a neighbour in it
     site.check()
     site.mark_page()
+
+    owner = page.locator("#claim-owner")
+    owner.get_by_role("button", name="Take it").click()
+    expect(page.locator("#claim-owner-messages")).to_have_text("You own this claim now.")
+    expect(owner.get_by_role("button", name="Give it back")).to_be_visible()
+    site.assert_not_reloaded()
 
     status = page.locator("#claim-status")
     status.get_by_label("New status").select_option("off_track")
@@ -197,7 +206,7 @@ def test_two_reviewers_editing_one_claim_get_a_conflict_not_an_overwrite(site, s
 
     page = second_site.page
     expect(page.locator("#claim-status .conflict")).to_contain_text(
-        "This claim changed while you were editing this form"
+        re.compile(r"This claim changed while you were editing this form: rita saved it at \d")
     )
     expect(page.locator("#claim-overview h2")).to_have_text("Status: Pending")
     expect(page.get_by_label("Public rationale")).to_have_value("Otto's careful reasoning.")
@@ -229,6 +238,13 @@ def test_the_reviewer_flow_works_without_javascript(site, seeded):
     notes.get_by_role("button", name="Add note").click()
     expect(notes.locator("#claim-notes-messages")).to_have_text("Note added.")
     expect(notes.locator(".note")).to_contain_text("Written with scripts off.")
+
+    page.locator("#claim-owner").get_by_role("button", name="Take it").click()
+    expect(page).to_have_url(re.compile(f"/review/claims/{SETTLE}/#claim-owner-messages$"))
+    expect(page.locator("#claim-owner-messages")).to_have_text("You own this claim now.")
+    site.open("/review/")
+    page.get_by_role("link", name="My claims").click()
+    expect(page.locator("#queue-overdue li")).to_have_count(1)
     site.check()
 
     site.open("/claims/?kind=prediction")

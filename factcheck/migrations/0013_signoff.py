@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('factcheck', '0011_claim_article_is_public'),
+        ('factcheck', '0012_claim_owner'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
