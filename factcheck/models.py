@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import connections, models
-from django.db.models import F, Prefetch, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
 from django.urls import reverse
@@ -700,6 +700,18 @@ class ArticleCorrection(models.Model):
 class ProposalQuerySet(models.QuerySet):
     def open(self):
         return self.filter(decided_at__isnull=True)
+
+    def awaiting_signoff_by(self, user):
+        """Open proposals ``user`` may approve: everyone's but their own."""
+        return self.open().exclude(proposed_by=user)
+
+    def sent_back_to(self, user):
+        """``user``'s proposals that were sent back, where no proposal for the
+        claim has been made since (the claim still waits for them)."""
+        later = Proposal.objects.filter(claim=OuterRef("claim"), pk__gt=OuterRef("pk"))
+        return self.filter(proposed_by=user, decision=Proposal.Decision.SENT_BACK).exclude(
+            Exists(later)
+        )
 
 
 class Proposal(models.Model):

@@ -11,12 +11,14 @@ from django.urls import resolve, reverse
 from django.utils import timezone
 
 from factcheck.middleware import private_unless_public
-from factcheck.models import Claim, Correction, ReviewerNote, Source, StatusChange
+from factcheck.models import Claim, Correction, ReviewerNote, ReviewerProfile, Source, StatusChange
 from factcheck.services import (
     add_source,
     edit_claim,
     edit_source,
+    propose_status_change,
     remove_source,
+    send_back_proposal,
     take_claim,
 )
 from factcheck.templatetags.factcheck import date_text
@@ -309,6 +311,8 @@ def test_queue_sections_counts_and_filters(
     # Each claim once, in the most urgent section that holds it.
     assert sections == {
         "queue-orphaned": [],
+        "queue-signoff": [],
+        "queue-sent-back": [],
         "queue-overdue": [prediction.statement],
         "queue-due": [reviewed.statement],
         "queue-unreviewed": [fact.statement],
@@ -318,6 +322,8 @@ def test_queue_sections_counts_and_filters(
     counts = [li.get_text(" ", strip=True) for li in queue.select(".queue-counts li")]
     assert counts == [
         "0 quotes lost in a correction of their article (editors quote them afresh)",
+        "0 verdicts awaiting your sign-off",
+        "0 proposals sent back to you",
         "1 predictions past their resolve-by date",
         "1 past their next-review date",
         "1 awaiting first review",
@@ -1580,16 +1586,62 @@ class TestQueueListing:
             li.strong.get_text()
             for li in page(reviewer_client.get("/review/")).select(".queue-counts li")
         ]
-        assert counts == ["0", "1", "0", "1", "0"]
+        assert counts == ["0", "0", "0", "1", "0", "1", "0"]
 
     def test_the_sections_run_from_the_most_urgent(self):
         assert [section.key for section in QUEUE_SECTIONS] == [
             "orphaned",
+            "signoff",
+            "sent-back",
             "overdue",
             "due",
             "unreviewed",
             "changed",
         ]
+
+    def test_proposals_wait_for_others_and_come_back_to_their_proposer(
+        self, client, fact, reviewer, other_reviewer
+    ):
+        ReviewerProfile.objects.create(user=other_reviewer, public_name="Otto")
+        add_source(
+            claim=fact,
+            by=other_reviewer,
+            url="https://stats.example.gov/t",
+            title="T",
+            stance="supports",
+        )
+        proposal = propose_status_change(
+            claim=fact,
+            to_status="accurate",
+            rationale="The table says so.",
+            by=other_reviewer,
+            expected_version=fact.version,
+        )
+        client.force_login(reviewer)
+        assert queue_listing(client.get("/review/"))["queue-signoff"] == [
+            (fact.statement, ["unreviewed", "changed by others"], "unowned")
+        ]
+        client.force_login(other_reviewer)
+        listing = queue_listing(client.get("/review/"))
+        assert listing["queue-signoff"] == [] and listing["queue-sent-back"] == []
+
+        send_back_proposal(proposal=proposal, by=reviewer, note="Cite the 2022 table.")
+        assert queue_listing(client.get("/review/"))["queue-sent-back"] == [
+            (fact.statement, ["unreviewed"], "unowned")
+        ]
+        client.force_login(reviewer)
+        assert queue_listing(client.get("/review/"))["queue-signoff"] == []
+
+        fact.refresh_from_db()
+        propose_status_change(
+            claim=fact,
+            to_status="accurate",
+            rationale="Table 4 of the 2022 report says so.",
+            by=other_reviewer,
+            expected_version=fact.version,
+        )
+        client.force_login(other_reviewer)
+        assert queue_listing(client.get("/review/"))["queue-sent-back"] == []
 
     def test_the_listing_costs_two_queries_a_section(
         self, reviewer_client, make_claim, django_assert_max_num_queries

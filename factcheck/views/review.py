@@ -94,8 +94,22 @@ QUEUE_SECTIONS = [
             orphaned_by__isnull=False, withdrawn_at__isnull=True
         ),
     ),
-    # The sign-off of verdicts adds "awaiting my sign-off", then "sent back to
-    # me", here.
+    QueueSection(
+        "signoff",
+        "Verdicts awaiting your sign-off",
+        "awaiting sign-off",
+        lambda claims, user, now: claims.filter(
+            pk__in=Proposal.objects.awaiting_signoff_by(user).values("claim")
+        ),
+    ),
+    QueueSection(
+        "sent-back",
+        "Proposals sent back to you",
+        "sent back to you",
+        lambda claims, user, now: claims.filter(
+            pk__in=Proposal.objects.sent_back_to(user).values("claim")
+        ),
+    ),
     QueueSection(
         "overdue",
         "Predictions past their resolve-by date",
