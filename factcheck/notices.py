@@ -1,12 +1,98 @@
-"""What the desk is told by email. Each function builds a notice's subject and
-body; the sending is wired in with the mail task module."""
+"""What the desk is told by email when a web request needs someone: a proposal
+waiting for sign-off, a proposal sent back, a deactivated reviewer's claims.
+Each notice is queued as a task (factcheck.tasks.send_email) inside the
+transaction of the write that causes it, so it goes out only if that write
+commits, and a slow mail server never slows the page.
 
+A reviewer who turned reminders off on their settings page, or has no email
+address, is not mailed: what was for them goes to the desk's address
+(FACTCHECK_DESK_EMAIL), when there is one.
+"""
+
+import logging
+
+from django.conf import settings
 from django.urls import reverse
+from django.utils.text import Truncator
 
+from .mail import mail_is_configured
+from .models import ReviewerProfile
 from .publishing import absolute_url
+from .roles import REVIEWER
+from .tasks import send_email
+
+logger = logging.getLogger(__name__)
 
 
-def notify_desk_of_released_claims(user, claims):
+def mailable(user):
+    """Whether ``user`` is mailed directly (else the desk is, for them)."""
+    profile = ReviewerProfile.objects.filter(user=user).first()
+    return bool(user.email) and (profile is None or profile.sends_reminders)
+
+
+def addresses(users):
+    """The addresses to mail for ``users``: theirs, and the desk's for any who
+    is not mailed directly."""
+    found = sorted({user.email for user in users if mailable(user)})
+    if any(not mailable(user) for user in users) and settings.FACTCHECK_DESK_EMAIL:
+        found.append(settings.FACTCHECK_DESK_EMAIL)
+    return found
+
+
+def queue(subject, body, to):
+    """Queue one mail to ``to``; nothing when there is no one to tell, or no
+    mail server (logged)."""
+    if not to:
+        logger.info("No address to send “%s” to", subject)
+        return None
+    if not mail_is_configured():
+        logger.warning("EMAIL_URL is not set: “%s” was not sent", subject)
+        return None
+    return send_email.enqueue(subject=subject, body=body, to=to)
+
+
+def review_url(claim):
+    return absolute_url(reverse("factcheck:review_claim", args=[claim.slug]))
+
+
+def headline(claim):
+    return Truncator(claim.statement).chars(60)
+
+
+def footer():
+    settings_url = absolute_url(reverse("factcheck:review_settings"))
+    return (
+        f"\n--\nYou review claims at {settings.FACTCHECK_ORGANISATION}. "
+        f"Your mail settings: {settings_url}\n"
+    )
+
+
+def proposal_waiting(proposal):
+    """Tell every reviewer who may approve ``proposal`` that it waits for them."""
+    approvers = REVIEWER.members().exclude(pk=proposal.proposed_by_id)
+    claim = proposal.claim
+    subject = f"Awaiting your sign-off: “{proposal.to_info.label}” for “{headline(claim)}”"
+    body = (
+        f"{proposal.proposed_by} proposes “{proposal.to_info.label}” for this claim:\n\n"
+        f"{claim.statement}\n\nRationale: {proposal.rationale}\n\n"
+        f"Approve it, or send it back with a note: {review_url(claim)}\n" + footer()
+    )
+    return queue(subject, body, addresses(list(approvers)))
+
+
+def proposal_sent_back(proposal):
+    """Tell the proposer that ``proposal`` was sent back, and why."""
+    claim = proposal.claim
+    subject = f"Sent back: your “{proposal.to_info.label}” for “{headline(claim)}”"
+    body = (
+        f"{proposal.decided_by} sent back your proposal of “{proposal.to_info.label}” "
+        f"for this claim:\n\n{claim.statement}\n\nTheir note: {proposal.decision_note}\n\n"
+        f"The claim: {review_url(claim)}\n" + footer()
+    )
+    return queue(subject, body, addresses([proposal.proposed_by]))
+
+
+def released_claims(user, claims):
     """The notice that ``user`` was deactivated and ``claims``, which they owned,
     are unowned again. Returns (subject, body)."""
     name = user.get_username()
@@ -18,6 +104,11 @@ def notify_desk_of_released_claims(user, claims):
         "",
     ]
     for claim in claims:
-        url = absolute_url(reverse("factcheck:review_claim", args=[claim.slug]))
-        lines += [f"- {claim.statement}", f"  {url}"]
+        lines += [f"- {claim.statement}", f"  {review_url(claim)}"]
     return subject, "\n".join(lines) + "\n"
+
+
+def tell_desk_of_released_claims(user, claims):
+    subject, body = released_claims(user, claims)
+    desk = [settings.FACTCHECK_DESK_EMAIL] if settings.FACTCHECK_DESK_EMAIL else []
+    return queue(subject, body, desk)

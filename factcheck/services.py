@@ -304,6 +304,7 @@ def propose_status_change(
         claim_version=current.version,
     )
     public_changed()  # its page now says a verdict is under review
+    notices.proposal_waiting(proposal)
     return proposal
 
 
@@ -388,6 +389,7 @@ def send_back_proposal(*, proposal, by, note):
     if not note:
         raise ValidationError({"note": "Say what the proposal needs: the proposer reads it."})
     _decide(proposal, by, Proposal.Decision.SENT_BACK, note)
+    notices.proposal_sent_back(proposal)
 
 
 @transaction.atomic
@@ -641,7 +643,7 @@ def release_claims_of_deactivated_user(sender, instance, raw=False, **kwargs):
         return
     released = release_claims_of(instance)
     if released:
-        transaction.on_commit(lambda: notices.notify_desk_of_released_claims(instance, released))
+        notices.tell_desk_of_released_claims(instance, released)
 
 
 # --- Articles -------------------------------------------------------------------

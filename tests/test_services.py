@@ -6,7 +6,6 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from factcheck import notices
 from factcheck.caching import site_version
 from factcheck.models import Claim, Correction, StatusChange
 from factcheck.services import (
@@ -414,31 +413,31 @@ class TestDeactivation:
             assert latest.history_user is None  # no request: no one to name
             assert Claim.objects.get(pk=claim.pk).version == 1
 
-    def test_the_desk_is_told_once_the_deactivation_commits(
-        self, fact, reviewer, committed, monkeypatch
+    def test_the_desk_is_told_by_mail_of_the_claims_released(
+        self, fact, prediction, reviewer, smtp_server, settings
     ):
-        told = []
-        monkeypatch.setattr(
-            notices,
-            "notify_desk_of_released_claims",
-            lambda user, claims: told.append((user, [claim.slug for claim in claims])),
-        )
+        settings.FACTCHECK_DESK_EMAIL = "desk@example.org"
         take_claim(claim=fact, by=reviewer)
+        take_claim(claim=prediction, by=reviewer)
         reviewer.is_active = False
-        with committed():
-            reviewer.save()
-            assert told == []  # not before the commit
-        assert told == [(reviewer, [fact.slug])]
+        reviewer.save()
+
+        [mail] = smtp_server.received
+        assert mail.recipients == ["desk@example.org"]
+        assert (
+            mail.message["Subject"] == "rita was deactivated: 2 claims back in the queue, unowned"
+        )
+        body = mail.message.get_content()
+        assert f"{settings.FACTCHECK_SITE_URL}/review/claims/{fact.slug}/" in body
+        assert prediction.statement in body
 
     def test_a_user_who_owns_nothing_is_deactivated_without_a_notice(
-        self, reviewer, committed, monkeypatch
+        self, reviewer, smtp_server, settings
     ):
-        told = []
-        monkeypatch.setattr(notices, "notify_desk_of_released_claims", lambda *a: told.append(a))
+        settings.FACTCHECK_DESK_EMAIL = "desk@example.org"
         reviewer.is_active = False
-        with committed():
-            reviewer.save()
-        assert told == []
+        reviewer.save()
+        assert smtp_server.received == []
 
     def test_release_claims_of_returns_the_claims_released(self, fact, reviewer, editor):
         take_claim(claim=fact, by=reviewer)

@@ -591,3 +591,66 @@ def test_the_json_export_shows_no_proposal(client, fact, named_reviewer, evidenc
 
     row = next(row for row in rows["claims"] if row["slug"] == fact.slug)
     assert row["status"] == "unreviewed" and row["summary"] == ""
+
+
+# --- Who is told --------------------------------------------------------------------
+
+
+def test_a_proposal_is_mailed_to_every_other_reviewer(
+    fact, named_reviewer, other_reviewer, approver, evidence, smtp_server, settings
+):
+    for user, address in (
+        (named_reviewer, "rita@example.org"),
+        (other_reviewer, "otto@example.org"),
+    ):
+        user.email = address
+        user.save()
+    ReviewerProfile.objects.create(user=other_reviewer, sends_reminders=False)
+    approver.email = "amir@example.org"
+    approver.save()
+    settings.FACTCHECK_DESK_EMAIL = "desk@example.org"
+
+    propose(fact, named_reviewer)
+
+    [mail] = smtp_server.received
+    # Not the proposer; otto turned reminders off, so the desk is told for him.
+    assert mail.recipients == ["amir@example.org", "desk@example.org"]
+    assert mail.message["Subject"] == f"Awaiting your sign-off: “Accurate” for “{fact.statement}”"
+    body = mail.message.get_content()
+    assert "rita proposes “Accurate” for this claim" in body
+    assert f"{settings.FACTCHECK_SITE_URL}/review/claims/{fact.slug}/" in body
+
+
+def test_the_proposer_is_mailed_the_note_when_it_is_sent_back(
+    fact, named_reviewer, approver, evidence, smtp_server
+):
+    named_reviewer.email = "rita@example.org"
+    named_reviewer.save()
+    proposal = propose(fact, named_reviewer)
+    smtp_server.received.clear()
+
+    services.send_back_proposal(proposal=proposal, by=approver, note="Cite the 2022 table.")
+
+    [mail] = smtp_server.received
+    assert mail.recipients == ["rita@example.org"]
+    assert mail.message["Subject"] == f"Sent back: your “Accurate” for “{fact.statement}”"
+    assert "Their note: Cite the 2022 table." in mail.message.get_content()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_proposal_made_over_http_queues_its_mail_as_a_task(
+    client, fact, named_reviewer, approver, evidence, settings
+):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    approver.email = "amir@example.org"
+    approver.save()
+    client.force_login(named_reviewer)
+
+    post_status(client, fact)
+
+    [task] = DBTaskResult.objects.all()
+    assert task.status == "READY"  # for the worker, after the page answered
+    assert task.args_kwargs["kwargs"]["to"] == ["amir@example.org"]
+    assert Proposal.objects.get().to_status == "accurate"
