@@ -1,9 +1,20 @@
+import datetime
+
 import pytest
 from bs4 import BeautifulSoup
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
-from factcheck.models import Claim, Person, ReviewerNote, Source, StatusChange
-from factcheck.services import take_claim
+from factcheck.models import (
+    Claim,
+    Person,
+    Proposal,
+    ReviewerNote,
+    ReviewerProfile,
+    Source,
+    StatusChange,
+)
+from factcheck.services import add_source, take_claim
 from tests.desk import set_status
 
 pytestmark = pytest.mark.django_db
@@ -481,3 +492,49 @@ def test_deleting_a_user_who_owns_claims_is_refused(admin_client, fact, reviewer
     response = admin_client.post(f"/admin/auth/user/{reviewer.pk}/delete/", {"post": "yes"})
     assert "Cannot delete user" in response.content.decode()
     assert Claim.objects.get(pk=fact.pk).owner == reviewer
+
+
+def test_the_admin_status_change_makes_a_proposal(admin_client, fact, reviewer):
+    ReviewerProfile.objects.create(user=admin_client.user, public_name="The Boss")
+    add_source(
+        claim=fact, by=reviewer, url="https://stats.example.gov/t", title="T", stance="supports"
+    )
+    data = change_form_data(
+        fact, new_status="accurate", status_rationale="The permit table gives 80,112."
+    )
+    response = admin_client.post(f"/admin/factcheck/claim/{fact.pk}/change/", data, follow=True)
+
+    assert "it is published when another reviewer approves it" in response.content.decode()
+    fact.refresh_from_db()
+    assert fact.status == "unreviewed" and not fact.status_changes.exists()
+    assert Proposal.objects.get().to_status == "accurate"
+
+
+def test_the_admin_refuses_a_verdict_without_evidence(admin_client, fact):
+    ReviewerProfile.objects.create(user=admin_client.user, public_name="The Boss")
+    data = change_form_data(fact, new_status="accurate", status_rationale="Police say 500.")
+    response = admin_client.post(f"/admin/factcheck/claim/{fact.pk}/change/", data)
+
+    assert response.status_code == 200
+    assert "“Accurate” needs a source other than the article" in response.content.decode()
+    assert not Proposal.objects.exists()
+
+
+def test_the_admin_refuses_a_resolve_by_before_the_article(admin_client, prediction):
+    data = change_form_data(prediction, resolve_by="2021-01-01")
+    response = admin_client.post(f"/admin/factcheck/claim/{prediction.pk}/change/", data)
+
+    assert response.status_code == 200
+    assert "a prediction cannot be due before it was made" in response.content.decode()
+    prediction.refresh_from_db()
+    assert prediction.resolve_by == datetime.date(2025, 12, 31)
+
+
+def test_the_admin_refuses_a_new_next_review_date_in_the_past(admin_client, fact):
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    data = change_form_data(fact, next_review_on=yesterday.isoformat())
+    response = admin_client.post(f"/admin/factcheck/claim/{fact.pk}/change/", data)
+
+    assert "The next review cannot be in the past" in response.content.decode()
+    fact.refresh_from_db()
+    assert fact.next_review_on is None

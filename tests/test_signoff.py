@@ -9,10 +9,14 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from factcheck import services
 from factcheck.models import Claim, Proposal, ReviewerProfile, StatusChange
 from factcheck.roles import REVIEWER
+from factcheck.urls import public_patterns
+
+from .responses import body
 
 pytestmark = pytest.mark.django_db
 
@@ -343,42 +347,6 @@ def test_the_status_function_refuses_a_final_status_without_an_approver(fact, re
         )
 
 
-def test_the_admin_status_change_makes_a_proposal(client, fact, evidence, db):
-    boss = get_user_model().objects.create_superuser("boss", password="correct horse")
-    ReviewerProfile.objects.create(user=boss, public_name="The Boss")
-    client.force_login(boss)
-    url = reverse("admin:factcheck_claim_change", args=[fact.pk])
-    form = {
-        "speaker": "",
-        "statement": fact.statement,
-        "summary": "",
-        "next_review_on": "",
-        "expected_version": fact.version,
-        "new_status": "accurate",
-        "status_rationale": "The permit table gives 80,112.",
-        "status_searched": "",
-        "status_resolved_early_because": "",
-        **{
-            f"{prefix}-{key}": value
-            for prefix in ("status_changes", "corrections", "sources", "notes")
-            for key, value in {"TOTAL_FORMS": "0", "INITIAL_FORMS": "0"}.items()
-        },
-    }
-    form["sources-TOTAL_FORMS"] = form["sources-INITIAL_FORMS"] = "1"
-    form.update({"sources-0-id": evidence.pk, "sources-0-claim": fact.pk})
-    for name in ("url", "archived_url", "title", "publisher", "published_on", "stance", "note"):
-        value = getattr(evidence, name)
-        form[f"sources-0-{name}"] = "" if value is None else value
-
-    response = client.post(url, form, follow=True)
-
-    assert response.status_code == 200, text(response)[:500]
-    assert "it is published when another reviewer approves it" in text(response)
-    fact.refresh_from_db()
-    assert fact.status == "unreviewed"
-    assert Proposal.objects.get().to_status == "accurate"
-
-
 # --- Guardrails ---------------------------------------------------------------------
 
 
@@ -525,39 +493,6 @@ def test_the_status_form_refuses_a_past_next_review_date(client, fact, reviewer)
     assert fact.status == "unreviewed"
 
 
-def test_the_admin_refuses_a_resolve_by_before_the_article(client, prediction, db):
-    boss = get_user_model().objects.create_superuser("boss", password="correct horse")
-    client.force_login(boss)
-    url = reverse("admin:factcheck_claim_change", args=[prediction.pk])
-    form = {
-        "speaker": prediction.speaker_id,
-        "statement": prediction.statement,
-        "certainty": "",
-        "condition": "",
-        "resolution_criteria": prediction.resolution_criteria,
-        "resolve_by": "2021-01-01",
-        "summary": "",
-        "next_review_on": "",
-        "expected_version": prediction.version,
-        "new_status": prediction.status,
-        "status_rationale": "",
-        "status_searched": "",
-        "status_resolved_early_because": "",
-        **{
-            f"{prefix}-{key}": "0"
-            for prefix in ("status_changes", "corrections", "sources", "notes")
-            for key in ("TOTAL_FORMS", "INITIAL_FORMS")
-        },
-    }
-
-    response = client.post(url, form)
-
-    assert response.status_code == 200
-    assert "a prediction cannot be due before it was made" in text(response)
-    prediction.refresh_from_db()
-    assert prediction.resolve_by == datetime.date(2025, 12, 31)
-
-
 # --- Who may do what --------------------------------------------------------------
 
 
@@ -641,8 +576,6 @@ def test_the_proposer_is_mailed_the_note_when_it_is_sent_back(
 def test_a_proposal_made_over_http_queues_its_mail_as_a_task(
     client, fact, named_reviewer, approver, evidence, settings
 ):
-    from django_tasks_db.models import DBTaskResult
-
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     approver.email = "amir@example.org"
     approver.save()
@@ -654,3 +587,42 @@ def test_a_proposal_made_over_http_queues_its_mail_as_a_task(
     assert task.status == "READY"  # for the worker, after the page answered
     assert task.args_kwargs["kwargs"]["to"] == ["amir@example.org"]
     assert Proposal.objects.get().to_status == "accurate"
+
+
+def test_an_open_proposal_shows_nowhere_on_the_public_site(client, prediction, named_reviewer):
+    services.add_source(
+        claim=prediction,
+        by=named_reviewer,
+        url="https://stats.example.gov/2025",
+        title="Permits 2025",
+        stance="supports",
+    )
+    mark = "Qwxzy"
+    propose(
+        prediction,
+        named_reviewer,
+        to_status="came_true",
+        rationale=f"{mark} figures confirm it.",
+        summary=f"{mark}: it doubled.",
+    )
+    listing = ["", "?status=came_true", "?kind=prediction"]
+    urls = {
+        "home": ["/"],
+        "article_detail": [prediction.article.get_absolute_url()],
+        "claim_list": [reverse("factcheck:claim_list") + query for query in listing],
+        "claim_detail": [prediction.get_absolute_url()],
+        "claim_feed": [reverse("factcheck:claim_feed", args=[prediction.slug])],
+        "person_detail": [prediction.speaker.get_absolute_url()],
+        "methodology": [reverse("factcheck:methodology")],
+        "status_changes_feed": [reverse("factcheck:status_changes_feed")],
+        "export_json": [reverse("factcheck:export_json") + query for query in listing],
+        "export_csv": [reverse("factcheck:export_csv") + query for query in listing],
+    }
+    assert {pattern.name for pattern in public_patterns} == urls.keys()
+    for url in [url for group in urls.values() for url in group]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert mark not in body(response).decode(), url
+    came_true = client.get(reverse("factcheck:claim_list"), {"status": "came_true"})
+    assert prediction.statement not in text(came_true)
+    assert "Came true" not in text(client.get(prediction.get_absolute_url())).split("Timeline")[0]
