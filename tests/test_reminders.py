@@ -539,3 +539,13 @@ def test_a_dry_run_prints_the_digests_and_sends_and_records_nothing(smtp_server,
     assert recorded() == []
     run()  # and a real run then sends it
     assert len(smtp_server.received) == 1
+
+
+def test_a_dry_run_needs_no_mail_server(settings, rita, review_due):
+    review_due(owner=rita)
+    settings.MAILERS = {}
+
+    out, err = run("--dry-run")
+
+    assert "Would send to rita@example.org: factcheck: 1 claim needs you" in out
+    assert recorded() == []
