@@ -895,7 +895,7 @@ class Reminder(models.Model):
     Reason = ReminderReason
 
     # The owner's, the reviewer's or the desk's address as it was mailed.
-    recipient = models.EmailField(max_length=254)
+    recipient = fields.CharField(max_length=254)
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="reminders")
     reason = models.CharField(max_length=20, choices=Reason.choices)
     # For a proposal's reasons, which proposal: a new one is a new item.
