@@ -23,9 +23,8 @@ with a link to the queue. With no such item, the address is not mailed at all,
 so a second run on the same day sends nothing.
 """
 
-import dataclasses
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -184,7 +183,8 @@ def why_the_desk(owner, reviewers):
 
 
 def due_claims(today):
-    """Overdue and review-due items for each claim that may be due: (claim, item) pairs."""
+    """The overdue and review-due items of the claims that may be due, each
+    claim with its owner (and their profile) at hand."""
     claims = (
         Claim.objects.filter(withdrawn_at__isnull=True, article__unpublished_at__isnull=True)
         .exclude(Exists(Proposal.objects.open().filter(claim=OuterRef("pk"))))
@@ -258,7 +258,7 @@ def digests(now=None):
     for item in due_claims(today):
         owner = item.claim.owner
         if note := why_the_desk(owner, reviewers):
-            desk.append(dataclasses.replace(item, desk_note=note))
+            desk.append(replace(item, desk_note=note))
         else:
             due[owner.pk].append(item)
     for pk in due:
