@@ -20,6 +20,7 @@ from .models import (
     Claim,
     Correction,
     Person,
+    Reminder,
     ReviewerNote,
     Source,
     StatusChange,
@@ -499,16 +500,8 @@ class ReviewerNoteAdmin(ClaimChildAdmin):
         super().save_model(request, obj, form, change)
 
 
-@admin.register(StatusChange)
-class StatusChangeAdmin(admin.ModelAdmin):
-    """The public timeline, append-only: viewable here, written only by
-    services.change_claim_status."""
-
-    list_display = ["claim", "from_status", "to_status", "changed_by", "changed_at"]
-    list_filter = ["to_status", "changed_at"]
-    search_fields = ["claim__statement", "rationale"]
-    list_select_related = ["claim", "changed_by"]
-    date_hierarchy = "changed_at"
+class ViewOnlyAdmin(admin.ModelAdmin):
+    """Records that only the code writes: shown, never added, changed or deleted here."""
 
     def has_add_permission(self, request):
         return False
@@ -518,6 +511,18 @@ class StatusChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(ViewOnlyAdmin):
+    """The public timeline, append-only: viewable here, written only by
+    services.change_claim_status."""
+
+    list_display = ["claim", "from_status", "to_status", "changed_by", "changed_at"]
+    list_filter = ["to_status", "changed_at"]
+    search_fields = ["claim__statement", "rationale"]
+    list_select_related = ["claim", "changed_by"]
+    date_hierarchy = "changed_at"
 
 
 @admin.register(Correction)
@@ -530,3 +535,15 @@ class CorrectionAdmin(StatusChangeAdmin):
     search_fields = ["claim__statement", "description"]
     list_select_related = ["claim", "made_by"]
     date_hierarchy = "made_at"
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ViewOnlyAdmin):
+    """What the reminder digests mailed, item by item: view-only, written by
+    ``reminders.send_digests`` once the mail server took a digest."""
+
+    list_display = ["sent_on", "recipient", "claim", "reason", "proposal", "sent_at"]
+    list_filter = ["reason", "sent_on"]
+    search_fields = ["recipient", "claim__statement", "claim__slug"]
+    list_select_related = ["claim", "proposal__claim", "proposal__proposed_by"]
+    date_hierarchy = "sent_on"

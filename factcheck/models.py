@@ -1,3 +1,4 @@
+import datetime
 import re
 
 from django.conf import settings
@@ -859,3 +860,65 @@ class ReviewerNote(models.Model):
 
     def __str__(self):
         return f"Note by {self.author} on {self.created_at:%Y-%m-%d}"
+
+
+# How long a digest leaves out what it mailed to the same address.
+REMINDER_REPEATS_AFTER = datetime.timedelta(days=7)
+
+
+class ReminderQuerySet(models.QuerySet):
+    def this_week(self, today):
+        """Reminders mailed in the 7 days up to ``today``: what a digest does
+        not repeat (one mailed 7 days ago comes back)."""
+        return self.filter(sent_on__gt=today - REMINDER_REPEATS_AFTER)
+
+
+class ReminderReason(models.TextChoices):
+    """Why a claim was in a digest, in the order a digest lists a claim's reasons."""
+
+    AWAITS_SIGNOFF = "awaits_signoff", "Awaits sign-off"
+    SENT_BACK = "sent_back", "Proposal sent back"
+    OVERDUE = "overdue", "Past its resolve-by date"
+    REVIEW_DUE = "review_due", "Next review due"
+
+
+# The reasons that are about one proposal of the claim.
+PROPOSAL_REASONS = [ReminderReason.AWAITS_SIGNOFF, ReminderReason.SENT_BACK]
+
+
+class Reminder(models.Model):
+    """One item of a reminder digest that the mail server took: which claim,
+    why it was due, and to which address. Written by
+    ``reminders.send_digests``; read back so an item reaches an address at
+    most once a week."""
+
+    Reason = ReminderReason
+
+    # The owner's, the reviewer's or the desk's address as it was mailed.
+    recipient = fields.CharField(max_length=254)
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="reminders")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    # For a proposal's reasons, which proposal: a new one is a new item.
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"
+    )
+    # The digest's day, in TIME_ZONE.
+    sent_on = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    objects = ReminderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-sent_at", "recipient", "id"]
+        # this_week(): every run reads the last 7 days' rows.
+        indexes = [models.Index(fields=["sent_on", "recipient"], name="reminder_sent_on_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reason__in=PROPOSAL_REASONS, proposal__isnull=False)
+                | (~Q(reason__in=PROPOSAL_REASONS) & Q(proposal__isnull=True)),
+                name="reminder_proposal_with_its_reasons",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.claim.slug} to {self.recipient} on {self.sent_on:%Y-%m-%d}: {self.reason}"

@@ -9,6 +9,7 @@ from factcheck.models import (
     Claim,
     Person,
     Proposal,
+    Reminder,
     ReviewerNote,
     ReviewerProfile,
     Source,
@@ -325,6 +326,26 @@ def test_corrections_are_listed_and_view_only(admin_client, fact, reviewer):
     page = admin_client.get("/admin/factcheck/correction/").content.decode()
     assert "Revised the summary." in page
     assert admin_client.get("/admin/factcheck/correction/add/").status_code == 403
+
+
+def test_the_reminders_sent_are_listed_and_view_only(admin_client, fact):
+    reminder = Reminder.objects.create(
+        recipient="rita@example.org",
+        claim=fact,
+        reason=Reminder.Reason.REVIEW_DUE,
+        sent_on=datetime.date(2026, 3, 2),
+    )
+    page = BeautifulSoup(admin_client.get("/admin/factcheck/reminder/").content, "html.parser")
+    [row] = page.select("#result_list tbody tr")
+    assert "rita@example.org" in row.text and fact.statement in row.text
+    assert "Next review due" in row.text
+    assert admin_client.get("/admin/factcheck/reminder/add/").status_code == 403
+    url = f"/admin/factcheck/reminder/{reminder.pk}/"
+    assert admin_client.get(f"{url}change/").status_code == 200  # viewed, not a form
+    assert admin_client.post(f"{url}change/", {"recipient": "x@example.org"}).status_code == 403
+    assert admin_client.post(f"{url}delete/", {"post": "yes"}).status_code == 403
+    reminder.refresh_from_db()
+    assert reminder.recipient == "rita@example.org"
 
 
 def test_the_claim_page_in_the_admin_shows_its_timeline_read_only(admin_client, fact, reviewer):

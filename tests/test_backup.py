@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from factcheck.models import (
@@ -16,6 +17,7 @@ from factcheck.models import (
     Correction,
     Person,
     Proposal,
+    Reminder,
     ReviewerNote,
     ReviewerProfile,
     Source,
@@ -32,7 +34,7 @@ BACKUPS = (settings.BASE_DIR / "README.md").read_text().partition("### Backups")
 EXCLUDED = re.findall(r"--exclude=(\S+)", BACKUPS.partition("\n### ")[0])
 MODELS = [
     *[Article, Person, Claim, StatusChange, Source, ReviewerNote, Correction],
-    *[Proposal, ReviewerProfile, User, Group],
+    *[Proposal, ReviewerProfile, Reminder, User, Group],
 ]
 
 
@@ -89,9 +91,16 @@ def test_dumpdata_and_loaddata_round_trip_everything(tmp_path, prediction, fact,
         claim=prediction, changes={"statement": "Reworded."}, by=reviewer, expected_version=1
     )
     ReviewerNote.objects.create(claim=fact, author=reviewer, body="Line one\nline two")
+    # Kept, or a restored site would mail again what it mailed this week.
+    Reminder.objects.create(
+        recipient="rita@example.org",
+        claim=prediction,
+        reason=Reminder.Reason.OVERDUE,
+        sent_on=timezone.localdate(),
+    )
     before = snapshot()
     assert before["Correction"] and before["history of Source"]
-    assert before["Proposal"] and before["ReviewerProfile"]
+    assert before["Proposal"] and before["ReviewerProfile"] and before["Reminder"]
 
     dump_flush_and_load(tmp_path / "backup.xml")
 
