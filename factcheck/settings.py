@@ -289,6 +289,9 @@ if PROXY_COUNT := int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0") or 0):
 # The audit trail is append-only: nobody restores an old claim row around the
 # status-change function (see factcheck.services).
 SIMPLE_HISTORY_REVERT_DISABLED = True
+# An audit row's reason may quote a reviewer's own words (why an article was
+# corrected, why a claim was withdrawn): kept whole, not cut at 100 characters.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 # The organisation that publishes the fact-checks (ClaimReview author, page footers).
 FACTCHECK_ORGANISATION = os.environ.get("FACTCHECK_ORGANISATION", "factcheck")

@@ -177,6 +177,7 @@ def test_a_digest_reads_as_written(smtp_server, rita, otto, review_due, overdue)
     proposal = propose(sent_back, rita)
     services.send_back_proposal(proposal=proposal, by=otto, note="Cite the 2022 table.\nAnd row 4.")
 
+    smtp_server.received.clear()  # the notices those writes sent: only digests are tested
     run()
 
     [mail] = smtp_server.received
@@ -297,6 +298,7 @@ def test_a_sent_back_proposal_goes_to_its_proposer_until_they_propose_again(
     proposal = propose(fact, rita)
     services.send_back_proposal(proposal=proposal, by=otto, note="Cite the 2022 table.")
 
+    smtp_server.received.clear()  # the notices those writes sent: only digests are tested
     run()
 
     [mail] = smtp_server.received
@@ -321,6 +323,7 @@ def test_a_second_run_on_the_same_day_sends_nothing(smtp_server, rita, otto, rev
     review_due(owner=rita)
     proposal = propose(review_due(owner=rita), otto)
     services.send_back_proposal(proposal=proposal, by=rita, note="Not yet.")
+    smtp_server.received.clear()  # the notices those writes sent: only digests are tested
     run()
     assert len(smtp_server.received) == 2
     before = recorded()
@@ -384,6 +387,7 @@ def test_nothing_due_sends_nothing_and_records_nothing(
     set_status(resolved, "came_true", by=otto)
     propose(review_due(next_review_on=None), otto, hours_ago=20)
 
+    smtp_server.received.clear()  # the notices those writes sent: only digests are tested
     out, err = run()
 
     assert smtp_server.received == []

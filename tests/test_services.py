@@ -12,6 +12,7 @@ from factcheck.services import (
     StaleClaimError,
     add_source,
     assign_claim,
+    correct_article_text,
     edit_claim,
     give_back_claim,
     release_claims_of,
@@ -444,3 +445,16 @@ class TestDeactivation:
         assert release_claims_of(reviewer, by=editor) == [fact]
         assert fact.history.latest().history_user == editor
         assert release_claims_of(reviewer) == []
+
+
+def test_an_audit_row_keeps_a_long_reason_whole(fact, editor):
+    """The reason of a correction of the text is the editor's own words, which
+    PostgreSQL would refuse past 100 characters in simple-history's default column."""
+    reason = "The publisher replaced the second paragraph, " * 5
+    correct_article_text(
+        article=fact.article,
+        text="Updated. " + fact.article.text,  # the claim's quote moves along
+        reason=reason,
+        by=editor,
+    )
+    assert fact.history.latest().history_change_reason.endswith(reason.strip())
