@@ -173,10 +173,15 @@ class ClaimQuerySet(models.QuerySet):
     def awaiting_first_review(self):
         return self.filter(status=UNREVIEWED)
 
+    def awaiting_resolution(self):
+        """Predictions without a final status, whether or not their resolve-by
+        date has come."""
+        open_statuses = [i.value for i in statuses_for(Kind.PREDICTION) if not i.is_final]
+        return self.filter(kind=Kind.PREDICTION, status__in=open_statuses)
+
     def overdue(self, today):
         """Predictions whose resolve-by date has passed without a final status."""
-        open_statuses = [i.value for i in statuses_for(Kind.PREDICTION) if not i.is_final]
-        return self.filter(kind=Kind.PREDICTION, resolve_by__lt=today, status__in=open_statuses)
+        return self.awaiting_resolution().filter(resolve_by__lt=today)
 
     def due_for_review(self, today):
         return self.filter(next_review_on__lte=today)

@@ -76,9 +76,10 @@ def text_blocks(text):
     return blocks
 
 
-def highlighted_text(text, claims):
+def highlighted_text(text, claims, today):
     """The article text as HTML paragraphs and subheadings, each claim's quote
-    highlighted once at its offsets, with exactly one link to the claim.
+    highlighted once at its offsets, with exactly one link to the claim, and
+    a prediction that falls due ``today`` or is overdue flagged so.
 
     A quote that lies inside another is nested within it; a quote that only
     partly overlaps an earlier one, or runs across paragraphs, cannot be nested
@@ -88,7 +89,7 @@ def highlighted_text(text, claims):
     parts = []
     for block in text_blocks(text):
         inside = [c for c in ordered if block.start <= c.quote_start and c.quote_end <= block.end]
-        body = _highlight(text, inside, block.start, block.end)
+        body = _highlight(text, inside, block.start, block.end, today)
         parts.append(format_html("<{tag}>{}</{tag}>", mark_safe(body), tag=block.tag))
     return mark_safe("\n".join(parts))
 
@@ -98,7 +99,7 @@ def _plain(text):
     return format_html("{}", text).replace("\n", "<br>\n")
 
 
-def _highlight(text, claims, start, end):
+def _highlight(text, claims, start, end, today):
     parts, position, index = [], start, 0
     while index < len(claims):
         claim = claims[index]
@@ -108,27 +109,32 @@ def _highlight(text, claims, start, end):
                 inner.append(claims[index])
             index += 1
         parts.append(_plain(text[position : claim.quote_start]))
-        body = mark_safe(_highlight(text, inner, claim.quote_start, claim.quote_end))
+        body = mark_safe(_highlight(text, inner, claim.quote_start, claim.quote_end, today))
         info, url = claim.status_info, claim.get_absolute_url()
+        flag = ""
+        if state := claim.resolve_by_state(today):
+            flag = format_html(' <span class="due-flag">{}</span>', state)
         if inner:
             # A link cannot hold another: the inner quotes keep theirs, and this
             # claim's one link is its status tag, named with its statement.
             body = format_html(
                 '{} <a class="status-tag tone-{}" href="{}">{}'
-                '<span class="visually-hidden">: {}</span></a>',
+                '<span class="visually-hidden">: {}</span></a>{}',
                 body,
                 info.tone,
                 url,
                 info.label,
                 claim.statement,
+                flag,
             )
         else:
             body = format_html(
-                '<a href="{}">{} <span class="status-tag tone-{}">{}</span></a>',
+                '<a href="{}">{} <span class="status-tag tone-{}">{}</span></a>{}',
                 url,
                 body,
                 info.tone,
                 info.label,
+                flag,
             )
         parts.append(
             format_html(

@@ -31,7 +31,7 @@ from ..publishing import (
     sources_by_stance,
     status_breakdown,
 )
-from ..statuses import Certainty, Kind, Outcome, statuses_for
+from ..statuses import Certainty, Kind, record_rows, statuses_for
 from . import is_fragment_request, vary_on_fragment_headers
 
 CLAIMS_PER_PAGE = 20
@@ -73,7 +73,7 @@ def home(request):
     return render(
         request,
         "factcheck/home.html",
-        {"articles": articles, "latest_changes": latest_changes},
+        {"articles": articles, "latest_changes": latest_changes, "today": timezone.localdate()},
     )
 
 
@@ -92,6 +92,7 @@ def render_article(request, article, **context):
     """The article page (also the editors' preview of a draft)."""
     claims = list(article.claims.select_related("speaker"))
     counts = Counter((claim.kind, claim.status) for claim in claims)
+    today = timezone.localdate()
     return render(
         request,
         "factcheck/article_detail.html",
@@ -100,10 +101,11 @@ def render_article(request, article, **context):
             "claims": claims,
             # A quote lost in a correction points into an earlier text.
             "highlighted_text": highlighted_text(
-                article.text, [c for c in claims if c.is_anchored]
+                article.text, [c for c in claims if c.is_anchored], today
             ),
             "corrections": article.corrections.all(),
             "breakdown": status_breakdown(counts),
+            "today": today,
             **context,
         },
     )
@@ -115,7 +117,8 @@ def render_article(request, article, **context):
 @require_safe
 @vary_on_fragment_headers
 def claim_list(request):
-    form = ClaimFilterForm(request.GET)
+    today = timezone.localdate()
+    form = ClaimFilterForm(request.GET, today=today)
     form.is_valid()
     # The article's full text is not shown in a list: leave it out of every row.
     claims = form.filter(
@@ -131,7 +134,7 @@ def claim_list(request):
     return render(
         request,
         template,
-        {"form": form, "page": page, "query": query, "today": timezone.localdate()},
+        {"form": form, "page": page, "query": query, "today": today},
     )
 
 
@@ -183,26 +186,27 @@ def person_detail(request, slug):
         .select_related("article")
         .order_by("-article__published_on", "quote_start")
     )
-    fact_record = [
-        (info, sum(1 for c in claims if c.kind == Kind.FACT and c.status == info.value))
-        for info in statuses_for(Kind.FACT)
-    ]
-    prediction_record = [
-        (outcome.label, sum(1 for c in claims if c.status_info.outcome == outcome))
-        for outcome in Outcome
-    ]
     return render(
         request,
         "factcheck/person_detail.html",
         {
             "person": person,
             "claims": claims,
-            "fact_record": [row for row in fact_record if row[1]],
-            "prediction_record": prediction_record,
+            "fact_record": track_record(claims, Kind.FACT),
+            "prediction_record": track_record(claims, Kind.PREDICTION),
             "has_facts": any(c.kind == Kind.FACT for c in claims),
             "has_predictions": any(c.kind == Kind.PREDICTION for c in claims),
+            "today": timezone.localdate(),
         },
     )
+
+
+def track_record(claims, kind):
+    """[(row, claims it counts)] of ``claims`` of ``kind``: every final row,
+    zeros too (a record shows its misses), and the open statuses some hold."""
+    counts = Counter(claim.status for claim in claims if claim.kind == kind)
+    rows = [(row, sum(counts[status] for status in row.statuses)) for row in record_rows(kind)]
+    return [(row, count) for row, count in rows if count or row.is_final]
 
 
 # --- Methodology ----------------------------------------------------------------
