@@ -25,17 +25,14 @@ class StatusCount:
 
 
 def status_breakdown(counts):
-    """Turn {(kind, status): count} into chart segments, in the table's order.
+    """Turn {status: count} into chart segments, in the table's order.
 
     Facts and predictions share "unreviewed", which is drawn once.
     """
     total = sum(counts.values())
-    by_value = {}
-    for (_, value), count in counts.items():
-        by_value[value] = by_value.get(value, 0) + count
     segments, offset, seen = [], 0.0, set()
     for (_, value), info in STATUS_TABLE.items():
-        count = by_value.get(value, 0)
+        count = counts.get(value, 0)
         if not count or value in seen:
             continue
         seen.add(value)

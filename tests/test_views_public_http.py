@@ -100,6 +100,16 @@ PAGES = {
         2,
     ),
     "claim list overdue": (lambda article, claims: "/claims/?status=overdue&sort=resolve_by", 2),
+    # The count, the page, and its articles' claims by status.
+    "archive": (lambda article, claims: "/articles/", 3),
+    "speakers": (lambda article, claims: "/speakers/", 2),
+    # The speaker or the article, and its claims' changes.
+    "speaker feed": (lambda article, claims: f"{claims[-1].speaker.get_absolute_url()}feed/", 2),
+    "article feed": (lambda article, claims: f"{article.get_absolute_url()}feed/", 2),
+    # The count and the page of articles, claims and speakers (its other
+    # pages are no rows).
+    "sitemap": (lambda article, claims: "/sitemap.xml", 6),
+    "robots.txt": (lambda article, claims: "/robots.txt", 0),
 }
 
 

@@ -1,17 +1,22 @@
-"""Ways back to a claim over time: the overdue and awaiting-resolution
-predictions on every page that lists one, and a speaker's track record."""
+"""Ways into the site, and back to a claim over time: the archive of articles,
+the speakers index, the sitemap, robots.txt, the icon, the feeds of a speaker
+and of an article, and the overdue and awaiting-resolution predictions on
+every page that lists one."""
 
 import csv
 import datetime
 import io
 import json
+import xml.etree.ElementTree as ET
 
 import pytest
+from django.test import override_settings
 from django.utils import timezone
 
 from factcheck import services
-from factcheck.models import Article, Claim, Person
+from factcheck.models import Article, ArticleCorrection, Claim, Person
 from factcheck.statuses import Kind, record_rows, status_info
+from factcheck.views import public
 from tests.desk import set_status
 
 from .responses import body
@@ -58,6 +63,313 @@ def make_overdue(claim):
     Claim.objects.filter(pk=claim.pk).update(resolve_by=days_ago(1))
     claim.refresh_from_db()
     return claim
+
+
+# --- The archive -----------------------------------------------------------------
+
+
+class TestArchive:
+    def titles(self, page):
+        return [h3.get_text() for h3 in page.select(".article-list h3")]
+
+    def test_lists_published_articles_newest_first_then_by_id(
+        self, client, article, fact, prediction, draft, taken_down
+    ):
+        same_day = [published_article(f"same-{i}", datetime.date(2021, 3, 1)) for i in range(2)]
+        published_article("older", datetime.date(2019, 1, 1), title="Older piece")
+        page = soup(client.get("/articles/"))
+        assert self.titles(page) == [
+            "Work permits rise",
+            *(a.title for a in reversed(same_day)),  # the same day: the later id first
+            "Older piece",
+        ]
+        assert page.select_one(".results-count").get_text() == "4 articles, newest first"
+        card = page.select_one(".article-list li")
+        assert "Example Times, 20 October 2022 · 2 claims" in card.get_text(" ", strip=True)
+        assert [li.get_text() for li in card.select(".legend li")] == ["Unreviewed: 2"]
+
+    def test_counts_each_status_of_each_article(self, client, fact, prediction, reviewer):
+        set_status(claim=prediction, to_status="on_track", by=reviewer)
+        card = soup(client.get("/articles/")).select_one(".article-list li")
+        legend = [li.get_text() for li in card.select(".legend li")]
+        assert legend == ["Unreviewed: 1", "On track: 1"]
+        assert card.select_one("svg title").get_text() == (
+            "Claims by status: Unreviewed 1, On track 1"
+        )
+
+    def test_paginates(self, client, monkeypatch):
+        monkeypatch.setattr(public, "ARTICLES_PER_PAGE", 2)
+        for day in range(1, 6):
+            published_article(f"day-{day}", datetime.date(2020, 1, day))
+        first = soup(client.get("/articles/"))
+        assert self.titles(first) == ["Article day-5", "Article day-4"]
+        assert first.select_one(".pagination a[rel=next]")["href"] == "?page=2"
+        assert first.select_one(".pagination")["aria-label"] == "Pages of articles"
+        assert not first.select(".pagination [data-hx-boost]")
+        third = soup(client.get("/articles/?page=3"))
+        assert self.titles(third) == ["Article day-1"]
+        assert third.select_one(".pagination a[rel=prev]")["href"] == "?page=2"
+        assert third.title.get_text().startswith("Articles, page 3")
+        # Past the end, or not a number: the nearest page, as the claim list does.
+        assert self.titles(soup(client.get("/articles/?page=99"))) == ["Article day-1"]
+        assert self.titles(soup(client.get("/articles/?page=x"))) == self.titles(first)
+
+    def test_the_nav_and_the_home_page_lead_here(self, client, fact):
+        page = soup(client.get("/"))
+        nav = {a.get_text(): a["href"] for a in page.select("header nav a")}
+        assert nav["Articles"] == "/articles/"
+        assert nav["Speakers"] == "/speakers/"
+        links = [a["href"] for a in page.select("#articles-heading ~ p a")]
+        assert "/articles/" in links and "/speakers/" in links
+
+    def test_an_empty_archive_says_so(self, client):
+        page = soup(client.get("/articles/"))
+        assert page.select_one(".article-list").get_text(strip=True) == "No articles yet."
+
+
+# --- The speakers index ----------------------------------------------------------
+
+
+class TestSpeakers:
+    def test_lists_every_public_speaker_alphabetically_with_their_claim_count(
+        self, client, prediction, make_claim, draft, taken_down
+    ):
+        bo = Person.objects.create(name="Bo Other", slug="bo-other")
+        make_claim(quote="Critics disagree.", speaker=bo)
+        make_claim(quote="Around 80,000 people received a work permit this year.", speaker=bo)
+        # Quoted in a draft too: only the published claim counts.
+        quote_claim(draft, "Nothing else was said.", speaker=prediction.speaker, slug="second")
+        page = soup(client.get("/speakers/"))
+        entries = [li.get_text(" ", strip=True) for li in page.select(".person-list li")]
+        assert entries == [
+            "Ada Example Head of the Example Institute · 1 claim",
+            "Bo Other 2 claims",
+        ]
+        links = [a["href"] for a in page.select(".person-list a")]
+        assert links == ["/speakers/ada-example/", "/speakers/bo-other/"]
+        assert page.select_one(".results-count").get_text() == "2 speakers"
+
+    def test_paginates(self, client, article, make_claim, monkeypatch):
+        monkeypatch.setattr(public, "PEOPLE_PER_PAGE", 2)
+        for name in ["Cy", "Al", "Bea"]:
+            make_claim(speaker=Person.objects.create(name=name, slug=name.lower()))
+        names = [a.get_text() for a in soup(client.get("/speakers/")).select(".person-list a")]
+        assert names == ["Al", "Bea"]
+        second = soup(client.get("/speakers/?page=2"))
+        assert [a.get_text() for a in second.select(".person-list a")] == ["Cy"]
+        assert second.select_one(".pagination a[rel=prev]")["href"] == "?page=1"
+
+
+# --- Sitemap, robots.txt, the icon -----------------------------------------------
+
+
+def sitemap_entries(response):
+    """{location: lastmod (None without)}, each location once."""
+    assert response["Content-Type"] == "application/xml"
+    urls = list(ET.fromstring(body(response)).iter(f"{SITEMAP}url"))
+    entries = {url.findtext(f"{SITEMAP}loc"): url.findtext(f"{SITEMAP}lastmod") for url in urls}
+    assert len(entries) == len(urls)
+    return entries
+
+
+class TestSitemap:
+    @override_settings(FACTCHECK_SITE_URL="https://facts.example.org")
+    def test_lists_exactly_the_public_pages_on_the_sites_own_address(
+        self, client, fact, prediction, draft, taken_down
+    ):
+        response = client.get(
+            "/sitemap.xml", headers={"Host": "localhost", "X-Forwarded-Proto": "http"}
+        )
+        site = "https://facts.example.org"
+        assert set(sitemap_entries(response)) == {
+            f"{site}/",
+            f"{site}/articles/",
+            f"{site}/claims/",
+            f"{site}/speakers/",
+            f"{site}/methodology/",
+            f"{site}/articles/work-permits-rise/",
+            f"{site}{fact.get_absolute_url()}",
+            f"{site}{prediction.get_absolute_url()}",
+            f"{site}/speakers/ada-example/",
+        }
+        # Kept in the page cache: another Host still gets the site's address.
+        again = client.get("/sitemap.xml", headers={"Host": "127.0.0.1"})
+        assert body(again) == body(response)
+
+    def test_a_first_request_on_another_host_sets_no_url_in_the_cache(self, client, fact):
+        client.get("/sitemap.xml", headers={"Host": "localhost"})
+        assert all(
+            url.startswith("http://testserver/")
+            for url in sitemap_entries(client.get("/sitemap.xml"))
+        )
+
+    @pytest.fixture
+    def aged(self, fact, prediction):
+        """The article published 300 days ago, its claims last changed 200 days
+        ago, their speaker edited 400 days ago."""
+        long_ago = timezone.now() - datetime.timedelta(days=300)
+        Article.objects.update(updated_at=long_ago, published_at=long_ago)
+        Claim.objects.update(public_updated_at=timezone.now() - datetime.timedelta(days=200))
+        Person.objects.update(updated_at=timezone.now() - datetime.timedelta(days=400))
+
+    def test_lastmod_is_when_each_page_last_changed(self, client, fact, prediction, reviewer, aged):
+        set_status(claim=prediction, to_status="pending", by=reviewer)
+        entries = sitemap_entries(client.get("/sitemap.xml"))
+        changed = f"{prediction.public_updated_at:%Y-%m-%d}"
+        assert entries[f"http://testserver{prediction.get_absolute_url()}"] == changed
+        assert entries[f"http://testserver{fact.get_absolute_url()}"] == f"{days_ago(200)}"
+        # The article shows its claims' statuses; the speaker page, their claims'.
+        assert entries["http://testserver/articles/work-permits-rise/"] == changed
+        assert entries["http://testserver/speakers/ada-example/"] == changed
+        assert entries["http://testserver/"] is None  # the lists change with every record
+
+    def test_an_articles_lastmod_is_its_latest_correction(self, client, fact, aged):
+        ArticleCorrection.objects.create(
+            article=fact.article,
+            earlier_text="Old.",
+            reason="Typo.",
+            corrected_at=timezone.now() - datetime.timedelta(days=100),
+        )
+        entries = sitemap_entries(client.get("/sitemap.xml"))
+        assert entries["http://testserver/articles/work-permits-rise/"] == f"{days_ago(100)}"
+
+
+class TestRobotsAndIcon:
+    @override_settings(FACTCHECK_SITE_URL="https://facts.example.org")
+    def test_robots_txt_keeps_crawlers_to_the_public_site(self, client):
+        response = client.get("/robots.txt", headers={"Host": "localhost"})
+        assert response["Content-Type"] == "text/plain; charset=utf-8"
+        assert response.content.decode().splitlines() == [
+            "User-agent: *",
+            "Disallow: /review/",
+            "Disallow: /admin/",
+            "Disallow: /accounts/",
+            "Disallow: /*?as_of=",
+            "Disallow: /*&as_of=",
+            "Allow: /",
+            "",
+            "Sitemap: https://facts.example.org/sitemap.xml",
+        ]
+
+    def test_favicon_ico_is_an_icon(self, client):
+        response = client.get("/favicon.ico")
+        assert response.status_code == 302
+        assert response["Location"] == "/static/factcheck/favicon.ico"
+        icon = client.get(response["Location"])
+        assert icon.status_code == 200
+        data = body(icon)
+        assert data[:4] == b"\x00\x00\x01\x00"  # an ICO file's header
+        assert int.from_bytes(data[4:6], "little") >= 1  # holding an image
+
+    def test_every_page_names_its_icons(self, client, fact):
+        icons = soup(client.get("/")).select("link[rel=icon]")
+        hrefs = [link["href"] for link in icons]
+        assert hrefs == ["/static/factcheck/favicon.ico", "/static/factcheck/favicon.svg"]
+        for href in hrefs:
+            assert client.get(href).status_code == 200
+
+
+# --- Feeds of a speaker and of an article ----------------------------------------
+
+
+def atom_entries(response):
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/atom+xml")
+    feed = ET.fromstring(response.content)
+    entries = [
+        (entry.findtext(f"{ATOM}title"), entry.find(f"{ATOM}link").get("href"))
+        for entry in feed.iter(f"{ATOM}entry")
+    ]
+    return feed, entries
+
+
+@pytest.fixture
+def changes(fact, prediction, make_claim, reviewer, draft):
+    """Changes to Ada's prediction and to a fact in the same article, and to
+    Ada's claim in another; and to Ada's claim in a draft, which no feed shows."""
+    other_article = published_article("elsewhere", datetime.date(2023, 1, 1))
+    other_article.text = "Ada said more will come."
+    other_article.save()
+    elsewhere = quote_claim(
+        other_article,
+        "Ada said more will come.",
+        speaker=prediction.speaker,
+        statement="More will come.",
+        slug="more-will-come",
+    )
+    set_status(claim=prediction, to_status="pending", by=reviewer, rationale="Criteria set.")
+    set_status(claim=fact, to_status="in_review", by=reviewer)
+    set_status(claim=elsewhere, to_status="pending", by=reviewer)
+    set_status(claim=prediction, to_status="on_track", by=reviewer, rationale="Rising.")
+    in_draft = quote_claim(draft, "Nothing else was said.", speaker=prediction.speaker, slug="d")
+    set_status(claim=in_draft, to_status="pending", by=reviewer)
+    return {"fact": fact, "prediction": prediction, "elsewhere": elsewhere}
+
+
+class TestFeeds:
+    @override_settings(FACTCHECK_SITE_URL="https://facts.example.org")
+    def test_a_speakers_feed_has_the_changes_of_their_claims_newest_first(self, client, changes):
+        prediction, elsewhere = changes["prediction"], changes["elsewhere"]
+        response = client.get("/speakers/ada-example/feed/", headers={"Host": "localhost"})
+        feed, entries = atom_entries(response)
+        assert [title for title, _ in entries] == [
+            f"On track: {prediction.statement}",
+            f"Pending: {elsewhere.statement}",
+            f"Pending: {prediction.statement}",
+        ]
+        site = "https://facts.example.org"
+        assert all(link.startswith(f"{site}/claims/") for _, link in entries)
+        assert entries[0][1].startswith(f"{site}{prediction.get_absolute_url()}#change-")
+        assert feed.findtext(f"{ATOM}title") == "Status changes: Ada Example"
+        links = {link.get("rel"): link.get("href") for link in feed.findall(f"{ATOM}link")}
+        assert links == {
+            "alternate": f"{site}/speakers/ada-example/",
+            "self": f"{site}/speakers/ada-example/feed/",
+        }
+        summary = feed.find(f"{ATOM}entry/{ATOM}summary").text
+        assert summary == "<p>Pending → On track. Rising.</p>"
+
+    def test_an_articles_feed_has_the_changes_of_its_claims(self, client, changes):
+        fact, prediction = changes["fact"], changes["prediction"]
+        _, entries = atom_entries(client.get("/articles/work-permits-rise/feed/"))
+        assert [title for title, _ in entries] == [
+            f"On track: {prediction.statement}",
+            f"In review: {fact.statement}",
+            f"Pending: {prediction.statement}",
+        ]
+        assert all(link.startswith("http://testserver/claims/") for _, link in entries)
+
+    def test_no_feed_for_a_draft_a_taken_down_article_or_a_speaker_only_in_drafts(
+        self, client, changes, taken_down, draft
+    ):
+        for url in [
+            "/articles/zyxwv-draft/feed/",
+            "/articles/gone/feed/",
+            "/articles/nope/feed/",
+            "/speakers/dora-zyxwv/feed/",
+            "/speakers/nope/feed/",
+        ]:
+            assert client.get(url).status_code == 404, url
+
+    def test_the_speaker_and_article_pages_advertise_their_feeds(self, client, prediction):
+        for url, feed in [
+            ("/speakers/ada-example/", "/speakers/ada-example/feed/"),
+            ("/articles/work-permits-rise/", "/articles/work-permits-rise/feed/"),
+        ]:
+            page = soup(client.get(url))
+            alternates = [
+                link["href"]
+                for link in page.select('link[rel=alternate][type="application/atom+xml"]')
+            ]
+            assert alternates == ["/feed/", feed], url
+            assert page.select_one(f'main a[href="{feed}"]'), url
+
+    def test_an_editors_preview_of_a_draft_links_no_feed(self, client, editor, draft):
+        client.force_login(editor)
+        page = soup(client.get("/review/articles/zyxwv-draft/preview/"))
+        feeds = [link["href"] for link in page.select('link[type="application/atom+xml"]')]
+        assert feeds == ["/feed/"]
+        assert not page.select('a[href$="/feed/"]:not([href="/feed/"])')
 
 
 # --- Overdue and awaiting resolution ---------------------------------------------
