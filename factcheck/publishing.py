@@ -108,9 +108,7 @@ def _highlight(text, claims, start, end, today):
         parts.append(_plain(text[position : claim.quote_start]))
         body = mark_safe(_highlight(text, inner, claim.quote_start, claim.quote_end, today))
         info, url = claim.status_info, claim.get_absolute_url()
-        flag = ""
-        if state := claim.resolve_by_state(today):
-            flag = format_html(' <span class="due-flag">{}</span>', state)
+        flag = due_flag(claim, today)
         if inner:
             # A link cannot hold another: the inner quotes keep theirs, and this
             # claim's one link is its status tag, named with its statement.
@@ -144,6 +142,14 @@ def _highlight(text, claims, start, end, today):
         position = claim.quote_end
     parts.append(_plain(text[position:end]))
     return "".join(parts)
+
+
+def due_flag(claim, today):
+    """A space and the flag of a prediction that falls due ``today`` or is
+    overdue (``Claim.resolve_by_state``), as lists and highlights show it; or ""."""
+    if state := claim.resolve_by_state(today):
+        return format_html(' <span class="due-flag">{}</span>', state)
+    return ""
 
 
 def paragraph_around(text, start, end):
