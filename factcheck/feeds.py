@@ -1,4 +1,5 @@
-"""Atom feeds of status changes: across the site, and for one claim.
+"""Atom feeds of status changes: across the site, of a speaker's claims, of
+an article's claims, and of one claim (with its corrections).
 
 Every link is absolute on FACTCHECK_SITE_URL (syndication would otherwise
 build them on the client's Host), and the reviewers' text goes out as HTML
@@ -13,7 +14,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import linebreaks
 
-from .models import Claim, StatusChange
+from .models import Article, Claim, Person, StatusChange
 from .publishing import absolute_url, public_timeline
 
 
@@ -22,22 +23,25 @@ def as_html(text):
     return linebreaks(text, autoescape=True)
 
 
-class LatestStatusChangesFeed(Feed):
+# Entries in a feed of status changes: the newest.
+FEED_LENGTH = 50
+
+
+class SiteFeed(Feed):
+    """What every feed of the site shares: Atom, by the organisation."""
+
     feed_type = Atom1Feed
-    title = "Latest status changes"
-    subtitle = "Every change of a claim's or a prediction's status, newest first."
-
-    def link(self):
-        return absolute_url(reverse("factcheck:claim_list"))
-
-    def feed_url(self):
-        return absolute_url(reverse("factcheck:status_changes_feed"))
 
     def author_name(self):
         return settings.FACTCHECK_ORGANISATION
 
-    def items(self):
-        return StatusChange.objects.public().newest_first()[:50]
+
+class StatusChangesFeed(SiteFeed):
+    """A feed of status changes, an entry each, newest first: ``changes``
+    picks them (of the public claims only)."""
+
+    def changes(self, **claims):
+        return StatusChange.objects.public().filter(**claims).newest_first()[:FEED_LENGTH]
 
     def item_title(self, change):
         return f"{change.to_info.label}: {change.claim.statement}"
@@ -55,8 +59,80 @@ class LatestStatusChangesFeed(Feed):
         return change.changed_at
 
 
-class ClaimChangesFeed(Feed):
-    feed_type = Atom1Feed
+class LatestStatusChangesFeed(StatusChangesFeed):
+    title = "Latest status changes"
+    subtitle = "Every change of a claim's or a prediction's status, newest first."
+
+    def link(self):
+        return absolute_url(reverse("factcheck:claim_list"))
+
+    def feed_url(self):
+        return absolute_url(reverse("factcheck:status_changes_feed"))
+
+    def items(self):
+        return self.changes()
+
+
+class RecordChangesFeed(StatusChangesFeed):
+    """The status changes of one record's public claims: ``records()`` are the
+    ones readers may see (any other slug is a 404), ``claims_of`` the claim's
+    field that names the record, ``url_name`` the feed's own."""
+
+    claims_of = None
+    url_name = None
+
+    def records(self):
+        raise NotImplementedError
+
+    def get_object(self, request, slug):
+        return get_object_or_404(self.records(), slug=slug)
+
+    def link(self, record):
+        return absolute_url(record.get_absolute_url())
+
+    def feed_url(self, record):
+        return absolute_url(reverse(self.url_name, kwargs={"slug": record.slug}))
+
+    def items(self, record):
+        return self.changes(**{self.claims_of: record})
+
+
+class PersonChangesFeed(RecordChangesFeed):
+    claims_of = "claim__speaker"
+    url_name = "factcheck:person_feed"
+
+    def records(self):
+        return Person.objects.public()
+
+    def title(self, person):
+        return f"Status changes: {person.name}"
+
+    def subtitle(self, person):
+        return (
+            f"Every change of the status of a claim or prediction by {person.name}, newest first."
+        )
+
+
+class ArticleChangesFeed(RecordChangesFeed):
+    claims_of = "claim__article"
+    url_name = "factcheck:article_feed"
+
+    def records(self):
+        # A draft or a taken-down article has no feed, as its claims have none.
+        return Article.objects.public().defer("text")
+
+    def title(self, article):
+        return f"Status changes: {article.title}"
+
+    def subtitle(self, article):
+        return (
+            f"Every change of the status of a claim or prediction in “{article.title}” "
+            f"({article.publisher}), newest first."
+        )
+
+
+class ClaimChangesFeed(SiteFeed):
+    """A claim's timeline: its status changes and corrections."""
 
     def get_object(self, request, slug):
         return get_object_or_404(Claim.objects.public().with_public_detail(), slug=slug)
@@ -69,9 +145,6 @@ class ClaimChangesFeed(Feed):
 
     def feed_url(self, claim):
         return absolute_url(reverse("factcheck:claim_feed", kwargs={"slug": claim.slug}))
-
-    def author_name(self):
-        return settings.FACTCHECK_ORGANISATION
 
     def items(self, claim):
         return list(reversed(public_timeline(claim)))

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.text import capfirst
 
 from . import services
@@ -48,8 +49,20 @@ def limit_length(field, limit=TEXT_LIMIT):
     field.widget.attrs["maxlength"] = str(limit)
 
 
+# Values of the status filter that stand for several statuses: predictions
+# without a final status, and those of them whose resolve-by date has passed.
+AWAITING_RESOLUTION = "awaiting_resolution"
+OVERDUE = "overdue"
+STATUS_FILTER_CHOICES = [
+    ("", "Any status"),
+    ("Predictions", [(AWAITING_RESOLUTION, "Awaiting resolution"), (OVERDUE, "Overdue")]),
+    ("Statuses", ALL_STATUS_CHOICES),
+]
+
+
 class ClaimFilterForm(forms.Form):
-    """The filters of the claim list, which its exports and the review queue share."""
+    """The filters of the claim list, which its exports and the review queue
+    share. ``today`` (the site's, by default) decides what is overdue."""
 
     q = forms.CharField(
         label="Search quotes and statements",
@@ -57,7 +70,7 @@ class ClaimFilterForm(forms.Form):
         max_length=200,
         widget=forms.SearchInput(attrs={"autocomplete": "off"}),
     )
-    status = forms.ChoiceField(choices=[("", "Any status"), *ALL_STATUS_CHOICES], required=False)
+    status = forms.ChoiceField(choices=STATUS_FILTER_CHOICES, required=False)
     kind = forms.ChoiceField(choices=[("", "Facts and predictions"), *Kind.choices], required=False)
     # Text, not menus: a menu of every speaker or article stops working (and
     # costs more than the page) long before 100,000 claims.
@@ -73,6 +86,10 @@ class ClaimFilterForm(forms.Form):
         required=False,
     )
 
+    def __init__(self, *args, today=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today or timezone.localdate()
+
     def filters(self):
         """The fields that are valid and set: an invalid one is shown as an error and ignored."""
         if not self.is_bound:
@@ -84,9 +101,15 @@ class ClaimFilterForm(forms.Form):
         data = self.filters()
         if "q" in data:
             claims = claims.search(data["q"])
-        for name in ("status", "kind"):
-            if name in data:
-                claims = claims.filter(**{name: data[name]})
+        status = data.get("status")
+        if status == AWAITING_RESOLUTION:
+            claims = claims.awaiting_resolution()
+        elif status == OVERDUE:
+            claims = claims.overdue(self.today)
+        elif status:
+            claims = claims.filter(status=status)
+        if "kind" in data:
+            claims = claims.filter(kind=data["kind"])
         # A slug (as links from speaker and article pages carry) or part of a name.
         if "speaker" in data:
             text = data["speaker"]

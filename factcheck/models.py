@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import connections, models
-from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
 from django.urls import reverse
@@ -112,6 +112,19 @@ class PersonQuerySet(models.QuerySet):
             models.Exists(Claim.objects.public().filter(speaker=models.OuterRef("pk")))
         )
 
+    def with_claim_count(self):
+        """Each with ``claim_count``: how many of their claims readers may see."""
+        claims = (
+            Claim.objects.public()
+            .filter(speaker=OuterRef("pk"))
+            .order_by()
+            .values("speaker")
+            .annotate(n=models.Count("pk"))
+            .values("n")
+        )
+        # A subquery, not a join: counting the people (as a paginator does) leaves it out.
+        return self.annotate(claim_count=Subquery(claims))
+
 
 class Person(models.Model):
     name = fields.CharField(max_length=200)
@@ -174,10 +187,28 @@ class ClaimQuerySet(models.QuerySet):
     def awaiting_first_review(self):
         return self.filter(status=UNREVIEWED)
 
+    def awaiting_resolution(self):
+        """Predictions without a final status, whether or not their resolve-by
+        date has come."""
+        open_statuses = [i.value for i in statuses_for(Kind.PREDICTION) if not i.is_final]
+        return self.filter(kind=Kind.PREDICTION, status__in=open_statuses)
+
     def overdue(self, today):
         """Predictions whose resolve-by date has passed without a final status."""
-        open_statuses = [i.value for i in statuses_for(Kind.PREDICTION) if not i.is_final]
-        return self.filter(kind=Kind.PREDICTION, resolve_by__lt=today, status__in=open_statuses)
+        return self.awaiting_resolution().filter(resolve_by__lt=today)
+
+    def status_counts_by_article(self, articles):
+        """{article id: {status: claims}} for ``articles``, in one query."""
+        counts = {}
+        rows = (
+            self.filter(article__in=[article.pk for article in articles])
+            .order_by()
+            .values_list("article_id", "status")
+            .annotate(n=models.Count("id"))
+        )
+        for article_id, status, n in rows:
+            counts.setdefault(article_id, {})[status] = n
+        return counts
 
     def due_for_review(self, today):
         return self.filter(next_review_on__lte=today)

@@ -25,17 +25,14 @@ class StatusCount:
 
 
 def status_breakdown(counts):
-    """Turn {(kind, status): count} into chart segments, in the table's order.
+    """Turn {status: count} into chart segments, in the table's order.
 
     Facts and predictions share "unreviewed", which is drawn once.
     """
     total = sum(counts.values())
-    by_value = {}
-    for (_, value), count in counts.items():
-        by_value[value] = by_value.get(value, 0) + count
     segments, offset, seen = [], 0.0, set()
     for (_, value), info in STATUS_TABLE.items():
-        count = by_value.get(value, 0)
+        count = counts.get(value, 0)
         if not count or value in seen:
             continue
         seen.add(value)
@@ -76,9 +73,10 @@ def text_blocks(text):
     return blocks
 
 
-def highlighted_text(text, claims):
+def highlighted_text(text, claims, today):
     """The article text as HTML paragraphs and subheadings, each claim's quote
-    highlighted once at its offsets, with exactly one link to the claim.
+    highlighted once at its offsets, with exactly one link to the claim, and
+    a prediction that falls due ``today`` or is overdue flagged so.
 
     A quote that lies inside another is nested within it; a quote that only
     partly overlaps an earlier one, or runs across paragraphs, cannot be nested
@@ -88,7 +86,7 @@ def highlighted_text(text, claims):
     parts = []
     for block in text_blocks(text):
         inside = [c for c in ordered if block.start <= c.quote_start and c.quote_end <= block.end]
-        body = _highlight(text, inside, block.start, block.end)
+        body = _highlight(text, inside, block.start, block.end, today)
         parts.append(format_html("<{tag}>{}</{tag}>", mark_safe(body), tag=block.tag))
     return mark_safe("\n".join(parts))
 
@@ -98,7 +96,7 @@ def _plain(text):
     return format_html("{}", text).replace("\n", "<br>\n")
 
 
-def _highlight(text, claims, start, end):
+def _highlight(text, claims, start, end, today):
     parts, position, index = [], start, 0
     while index < len(claims):
         claim = claims[index]
@@ -108,27 +106,30 @@ def _highlight(text, claims, start, end):
                 inner.append(claims[index])
             index += 1
         parts.append(_plain(text[position : claim.quote_start]))
-        body = mark_safe(_highlight(text, inner, claim.quote_start, claim.quote_end))
+        body = mark_safe(_highlight(text, inner, claim.quote_start, claim.quote_end, today))
         info, url = claim.status_info, claim.get_absolute_url()
+        flag = due_flag(claim, today)
         if inner:
             # A link cannot hold another: the inner quotes keep theirs, and this
             # claim's one link is its status tag, named with its statement.
             body = format_html(
                 '{} <a class="status-tag tone-{}" href="{}">{}'
-                '<span class="visually-hidden">: {}</span></a>',
+                '<span class="visually-hidden">: {}</span></a>{}',
                 body,
                 info.tone,
                 url,
                 info.label,
                 claim.statement,
+                flag,
             )
         else:
             body = format_html(
-                '<a href="{}">{} <span class="status-tag tone-{}">{}</span></a>',
+                '<a href="{}">{} <span class="status-tag tone-{}">{}</span></a>{}',
                 url,
                 body,
                 info.tone,
                 info.label,
+                flag,
             )
         parts.append(
             format_html(
@@ -141,6 +142,14 @@ def _highlight(text, claims, start, end):
         position = claim.quote_end
     parts.append(_plain(text[position:end]))
     return "".join(parts)
+
+
+def due_flag(claim, today):
+    """A space and the flag of a prediction that falls due ``today`` or is
+    overdue (``Claim.resolve_by_state``), as lists and highlights show it; or ""."""
+    if state := claim.resolve_by_state(today):
+        return format_html(' <span class="due-flag">{}</span>', state)
+    return ""
 
 
 def paragraph_around(text, start, end):

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",  # its sitemap.xml template
     "django_htmx",
     "simple_history",
     "axes",
@@ -253,7 +254,8 @@ else:
                 "LOCATION": os.environ.get("DJANGO_CACHE_DIR", BASE_DIR / ".cache/pages"),
             }
         ),
-        # Pages are tens of kilobytes; the exports, which are not, stream uncached.
+        # Pages are tens of kilobytes, the sitemap about 100 bytes a public
+        # record; the exports, far larger, stream uncached.
         "pages": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "OPTIONS": {"MAX_ENTRIES": 1000},

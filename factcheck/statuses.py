@@ -55,7 +55,9 @@ class Certainty(models.TextChoices):
 
 
 class Outcome(models.TextChoices):
-    """How a prediction counts in a speaker's track record, in its order there."""
+    """What became of a prediction, in the order of a speaker's track record.
+    A final status has one of the first four; the open statuses are all still
+    pending, and the record counts them by status (``record_rows``)."""
 
     CAME_TRUE = "came_true", "Came true"
     PARTLY_CAME_TRUE = "partly_came_true", "Partly came true"
@@ -236,3 +238,34 @@ def status_info(kind, status):
 def statuses_for(kind):
     """The statuses a claim of this kind may hold, in vocabulary order."""
     return [STATUS_TABLE[(kind, choice.value)] for choice in VOCABULARIES[kind]]
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    """A row of a speaker's track record: one status, or for predictions the
+    outcome that several final statuses share. A label and a tone, as a status
+    has, so it is drawn as the badges of the claims it counts."""
+
+    label: str
+    tone: str
+    statuses: tuple[str, ...]
+    is_final: bool
+
+
+def record_rows(kind):
+    """The rows of a speaker's track record for claims of ``kind``: the final
+    ones first (a fact's verdicts; a prediction's outcomes, in Outcome's order,
+    each drawn in the tone its statuses share), then each open status on its
+    own, as its badge reads."""
+    infos = statuses_for(kind)
+    rows = []
+    if kind == Kind.PREDICTION:
+        for outcome in Outcome:
+            group = [info for info in infos if info.is_final and info.outcome == outcome]
+            if group:
+                statuses = tuple(info.value for info in group)
+                rows.append(RecordRow(outcome.label, group[0].tone, statuses, True))
+    else:
+        rows += [RecordRow(i.label, i.tone, (i.value,), True) for i in infos if i.is_final]
+    rows += [RecordRow(i.label, i.tone, (i.value,), False) for i in infos if not i.is_final]
+    return rows

@@ -4,14 +4,25 @@ from django.urls import include, path
 from django.views.decorators.http import require_safe
 
 from .caching import public_page
-from .feeds import ClaimChangesFeed, LatestStatusChangesFeed
+from .feeds import (
+    ArticleChangesFeed,
+    ClaimChangesFeed,
+    LatestStatusChangesFeed,
+    PersonChangesFeed,
+)
 from .views import intake, public, review
 
 # Every public page and feed is served from the page cache; the exports
-# stream, uncached.
+# stream, uncached, and /favicon.ico redirects.
 public_patterns = [
     path("", public_page(public.home), name="home"),
+    path("articles/", public_page(public.article_list, params=["page"]), name="article_list"),
     path("articles/<slug:slug>/", public_page(public.article_detail), name="article_detail"),
+    path(
+        "articles/<slug:slug>/feed/",
+        public_page(require_safe(ArticleChangesFeed())),
+        name="article_feed",
+    ),
     path(
         "claims/",
         public_page(public.claim_list, params=[*public.ClaimFilterForm.base_fields, "page"]),
@@ -23,9 +34,19 @@ public_patterns = [
         public_page(require_safe(ClaimChangesFeed())),
         name="claim_feed",
     ),
+    path("speakers/", public_page(public.person_list, params=["page"]), name="person_list"),
     path("speakers/<slug:slug>/", public_page(public.person_detail), name="person_detail"),
+    path(
+        "speakers/<slug:slug>/feed/",
+        public_page(require_safe(PersonChangesFeed())),
+        name="person_feed",
+    ),
     path("methodology/", public_page(public.methodology), name="methodology"),
     path("feed/", public_page(require_safe(LatestStatusChangesFeed())), name="status_changes_feed"),
+    # Django's sitemap view reads ?p= (a page of a sitemap past 50,000 URLs).
+    path("sitemap.xml", public_page(public.sitemap, params=["p"]), name="sitemap"),
+    path("robots.txt", public_page(public.robots_txt), name="robots_txt"),
+    path("favicon.ico", public.favicon, name="favicon"),
     path("exports/claims.json", public.export_json, name="export_json"),
     path("exports/claims.csv", public.export_csv, name="export_csv"),
 ]

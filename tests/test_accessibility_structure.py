@@ -26,6 +26,9 @@ def pages(fact, prediction, reviewer, editor):
         prediction.get_absolute_url(),
         prediction.speaker.get_absolute_url(),
         "/methodology/",
+        "/articles/",
+        "/speakers/",
+        "/claims/?status=awaiting_resolution",
     ]
     intake = f"/review/articles/{fact.article.slug}/"
     editors = [

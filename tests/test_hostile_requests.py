@@ -54,9 +54,11 @@ def public_urls(claim):
     left out of the tests below."""
     values = {
         "article_detail": claim.article.slug,
+        "article_feed": claim.article.slug,
         "claim_detail": claim.slug,
         "claim_feed": claim.slug,
         "person_detail": claim.speaker.slug,
+        "person_feed": claim.speaker.slug,
     }
     urls = []
     for pattern in public_patterns:

@@ -80,6 +80,9 @@ def test_every_public_page_is_valid_html(
         "prediction": prediction.get_absolute_url(),
         "speaker": prediction.speaker.get_absolute_url(),
         "methodology": "/methodology/",
+        "articles": "/articles/",
+        "speakers": "/speakers/",
+        "claim-list-overdue": "/claims/?status=overdue",
     }
     reviewer_pages = {
         "login": "/accounts/login/",

@@ -605,24 +605,31 @@ def test_an_open_proposal_shows_nowhere_on_the_public_site(client, prediction, n
         rationale=f"{mark} figures confirm it.",
         summary=f"{mark}: it doubled.",
     )
-    listing = ["", "?status=came_true", "?kind=prediction"]
+    listing = ["", "?status=came_true", "?kind=prediction", "?status=awaiting_resolution"]
     urls = {
         "home": ["/"],
+        "article_list": [reverse("factcheck:article_list")],
         "article_detail": [prediction.article.get_absolute_url()],
+        "article_feed": [reverse("factcheck:article_feed", args=[prediction.article.slug])],
         "claim_list": [reverse("factcheck:claim_list") + query for query in listing],
         "claim_detail": [prediction.get_absolute_url()],
         "claim_feed": [reverse("factcheck:claim_feed", args=[prediction.slug])],
+        "person_list": [reverse("factcheck:person_list")],
         "person_detail": [prediction.speaker.get_absolute_url()],
+        "person_feed": [reverse("factcheck:person_feed", args=[prediction.speaker.slug])],
         "methodology": [reverse("factcheck:methodology")],
         "status_changes_feed": [reverse("factcheck:status_changes_feed")],
         "export_json": [reverse("factcheck:export_json") + query for query in listing],
         "export_csv": [reverse("factcheck:export_csv") + query for query in listing],
+        "sitemap": [reverse("factcheck:sitemap")],
+        "robots_txt": [reverse("factcheck:robots_txt")],
+        "favicon": [reverse("factcheck:favicon")],  # a redirect to the icon, followed
     }
     assert {pattern.name for pattern in public_patterns} == urls.keys()
     for url in [url for group in urls.values() for url in group]:
-        response = client.get(url)
+        response = client.get(url, follow=True)
         assert response.status_code == 200, url
-        assert mark not in body(response).decode(), url
+        assert mark.encode() not in body(response), url
     came_true = client.get(reverse("factcheck:claim_list"), {"status": "came_true"})
     assert prediction.statement not in text(came_true)
     assert "Came true" not in text(client.get(prediction.get_absolute_url())).split("Timeline")[0]

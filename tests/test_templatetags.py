@@ -1,4 +1,5 @@
-"""The site's template filters: dates in the site's words, status badges."""
+"""The site's template filters: dates in the site's words, status badges,
+the due and overdue flags."""
 
 import datetime
 import zoneinfo
@@ -8,6 +9,7 @@ from django.template import Context, Template
 from django.test import override_settings
 from django.utils import timezone
 
+from factcheck.models import Claim
 from factcheck.statuses import Kind, status_info
 
 
@@ -61,6 +63,35 @@ def test_status_badge_shows_the_label_in_its_tone():
     info = status_info(Kind.FACT, "misleading")
     assert render("{{ info|status_badge }}", info=info) == (
         f'<span class="status tone-{info.tone}">Misleading</span>'
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "resolve_by", "shown"),
+    [
+        (
+            Kind.PREDICTION,
+            "pending",
+            datetime.date(2024, 5, 4),
+            ' <span class="due-flag">overdue</span>',
+        ),
+        (
+            Kind.PREDICTION,
+            "unreviewed",
+            datetime.date(2024, 5, 5),
+            ' <span class="due-flag">due</span>',
+        ),
+        (Kind.PREDICTION, "on_track", datetime.date(2024, 5, 6), ""),
+        (Kind.PREDICTION, "came_true", datetime.date(2024, 5, 4), ""),
+        (Kind.FACT, "unreviewed", None, ""),
+    ],
+)
+def test_due_flag_marks_an_unresolved_prediction_once_its_date_comes(
+    kind, status, resolve_by, shown
+):
+    claim = Claim(kind=kind, status=status, resolve_by=resolve_by)
+    assert render("{{ claim|due_flag:today }}", claim=claim, today=datetime.date(2024, 5, 5)) == (
+        shown
     )
 
 

@@ -115,7 +115,9 @@ class TestArticlePage:
         # The text around the highlights is the article's own, in order.
         shown = [block.get_text() for block in page.select(".article-text > p")]
         assert [
-            text.replace(" Unreviewed", "").replace(" On track", "") for text in shown
+            # The prediction's date has passed: flagged beside its status.
+            text.replace(" Unreviewed", "").replace(" On track overdue", "")
+            for text in shown
         ] == fact.article.text.split("\n\n")
 
     def test_the_seeded_article_reads_in_paragraphs_each_claim_one_link(self, client):
@@ -487,7 +489,6 @@ class TestSpeakerAndMethodology:
             "Partly came true": "0",
             "Did not come true": "0",
             "Void (condition not met, or unresolvable)": "1",
-            "Pending": "0",
         }
         assert len(page.select(".claim-summaries li")) == 2
 

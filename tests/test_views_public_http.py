@@ -26,7 +26,8 @@ def sleep_into_the_next_second():
 def build_site(reviewer, size):
     """``size`` articles; the last with ``size`` claims, ``size`` speakers, ``size``
     sources and up to ``size`` timeline rows and corrections per claim: every
-    repeated relation grows with ``size``."""
+    repeated relation grows with ``size``. The first claim stays open past its
+    resolve-by date (overdue); with ``size`` 4 the others come true."""
     for extra in range(size - 1):
         Article.objects.create(
             published_at=timezone.now(),
@@ -59,7 +60,7 @@ def build_site(reviewer, size):
             quote_end=end,
             statement=f"Prediction {i}",
             slug=f"claim-{size}-{i}",
-            resolve_by=datetime.date(2030, 1, 1),
+            resolve_by=datetime.date(2030, 1, 1) if i else datetime.date(2023, 1, 1),
         )
         for j in range(size):
             add_source(
@@ -69,7 +70,7 @@ def build_site(reviewer, size):
                 title=f"Source {j}",
                 stance=["supports", "refutes", "context"][j % 3],
             )
-        for to_status in PREDICTION_PATH[1 : size + 1]:
+        for to_status in PREDICTION_PATH[1 : (size if i else min(size, 2)) + 1]:
             set_status(
                 claim=claim,
                 to_status=to_status,
@@ -94,6 +95,21 @@ PAGES = {
     "speaker": (lambda article, claims: claims[-1].speaker.get_absolute_url(), 2),
     "site feed": (lambda article, claims: "/feed/", 1),
     "claim feed": (lambda article, claims: f"{claims[-1].get_absolute_url()}feed/", 4),
+    "claim list awaiting resolution": (
+        lambda article, claims: "/claims/?status=awaiting_resolution",
+        2,
+    ),
+    "claim list overdue": (lambda article, claims: "/claims/?status=overdue&sort=resolve_by", 2),
+    # The count, the page, and its articles' claims by status.
+    "archive": (lambda article, claims: "/articles/", 3),
+    "speakers": (lambda article, claims: "/speakers/", 2),
+    # The speaker or the article, and its claims' changes.
+    "speaker feed": (lambda article, claims: f"{claims[-1].speaker.get_absolute_url()}feed/", 2),
+    "article feed": (lambda article, claims: f"{article.get_absolute_url()}feed/", 2),
+    # The count and the page of articles, claims and speakers (its other
+    # pages are no rows).
+    "sitemap": (lambda article, claims: "/sitemap.xml", 6),
+    "robots.txt": (lambda article, claims: "/robots.txt", 0),
 }
 
 

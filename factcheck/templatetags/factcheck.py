@@ -6,6 +6,7 @@ from django.conf import settings
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from .. import publishing
 from ..models import public_name
 
 register = template.Library()
@@ -31,6 +32,12 @@ MONTHS = (
 def resolve_by_state(claim, today):
     """ "due" or "overdue" for an unresolved prediction whose date has come."""
     return claim.resolve_by_state(today)
+
+
+@register.filter
+def due_flag(claim, today):
+    """The "due" or "overdue" flag of a prediction in a list, or nothing."""
+    return publishing.due_flag(claim, today)
 
 
 @register.filter

@@ -8,10 +8,12 @@ import json
 from collections import Counter
 from itertools import batched
 
+from django.contrib.sitemaps import views as sitemaps_views
 from django.core.paginator import Paginator
-from django.db.models import Count
-from django.http import Http404, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
@@ -20,6 +22,7 @@ from ..forms import ClaimFilterForm
 from ..middleware import allow_shared_caching
 from ..models import PREDICTION_FIELDS, PUBLIC_DETAIL, Article, Claim, Person, StatusChange
 from ..publishing import (
+    absolute_url,
     claim_record,
     claim_review,
     highlighted_text,
@@ -31,11 +34,14 @@ from ..publishing import (
     sources_by_stance,
     status_breakdown,
 )
-from ..statuses import Certainty, Kind, Outcome, statuses_for
+from ..sitemaps import SITEMAPS
+from ..statuses import Certainty, Kind, record_rows, statuses_for
 from . import is_fragment_request, vary_on_fragment_headers
 
 CLAIMS_PER_PAGE = 20
-HOME_ARTICLES = 20  # the newest; every claim stays reachable from the claim list
+HOME_ARTICLES = 20  # the newest; the others are in the archive
+ARTICLES_PER_PAGE = 20
+PEOPLE_PER_PAGE = 100
 
 
 def unpublished_response(request, article, claim=None):
@@ -54,30 +60,38 @@ def unpublished_response(request, article, claim=None):
 
 @require_safe
 def home(request):
-    articles = list(
-        Article.objects.public().defer("text").order_by("-published_on", "title")[:HOME_ARTICLES]
-    )
-    counts = {}
-    rows = (
-        Claim.objects.filter(article__in=[article.pk for article in articles])
-        .order_by()
-        .values_list("article_id", "kind", "status")
-        .annotate(n=Count("id"))
-    )
-    for article_id, kind, status, n in rows:
-        counts.setdefault(article_id, {})[(kind, status)] = n
-    for article in articles:
-        article.breakdown = status_breakdown(counts.get(article.pk, {}))
-        article.claim_count = sum(counts.get(article.pk, {}).values())
+    articles = Article.objects.public().defer("text").order_by("-published_on", "title")
     latest_changes = StatusChange.objects.public().newest_first()[:10]
     return render(
         request,
         "factcheck/home.html",
-        {"articles": articles, "latest_changes": latest_changes},
+        {
+            "articles": with_breakdowns(list(articles[:HOME_ARTICLES])),
+            "latest_changes": latest_changes,
+            "today": timezone.localdate(),
+        },
     )
 
 
+def with_breakdowns(articles):
+    """``articles``, each with its claim_count and the segments of its status
+    chart (breakdown), counted in one query."""
+    counts = Claim.objects.status_counts_by_article(articles)
+    for article in articles:
+        article.breakdown = status_breakdown(counts.get(article.pk, {}))
+        article.claim_count = sum(counts.get(article.pk, {}).values())
+    return articles
+
+
 # --- Articles -------------------------------------------------------------------
+
+
+@require_safe
+def article_list(request):
+    articles = Article.objects.public().defer("text").order_by("-published_on", "-id")
+    page = Paginator(articles, ARTICLES_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = with_breakdowns(list(page.object_list))
+    return render(request, "factcheck/article_list.html", {"page": page})
 
 
 @require_safe
@@ -91,7 +105,7 @@ def article_detail(request, slug):
 def render_article(request, article, **context):
     """The article page (also the editors' preview of a draft)."""
     claims = list(article.claims.select_related("speaker"))
-    counts = Counter((claim.kind, claim.status) for claim in claims)
+    today = timezone.localdate()
     return render(
         request,
         "factcheck/article_detail.html",
@@ -100,10 +114,11 @@ def render_article(request, article, **context):
             "claims": claims,
             # A quote lost in a correction points into an earlier text.
             "highlighted_text": highlighted_text(
-                article.text, [c for c in claims if c.is_anchored]
+                article.text, [c for c in claims if c.is_anchored], today
             ),
             "corrections": article.corrections.all(),
-            "breakdown": status_breakdown(counts),
+            "breakdown": status_breakdown(Counter(claim.status for claim in claims)),
+            "today": today,
             **context,
         },
     )
@@ -115,7 +130,8 @@ def render_article(request, article, **context):
 @require_safe
 @vary_on_fragment_headers
 def claim_list(request):
-    form = ClaimFilterForm(request.GET)
+    today = timezone.localdate()
+    form = ClaimFilterForm(request.GET, today=today)
     form.is_valid()
     # The article's full text is not shown in a list: leave it out of every row.
     claims = form.filter(
@@ -131,7 +147,7 @@ def claim_list(request):
     return render(
         request,
         template,
-        {"form": form, "page": page, "query": query, "today": timezone.localdate()},
+        {"form": form, "page": page, "query": query, "today": today},
     )
 
 
@@ -176,6 +192,13 @@ def claim_detail(request, slug):
 
 
 @require_safe
+def person_list(request):
+    people = Person.objects.public().with_claim_count().order_by("name", "id")
+    page = Paginator(people, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "factcheck/person_list.html", {"page": page})
+
+
+@require_safe
 def person_detail(request, slug):
     person = get_object_or_404(Person.objects.public(), slug=slug)
     claims = list(
@@ -183,26 +206,27 @@ def person_detail(request, slug):
         .select_related("article")
         .order_by("-article__published_on", "quote_start")
     )
-    fact_record = [
-        (info, sum(1 for c in claims if c.kind == Kind.FACT and c.status == info.value))
-        for info in statuses_for(Kind.FACT)
-    ]
-    prediction_record = [
-        (outcome.label, sum(1 for c in claims if c.status_info.outcome == outcome))
-        for outcome in Outcome
-    ]
     return render(
         request,
         "factcheck/person_detail.html",
         {
             "person": person,
             "claims": claims,
-            "fact_record": [row for row in fact_record if row[1]],
-            "prediction_record": prediction_record,
+            "fact_record": track_record(claims, Kind.FACT),
+            "prediction_record": track_record(claims, Kind.PREDICTION),
             "has_facts": any(c.kind == Kind.FACT for c in claims),
             "has_predictions": any(c.kind == Kind.PREDICTION for c in claims),
+            "today": timezone.localdate(),
         },
     )
+
+
+def track_record(claims, kind):
+    """[(row, claims it counts)] of ``claims`` of ``kind``: every final row,
+    zeros too (a record shows its misses), and the open statuses some hold."""
+    counts = Counter(claim.status for claim in claims if claim.kind == kind)
+    rows = [(row, sum(counts[status] for status in row.statuses)) for row in record_rows(kind)]
+    return [(row, count) for row, count in rows if count or row.is_final]
 
 
 # --- Methodology ----------------------------------------------------------------
@@ -219,6 +243,40 @@ def methodology(request):
             "certainties": Certainty,
         },
     )
+
+
+# --- For crawlers and browsers --------------------------------------------------
+
+
+@require_safe
+def sitemap(request):
+    # Rendered here, so the page cache can keep it like any page.
+    return sitemaps_views.sitemap(request, SITEMAPS).render()
+
+
+# Never crawled: the desk's pages, and (once there) the site as it stood on a day.
+ROBOTS_DISALLOWED = ["/review/", "/admin/", "/accounts/", "/*?as_of=", "/*&as_of="]
+
+
+@require_safe
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        *(f"Disallow: {path}" for path in ROBOTS_DISALLOWED),
+        "Allow: /",
+        "",
+        f"Sitemap: {absolute_url(reverse('factcheck:sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+@require_safe
+def favicon(request):
+    """Browsers and crawlers ask for /favicon.ico whatever the pages' <link rel="icon"> say."""
+    response = redirect(static("factcheck/favicon.ico"))
+    # The same for everyone: a shared cache may keep it as it keeps pages.
+    allow_shared_caching(response)
+    return response
 
 
 # --- Exports --------------------------------------------------------------------

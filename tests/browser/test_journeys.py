@@ -68,6 +68,44 @@ def test_a_visitor_filters_and_searches_the_list_and_goes_back(site, seeded):
     expect(count).to_have_text("17 claims")
 
 
+def test_a_visitor_finds_articles_speakers_and_overdue_predictions(site, seeded):
+    page = site.page
+    site.open("/")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Articles").click()
+    expect(page).to_have_url(re.compile(r"/articles/$"))
+    site.check()
+    expect(page.locator(".results-count")).to_have_text("1 article, newest first")
+    expect(page.locator(".article-list .legend")).to_contain_text("Mostly accurate: 1")
+    site.screenshot("articles")
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Speakers").click()
+    expect(page).to_have_url(re.compile(r"/speakers/$"))
+    site.check()
+    site.screenshot("speakers")
+    first = page.locator(".person-list a").first
+    name = first.inner_text()
+    first.click()
+    site.check()
+    expect(page.get_by_role("heading", level=1)).to_have_text(name)
+    expect(page.locator(".record table").first).to_be_visible()
+
+    site.open("/claims/")
+    site.mark_page()
+    page.get_by_label("Status").select_option("overdue")
+    expect(page).to_have_url(re.compile(r"status=overdue"))
+    flags = page.locator("#claim-results .claim-summaries .due-flag")
+    expect(flags.first).to_have_text("overdue")
+    assert flags.count() == page.locator("#claim-results .claim-summaries > li").count()
+    site.assert_not_reloaded()
+    site.check()
+
+    # Asked for by browsers and crawlers whatever the page names: never a 404.
+    icon = page.request.get(f"{site.base_url}/favicon.ico")
+    assert icon.ok and icon.headers["content-type"].startswith("image/")
+    robots = page.request.get(f"{site.base_url}/robots.txt")
+    assert robots.ok and "Sitemap: " in robots.text()
+
+
 # --- 2. A reviewer ----------------------------------------------------------------
 
 
