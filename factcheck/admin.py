@@ -11,7 +11,13 @@ from simple_history.admin import SimpleHistoryAdmin
 from . import services
 from .caching import public_changed
 from .fields import TextFormField
-from .forms import OwnerChoiceField, errors_by_field, explanation_field
+from .forms import (
+    SOURCE_CORRECTION,
+    OwnerChoiceField,
+    correction_reason_field,
+    errors_by_field,
+    explanation_field,
+)
 from .models import (
     CLAIM_EDITABLE_FIELDS,
     PREDICTION_FIELDS,
@@ -151,6 +157,11 @@ class ClaimAdminForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Required when the status changes. Shown to the public on the timeline.",
     )
+    correction_reason = correction_reason_field(
+        "Needed for an edit listed on the claim's public page: the statement, condition, "
+        "criteria or resolve-by date of a published claim; anything readers see once it "
+        "has had a verdict."
+    )
     status_searched = explanation_field("searched")
     status_resolved_early_because = explanation_field("resolved_early_because")
     # Which the admin's fields each status-change error belongs to.
@@ -202,7 +213,12 @@ class ClaimAdminForm(forms.ModelForm):
             # A new claim starts unreviewed and unowned: its page shows none of
             # these, so none may be read (nor fail the form with an error it
             # cannot show).
-            for name in ("expected_version", *self.STATUS_FIELDS.values(), "new_owner"):
+            for name in (
+                "expected_version",
+                *self.STATUS_FIELDS.values(),
+                "new_owner",
+                "correction_reason",
+            ):
                 if name in self.declared_fields:
                     del self.fields[name]
 
@@ -224,8 +240,16 @@ class ClaimAdminForm(forms.ModelForm):
                 "Someone else changed this claim since you opened it. "
                 "Reload the page to see their change, then make yours again."
             )
+        current = Claim.objects.get(pk=claim.pk)
+        edited = [name for name in self.changed_data if name in CLAIM_EDITABLE_FIELDS]
+        listed = services.corrected_fields(current, edited)
+        if listed and not (cleaned.get("correction_reason") or "").strip():
+            self.add_error(
+                "correction_reason",
+                "Say why: this edit is listed on the claim's public page, before and after.",
+            )
         if cleaned.get("new_status") not in (None, "", claim.status):
-            self.check_status_change(Claim.objects.get(pk=claim.pk), cleaned)
+            self.check_status_change(current, cleaned)
         return cleaned
 
     def check_status_change(self, current, cleaned):
@@ -361,6 +385,7 @@ class ClaimAdmin(PublicAdmin, SafeAutocomplete, AuditedAdmin):
                 "status_resolved_early_because",
                 "summary",
                 "next_review_on",
+                "correction_reason",
                 "new_owner",
                 "expected_version",
             ]
@@ -398,7 +423,11 @@ class ClaimAdmin(PublicAdmin, SafeAutocomplete, AuditedAdmin):
         # own bump), so a change someone else makes in between is a conflict.
         expected_version = data["expected_version"]
         if services.edit_claim(
-            claim=obj, changes=changes, by=request.user, expected_version=expected_version
+            claim=obj,
+            changes=changes,
+            by=request.user,
+            expected_version=expected_version,
+            correction_reason=data.get("correction_reason", ""),
         ):
             expected_version += 1
         new_status = data.get("new_status")
@@ -453,8 +482,25 @@ class ClaimChildAdmin(SafeAutocomplete, AuditedAdmin):
     autocomplete_fields = ["claim"]
 
 
+class SourceAdminForm(forms.ModelForm):
+    reason = correction_reason_field(SOURCE_CORRECTION)
+
+    class Meta:
+        model = Source
+        fields = ["claim", *SOURCE_EDITABLE_FIELDS]
+
+    def clean(self):
+        cleaned = super().clean()
+        claim = cleaned.get("claim") or getattr(self.instance, "claim", None)
+        needed = claim is not None and services.has_published_verdict(claim)
+        if needed and not (cleaned.get("reason") or "").strip():
+            self.add_error("reason", "Say why: the claim has a published verdict.")
+        return cleaned
+
+
 @admin.register(Source)
 class SourceAdmin(ClaimChildAdmin):
+    form = SourceAdminForm
     list_display = ["title", "publisher", "stance", "claim", "added_by", "added_at", "removed_at"]
     list_filter = ["stance", "publisher", ("removed_at", admin.EmptyFieldListFilter)]
     search_fields = ["title", "publisher", "url", "note", "claim__statement"]
@@ -468,24 +514,44 @@ class SourceAdmin(ClaimChildAdmin):
         return False  # removal is recorded and recoverable: use the actions
 
     def save_model(self, request, obj, form, change):
+        reason = form.cleaned_data["reason"]
         if not change:
             fields = {name: form.cleaned_data[name] for name in SOURCE_EDITABLE_FIELDS}
-            added = services.add_source(claim=obj.claim, by=request.user, **fields)
+            added = services.add_source(claim=obj.claim, by=request.user, reason=reason, **fields)
             obj.pk = added.pk
             return
         source = Source.objects.get(pk=obj.pk)
-        changes = {name: form.cleaned_data[name] for name in form.changed_data}
-        services.edit_source(source=source, by=request.user, changes=changes)
+        changes = {
+            name: form.cleaned_data[name]
+            for name in form.changed_data
+            if name in SOURCE_EDITABLE_FIELDS
+        }
+        services.edit_source(source=source, by=request.user, changes=changes, reason=reason)
+
+    def toggle(self, request, queryset, service):
+        """Remove or restore each source; one whose claim has a verdict needs a
+        reason, which only its own page asks for."""
+        skipped = []
+        for source in queryset.select_related("claim"):
+            try:
+                service(source=source, by=request.user)
+            except ValidationError:
+                skipped.append(source.title)
+        if skipped:
+            self.message_user(
+                request,
+                "Left as they were, since their claims have a published verdict and the change "
+                f"needs a reason (give it on the source's page): {', '.join(skipped)}.",
+                messages.WARNING,
+            )
 
     @admin.action(description="Remove the selected sources (recoverable)")
     def remove_sources(self, request, queryset):
-        for source in queryset.select_related("claim"):
-            services.remove_source(source=source, by=request.user)
+        self.toggle(request, queryset, services.remove_source)
 
     @admin.action(description="Restore the selected sources")
     def restore_sources(self, request, queryset):
-        for source in queryset.select_related("claim"):
-            services.restore_source(source=source, by=request.user)
+        self.toggle(request, queryset, services.restore_source)
 
 
 @admin.register(ReviewerNote)

@@ -49,6 +49,18 @@ def limit_length(field, limit=TEXT_LIMIT):
     field.widget.attrs["maxlength"] = str(limit)
 
 
+def correction_reason_field(help_text):
+    """Why a change the public timeline lists was made: required there (the
+    service says when), shown with it."""
+    return TextFormField(
+        label="Reason, for the public record",
+        required=False,
+        max_length=TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=help_text,
+    )
+
+
 # Values of the status filter that stand for several statuses: predictions
 # without a final status, and those of them whose resolve-by date has passed.
 AWAITING_RESOLUTION = "awaiting_resolution"
@@ -273,6 +285,11 @@ class StatusChangeForm(forms.Form):
 
 class ClaimFieldsForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
+    correction_reason = correction_reason_field(
+        "Needed once the article is published for a change to the statement, condition, "
+        "criteria or resolve-by date, and once the claim has had a verdict for any change "
+        "readers see: it is listed on the claim's page, before and after."
+    )
 
     class Meta:
         model = Claim
@@ -310,6 +327,7 @@ class ClaimFieldsForm(forms.ModelForm):
             changes=claim_changes(self),
             by=by,
             expected_version=self.cleaned_data["version"],
+            correction_reason=self.cleaned_data["correction_reason"],
         )
 
 
@@ -415,7 +433,15 @@ def merge_after_conflict(form, current, loaded_version):
     return type(form)(data, claim=current), both
 
 
+SOURCE_CORRECTION = (
+    "Needed once the claim has had a verdict: a change to its sources is then a correction "
+    "on its public page."
+)
+
+
 class SourceForm(forms.ModelForm):
+    reason = correction_reason_field(SOURCE_CORRECTION)
+
     class Meta:
         model = Source
         fields = SOURCE_EDITABLE_FIELDS
@@ -425,8 +451,10 @@ class SourceForm(forms.ModelForm):
             "archived_url": "Optional: a copy in a web archive, http:// or https://.",
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, needs_reason=False, **kwargs):
         super().__init__(*args, **kwargs)
+        if not needs_reason:  # before the claim's first verdict
+            del self.fields["reason"]
         limit_length(self.fields["note"])
         for name in ("url", "archived_url"):
             # One clear message for any address that is not http(s).
@@ -450,6 +478,12 @@ class NoteForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         limit_length(self.fields["body"])
+
+
+class SourceToggleForm(forms.Form):
+    """Removing or restoring a source: its reason, once it is a correction."""
+
+    reason = correction_reason_field(SOURCE_CORRECTION)
 
 
 class SendBackForm(forms.Form):
@@ -716,6 +750,10 @@ class RequoteForm(forms.Form):
         max_length=TEXT_LIMIT,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Verbatim, within one paragraph, and found there only once.",
+    )
+    reason = correction_reason_field(
+        "Why this passage is the claim: on a published article, the new quote is listed "
+        "on the claim's page, beside the old one."
     )
 
 

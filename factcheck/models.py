@@ -267,6 +267,10 @@ PREDICTION_FIELDS = ("certainty", "condition", "resolution_criteria", "resolve_b
 PREDICTION_DATE_FIELDS = ("resolve_by",)
 # Of the editable fields, the one the public does not see: the desk's own.
 DESK_ONLY_FIELDS = ("next_review_on",)
+# What a claim says and how it is judged: once its article is public, every
+# change to one of these is on its public timeline, old and new, with a reason
+# (no moving the goalposts unseen).
+DEFINING_FIELDS = ("statement", "condition", "resolution_criteria", "resolve_by")
 
 
 def resolve_by_error(resolve_by, published_on):
@@ -691,12 +695,24 @@ class Source(models.Model):
 
 
 class Correction(models.Model):
-    """A dated change to what the public sees of a claim that already had a
-    verdict (summary revised, source added or removed). Written by the services;
-    shown on the claim's public timeline."""
+    """A dated, public change to a claim other than its status: to what defines
+    it (DEFINING_FIELDS) once its article is public, to its published verdict
+    (the summary, a source), or its quote taken afresh after a correction of
+    the article. Written by the services, with the reason the reviewer gave;
+    shown on the claim's timeline and on /corrections/."""
+
+    class Kind(models.TextChoices):
+        DEFINITION = "definition", "What the claim says or is judged by"
+        VERDICT = "verdict", "The published verdict"
+        REQUOTE = "requote", "The quote"
 
     claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="corrections")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.VERDICT)
     description = fields.TextField(help_text="Public: what changed.")
+    # The text before and after, for a change to one field (blank otherwise).
+    earlier = fields.TextField(blank=True)
+    later = fields.TextField(blank=True)
+    reason = fields.TextField(blank=True, help_text="Public: why it changed.")
     made_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

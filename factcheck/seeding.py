@@ -34,7 +34,7 @@ from .models import (
     resolve_by_error,
     validate_http_url,
 )
-from .services import edit_claim, has_published_verdict
+from .services import corrected_fields, edit_claim
 from .statuses import Certainty, Kind
 
 # A claims file or article text over 1 MB is a mistake or an attack: refused
@@ -654,12 +654,13 @@ def _load_claim(claims_file, article, people, data, report):
         and not getattr(claim, name)
         and (claim.is_prediction or name not in PREDICTION_FIELDS)
     ]
-    filled = bool(blank) and not has_published_verdict(claim)
+    listed = corrected_fields(claim, blank)
+    filled = bool(blank) and not listed
     if blank and not filled:
-        # Then the fill is a public correction, which a reviewer signs.
+        # Then the fill is a public correction, which a reviewer explains.
         report.notices.append(
-            f"Left {label} alone: it has a published verdict, so filling in "
-            f"{', '.join(blank)} would be a correction; make it in the review workspace."
+            f"Left {label} alone: filling in {', '.join(blank)} would be listed on its public "
+            "page as a correction, with a reason; make it in the review workspace."
         )
     if filled:
         edit_claim(

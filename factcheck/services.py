@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import slugify
+from django.utils.text import capfirst, slugify
 
 from . import intake, notices
 from .anchors import find_anchor, surroundings
@@ -18,6 +18,7 @@ from .caching import public_changed
 from .fields import validate_storable_text
 from .models import (
     CLAIM_EDITABLE_FIELDS,
+    DEFINING_FIELDS,
     DESK_ONLY_FIELDS,
     OWNER_CHANGE,
     SOURCE_EDITABLE_FIELDS,
@@ -400,13 +401,14 @@ def withdraw_proposal(*, proposal, by):
 
 
 @transaction.atomic
-def edit_claim(*, claim, changes, by, expected_version, reason=None):
+def edit_claim(*, claim, changes, by, expected_version, reason=None, correction_reason=""):
     """Apply ``changes`` (a dict over CLAIM_EDITABLE_FIELDS) to ``claim``.
 
     Validates the result as a whole, then writes it only if the claim is still at
     ``expected_version``. Returns the names of the fields that changed (nothing is
     written, and the version stays, when none did). ``reason`` goes into the
-    audit trail (by default, the fields edited).
+    audit trail (by default, the fields edited). A change the public timeline
+    lists (see corrected_fields) needs ``correction_reason``, shown with it.
     """
     unknown = set(changes) - set(CLAIM_EDITABLE_FIELDS)
     if unknown:
@@ -415,9 +417,23 @@ def edit_claim(*, claim, changes, by, expected_version, reason=None):
     changed = [name for name, value in changes.items() if getattr(edited, name) != value]
     if not changed:
         return []
+    before = {name: getattr(edited, name) for name in changed}
+    listed = corrected_fields(edited, changed)
     for name in changed:
         setattr(edited, name, changes[name])
-    edited.full_clean(exclude=["slug"], validate_unique=False)
+    errors = {}
+    try:
+        edited.full_clean(exclude=["slug"], validate_unique=False)
+    except ValidationError as error:
+        errors = error.message_dict
+    correction_reason = (correction_reason or "").strip()
+    if listed and not correction_reason:
+        errors["correction_reason"] = [
+            f"Say why the {_field_labels(Claim, listed)} changed: the change is listed on "
+            "the claim's public page, before and after, with your reason."
+        ]
+    if errors:
+        raise ValidationError(errors)
 
     public_changes = [name for name in changed if name in PUBLIC_CLAIM_FIELDS]
     _conditional_update(
@@ -427,9 +443,42 @@ def edit_claim(*, claim, changes, by, expected_version, reason=None):
         **{name: changes[name] for name in changed},
     )
     _record_history(claim, by, reason or f"Edited {_field_labels(Claim, changed)}")
-    if public_changes and has_published_verdict(edited):
-        _record_correction(claim, by, f"Revised the {_field_labels(Claim, public_changes)}.")
+    for name in listed:
+        _record_correction(
+            claim,
+            by,
+            f"Revised the {_field_labels(Claim, [name])}.",
+            kind=Correction.Kind.DEFINITION if name in DEFINING_FIELDS else Correction.Kind.VERDICT,
+            earlier=_shown(edited, name, before[name]),
+            later=_shown(edited, name, changes[name]),
+            reason=correction_reason,
+        )
     return changed
+
+
+def corrected_fields(claim, names):
+    """Which of ``names``, fields of ``claim`` as stored, a change lists on its
+    public timeline: what defines it once its article is public, and anything
+    the public sees once it has had a verdict."""
+    verdict = has_published_verdict(claim)
+    return [
+        name
+        for name in names
+        if (name in DEFINING_FIELDS and claim.article_is_public)
+        or (name in PUBLIC_CLAIM_FIELDS and verdict)
+    ]
+
+
+def _shown(claim, name, value):
+    """A field's value as the public timeline shows it, before or after."""
+    field = Claim._meta.get_field(name)
+    if value in (None, ""):
+        return ""
+    if field.is_relation:
+        return str(value)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 def _field_labels(model, names):
@@ -443,10 +492,25 @@ def has_published_verdict(claim):
     return claim.status in verdicts or claim.status_changes.filter(to_status__in=verdicts).exists()
 
 
-def _record_correction(claim, by, description):
-    """Once a claim has a verdict, every later change the public can see is a
-    dated correction on its timeline."""
-    Correction.objects.create(claim=claim, description=description, made_by=by)
+def _record_correction(claim, by, description, *, kind=Correction.Kind.VERDICT, **shown):
+    """A dated correction on the claim's public timeline: ``shown`` holds the
+    text before and after (``earlier``, ``later``) and the ``reason``."""
+    Correction.objects.create(claim=claim, kind=kind, description=description, made_by=by, **shown)
+
+
+def source_correction_reason(source, reason):
+    """``reason``, required once the source's claim has had a verdict: a change
+    to its sources is then a public correction."""
+    reason = (reason or "").strip()
+    if not reason and has_published_verdict(source.claim):
+        raise ValidationError(
+            {
+                "reason": "This claim has a published verdict, so a change to its sources "
+                "is a correction on its public page: say why."
+            }
+        )
+    validate_storable_text(reason)
+    return reason
 
 
 def _touch_public(claim):
@@ -455,31 +519,35 @@ def _touch_public(claim):
 
 
 @transaction.atomic
-def add_source(*, claim, by, **fields):
-    """Attach a source to ``claim``. Does not touch the claim's version."""
+def add_source(*, claim, by, reason="", **fields):
+    """Attach a source to ``claim``. Does not touch the claim's version. Once
+    the claim has had a verdict, it takes a ``reason`` (a public correction)."""
     source = Source(claim=claim, added_by=by, **fields)
     source.full_clean()
+    reason = source_correction_reason(source, reason)
     source._history_user = by
     source.save()
     _touch_public(claim)
     if has_published_verdict(claim):
-        _record_correction(claim, by, f"Added a source: {source.title}.")
+        _record_correction(claim, by, f"Added a source: {source.title}.", reason=reason)
     return source
 
 
 @transaction.atomic
-def edit_source(*, source, by, changes):
+def edit_source(*, source, by, changes, reason=""):
     """Apply ``changes`` (a dict over SOURCE_EDITABLE_FIELDS) to ``source``; return
-    what changed."""
+    what changed. Once the claim has had a verdict, it takes a ``reason``."""
     unknown = set(changes) - set(SOURCE_EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"Fields not editable here: {', '.join(sorted(unknown))}")
     changed = [name for name, value in changes.items() if getattr(source, name) != value]
     if not changed:
         return []
+    before = {name: getattr(source, name) for name in changed}
     for name in changed:
         setattr(source, name, changes[name])
     source.full_clean()
+    reason = source_correction_reason(source, reason)
     source._history_user = by
     source.save(update_fields=changed)
     _touch_public(source.claim)
@@ -488,36 +556,56 @@ def edit_source(*, source, by, changes):
             source.claim,
             by,
             f"Revised the source “{source.title}” ({_field_labels(Source, changed)}).",
+            earlier=_source_fields(before),
+            later=_source_fields({name: changes[name] for name in changed}),
+            reason=reason,
         )
     return changed
 
 
+def _source_fields(values):
+    """A source's changed fields, one "Label: value" line each."""
+    shown = []
+    for name, value in values.items():
+        field = Source._meta.get_field(name)
+        if field.choices:
+            value = dict(field.flatchoices).get(value, value)
+        elif hasattr(value, "isoformat"):
+            value = value.isoformat()
+        shown.append(f"{capfirst(field.verbose_name)}: {value or '—'}")
+    return "\n".join(shown)
+
+
 @transaction.atomic
-def remove_source(*, source, by):
-    """Take a source off the claim's public page. It is kept, and can be restored."""
+def remove_source(*, source, by, reason=""):
+    """Take a source off the claim's public page. It is kept, and can be
+    restored. Once the claim has had a verdict, it takes a ``reason``."""
     if source.is_removed:
         return
+    reason = source_correction_reason(source, reason)
     source.removed_at, source.removed_by = timezone.now(), by
     source._history_user = by
     source._change_reason = "Removed"
     source.save(update_fields=["removed_at", "removed_by"])
     _touch_public(source.claim)
     if has_published_verdict(source.claim):
-        _record_correction(source.claim, by, f"Removed a source: {source.title}.")
+        _record_correction(source.claim, by, f"Removed a source: {source.title}.", reason=reason)
 
 
 @transaction.atomic
-def restore_source(*, source, by):
-    """Put a removed source back on the claim's page."""
+def restore_source(*, source, by, reason=""):
+    """Put a removed source back on the claim's page (with a ``reason`` once
+    the claim has had a verdict)."""
     if not source.is_removed:
         return
+    reason = source_correction_reason(source, reason)
     source.removed_at, source.removed_by = None, None
     source._history_user = by
     source._change_reason = "Restored"
     source.save(update_fields=["removed_at", "removed_by"])
     _touch_public(source.claim)
     if has_published_verdict(source.claim):
-        _record_correction(source.claim, by, f"Restored a source: {source.title}.")
+        _record_correction(source.claim, by, f"Restored a source: {source.title}.", reason=reason)
 
 
 def add_note(*, claim, by, body):
@@ -837,10 +925,20 @@ def _follow_sentences(article, earlier_text):
 
 
 @transaction.atomic
-def requote_claim(*, claim, quote, by):
+def requote_claim(*, claim, quote, by, reason=""):
     """Anchor an orphaned claim to a passage of the corrected text, with the
-    checks of a new quote."""
-    claim = Claim.objects.select_for_update().select_related("article").get(pk=claim.pk)
+    checks of a new quote. On a public article, the new quote is listed on the
+    claim's timeline, old and new, with the article correction's date and
+    ``reason``, which is then required."""
+    claim = (
+        Claim.objects.select_for_update().select_related("article", "orphaned_by").get(pk=claim.pk)
+    )
+    earlier, correction = claim.quote, claim.orphaned_by
+    reason = (reason or "").strip()
+    if claim.article_is_public and not reason:
+        raise ValidationError(
+            {"reason": "Say why this passage is the claim: it is listed on its public page."}
+        )
     try:
         start, end = claim.article.locate(quote)
     except ValueError as error:
@@ -851,6 +949,18 @@ def requote_claim(*, claim, quote, by):
     claim._history_user = by
     claim._change_reason = "Quoted afresh after a correction of the article's text"
     claim.save()
+    if claim.article_is_public:
+        corrected_on = timezone.localdate(correction.corrected_at) if correction else None
+        _record_correction(
+            claim,
+            by,
+            "Quoted afresh after the publisher corrected the article"
+            + (f" on {corrected_on:%Y-%m-%d}." if corrected_on else "."),
+            kind=Correction.Kind.REQUOTE,
+            earlier=earlier,
+            later=quote,
+            reason=reason,
+        )
     if claim.article.published_at:
         public_changed()
     return claim

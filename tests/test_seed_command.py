@@ -309,8 +309,8 @@ def test_a_reseed_leaves_a_judged_claims_blank_certainty_to_a_reviewer(tmp_path,
     assert claim.certainty == ""
     assert not claim.corrections.exists()
     assert (
-        "Left claim “permits-will-double” alone: it has a published verdict, so filling in "
-        "certainty would be a correction; make it in the review workspace."
+        "Left claim “permits-will-double” alone: filling in certainty would be listed on its "
+        "public page as a correction, with a reason; make it in the review workspace."
     ) in output
 
 

@@ -38,6 +38,7 @@ from ..forms import (
     SendBackForm,
     SourceEditForm,
     SourceForm,
+    SourceToggleForm,
     StatusChangeForm,
 )
 from ..models import Claim, Proposal, ReviewerNote, ReviewerProfile, Source
@@ -286,10 +287,15 @@ def editor_context(
     """Everything the review page shows. Forms not given are fresh, at the
     claim's current version; ``source_edit`` is (source id, bound form)."""
     sources = list(claim.sources.all())
+    needs_reason = services.has_published_verdict(claim)
     for source in sources:
         source.edit_form = SourceEditForm(
-            instance=source, prefix=f"source-{source.pk}", initial={"revision": source.revision}
+            instance=source,
+            prefix=f"source-{source.pk}",
+            initial={"revision": source.revision},
+            needs_reason=needs_reason,
         )
+        source.toggle_form = SourceToggleForm(auto_id=f"source-{source.pk}-toggle-%s")
         if source_edit and source_edit[0] == source.pk:
             source.edit_form = source_edit[1]
         source.place = source_place(source)
@@ -308,7 +314,8 @@ def editor_context(
         "notes": claim.notes.all(),
         "status_form": status_form or StatusChangeForm(claim=claim),
         "fields_form": fields_form or ClaimFieldsForm(claim=claim),
-        "source_form": source_form or SourceForm(),
+        "source_form": source_form or SourceForm(needs_reason=needs_reason),
+        "sources_need_reason": needs_reason,
         "note_form": note_form or NoteForm(),
         # Its choices are read only where it is shown: to editors.
         "owner_form": owner_form or OwnerForm(claim=claim),
@@ -447,8 +454,7 @@ def review_claim_edit(request, slug, panel):
     except services.StaleClaimError:
         return conflict(request, claim, panel, form, posted)
     except ValidationError as error:
-        for field, errors in forms.errors_by_field(error).items():
-            form.add_error(field if field in form.fields else None, errors)
+        add_errors(form, error)
         return respond(request, slug, panel, **{form_name: form})
     if form_name == "status_form" and form.proposal:
         message, level = (
@@ -525,6 +531,12 @@ def reviewer_settings(request):
     )
 
 
+def add_errors(form, error):
+    """A service's refusal, on the form's fields (the form as a whole for others)."""
+    for field, errors in forms.errors_by_field(error).items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
 def sources_saved(request, claim, message, *, level=messages.SUCCESS, source=None):
     # The timeline shows corrections, which a source change may have added.
     return saved(
@@ -542,10 +554,14 @@ def sources_saved(request, claim, message, *, level=messages.SUCCESS, source=Non
 @reviewer_required
 def review_source_add(request, slug):
     claim = get_object_or_404(Claim, slug=slug)
-    form = SourceForm(request.POST)
+    form = SourceForm(request.POST, needs_reason=services.has_published_verdict(claim))
     if not form.is_valid():
         return respond(request, slug, "claim-sources", source_form=form)
-    source = services.add_source(claim=claim, by=request.user, **form.cleaned_data)
+    try:
+        source = services.add_source(claim=claim, by=request.user, **form.cleaned_data)
+    except ValidationError as error:
+        add_errors(form, error)
+        return respond(request, slug, "claim-sources", source_form=form)
     return sources_saved(request, claim, f"Added the source “{source.title}”.")
 
 
@@ -561,14 +577,20 @@ def _claim_source(slug, source_id):
 def review_source_edit(request, slug, source_id):
     claim, source = _claim_source(slug, source_id)
     prefix = f"source-{source.pk}"
-    form = SourceEditForm(request.POST, instance=Source.objects.get(pk=source.pk), prefix=prefix)
+    needs_reason = services.has_published_verdict(claim)
+    form = SourceEditForm(
+        request.POST,
+        instance=Source.objects.get(pk=source.pk),
+        prefix=prefix,
+        needs_reason=needs_reason,
+    )
     latest = source_revisions(source.pk).select_related("history_user").first()
     if request.POST.get(f"{prefix}-revision") != str(latest.history_id):
         # Someone edited this source since the form was loaded: keep this
         # reviewer's input, on the current revision, and write nothing.
         data = request.POST.copy()
         data[f"{prefix}-revision"] = str(latest.history_id)
-        kept = SourceEditForm(data, instance=source, prefix=prefix)
+        kept = SourceEditForm(data, instance=source, prefix=prefix, needs_reason=needs_reason)
         notice = (
             f"The source “{source.title}” changed while you were editing it: "
             f"{saved_first(request, latest)}. Nothing was saved. Its current version is "
@@ -584,8 +606,19 @@ def review_source_edit(request, slug, source_id):
         )
     if not form.is_valid():
         return respond(request, slug, "claim-sources", source_edit=(source.pk, form))
-    changes = {name: form.cleaned_data[name] for name in form.changed_data if name != "revision"}
-    if not services.edit_source(source=source, by=request.user, changes=changes):
+    changes = {
+        name: form.cleaned_data[name]
+        for name in form.changed_data
+        if name not in ("revision", "reason")
+    }
+    try:
+        changed = services.edit_source(
+            source=source, by=request.user, changes=changes, reason=form.cleaned_data.get("reason")
+        )
+    except ValidationError as error:
+        add_errors(form, error)
+        return respond(request, slug, "claim-sources", source_edit=(source.pk, form))
+    if not changed:
         return sources_saved(
             request,
             claim,
@@ -596,11 +629,25 @@ def review_source_edit(request, slug, source_id):
     return sources_saved(request, claim, f"Saved the source “{source.title}”.", source=source)
 
 
+def toggle_reason(request):
+    form = SourceToggleForm(request.POST)
+    return form.cleaned_data["reason"] if form.is_valid() else ""
+
+
+def source_refused(request, claim, source, error):
+    """A removal or restoration refused: why, beside the source."""
+    message = " ".join(error.messages)
+    return sources_saved(request, claim, message, level=messages.ERROR, source=source)
+
+
 @require_POST
 @reviewer_required
 def review_source_remove(request, slug, source_id):
     claim, source = _claim_source(slug, source_id)
-    services.remove_source(source=source, by=request.user)
+    try:
+        services.remove_source(source=source, by=request.user, reason=toggle_reason(request))
+    except ValidationError as error:
+        return source_refused(request, claim, source, error)
     return sources_saved(
         request,
         claim,
@@ -613,7 +660,10 @@ def review_source_remove(request, slug, source_id):
 @reviewer_required
 def review_source_restore(request, slug, source_id):
     claim, source = _claim_source(slug, source_id)
-    services.restore_source(source=source, by=request.user)
+    try:
+        services.restore_source(source=source, by=request.user, reason=toggle_reason(request))
+    except ValidationError as error:
+        return source_refused(request, claim, source, error)
     return sources_saved(request, claim, f"Restored the source “{source.title}”.", source=source)
 
 
