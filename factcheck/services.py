@@ -935,17 +935,21 @@ def requote_claim(*, claim, quote, by, reason=""):
     )
     earlier, correction = claim.quote, claim.orphaned_by
     reason = (reason or "").strip()
+    errors = {}
     if claim.article_is_public and not reason:
-        raise ValidationError(
-            {"reason": "Say why this passage is the claim: it is listed on its public page."}
-        )
+        errors["reason"] = ["Say why this passage is the claim: it is listed on its public page."]
     try:
         start, end = claim.article.locate(quote)
     except ValueError as error:
-        raise ValidationError({"quote": f"The quote {error}."}) from None
+        raise ValidationError({"quote": f"The quote {error}.", **errors}) from None
     claim.quote, claim.quote_start, claim.quote_end = quote, start, end
     claim.orphaned_by = None
-    claim.full_clean(exclude=["speaker"])
+    try:
+        claim.full_clean(exclude=["speaker"])
+    except ValidationError as error:
+        errors = {**error.message_dict, **errors}
+    if errors:
+        raise ValidationError(errors)
     claim._history_user = by
     claim._change_reason = "Quoted afresh after a correction of the article's text"
     claim.save()

@@ -16,7 +16,14 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def pages(fact, prediction, reviewer, editor):
     """Each page, parsed as its reader gets it: the public ones anonymously."""
-    add_source(claim=fact, by=reviewer, url="https://example.gov/s", title="S", stance="supports")
+    add_source(
+        claim=fact,
+        by=reviewer,
+        url="https://example.gov/s",
+        title="S",
+        stance="supports",
+        reason="A better source came out.",
+    )
     set_status(claim=fact, to_status="accurate", rationale="Yes.", by=reviewer, expected_version=1)
     public = [
         "/",

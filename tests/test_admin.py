@@ -51,6 +51,7 @@ def change_form_data(claim, **overrides):
         "next_review_on": "",
         "new_status": claim.status,
         "status_rationale": "",
+        "correction_reason": "Reworded for readers.",
         "expected_version": claim.version,
         **inline_management(),
     }
@@ -169,6 +170,7 @@ def test_a_stale_admin_form_conflicts_instead_of_overwriting(admin_client, predi
         changes={"summary": "Reviewer's summary."},
         by=reviewer,
         expected_version=1,
+        correction_reason="Reworded for readers.",
     )
 
     response = admin_client.post(f"/admin/factcheck/claim/{prediction.pk}/change/", stale)
@@ -322,7 +324,13 @@ def test_corrections_are_listed_and_view_only(admin_client, fact, reviewer):
     from factcheck.services import edit_claim
 
     set_status(claim=fact, to_status="accurate", rationale="Yes.", by=reviewer, expected_version=1)
-    edit_claim(claim=fact, changes={"summary": "Revised."}, by=reviewer, expected_version=2)
+    edit_claim(
+        claim=fact,
+        changes={"summary": "Revised."},
+        by=reviewer,
+        expected_version=2,
+        correction_reason="Reworded for readers.",
+    )
     page = admin_client.get("/admin/factcheck/correction/").content.decode()
     assert "Revised the summary." in page
     assert admin_client.get("/admin/factcheck/correction/add/").status_code == 403
@@ -518,7 +526,12 @@ def test_deleting_a_user_who_owns_claims_is_refused(admin_client, fact, reviewer
 def test_the_admin_status_change_makes_a_proposal(admin_client, fact, reviewer):
     ReviewerProfile.objects.create(user=admin_client.user, public_name="The Boss")
     add_source(
-        claim=fact, by=reviewer, url="https://stats.example.gov/t", title="T", stance="supports"
+        claim=fact,
+        by=reviewer,
+        url="https://stats.example.gov/t",
+        title="T",
+        stance="supports",
+        reason="A better source came out.",
     )
     data = change_form_data(
         fact, new_status="accurate", status_rationale="The permit table gives 80,112."

@@ -163,9 +163,20 @@ def test_an_editor_quotes_an_orphaned_claim_afresh_with_the_checks_of_a_new_quot
     url = f"/review/articles/{article.slug}/claims/rents/requote/"
     refused = editor_client.post(url, {"requote-rents-quote": "Rents rose, too.\n\nOfficials"})
     assert refused.status_code == 400 and "paragraph break" in text_of(refused)
-    assert editor_client.post(url, {"requote-rents-quote": "Rents rose, too."}).status_code == 302
+    unexplained = editor_client.post(url, {"requote-rents-quote": "Rents rose, too."})
+    assert "Say why this passage is the claim" in text_of(unexplained)
+    assert not Claim.objects.get(slug="rents").is_anchored
+    requoted = {"requote-rents-quote": "Rents rose, too.", "requote-rents-reason": "A comma."}
+    assert editor_client.post(url, requoted).status_code == 302
     rents = Claim.objects.get(slug="rents")
     assert rents.is_anchored and rents.quote == "Rents rose, too."
+    correction = rents.corrections.get()
+    assert (correction.kind, correction.earlier, correction.later, correction.reason) == (
+        "requote",
+        "Rents rose too.",
+        "Rents rose, too.",
+        "A comma.",
+    )
     assert rents.surroundings[0].endswith("this year. ")
     assert 'href="/claims/rents/"' in client.get(article.get_absolute_url()).content.decode()
 
@@ -187,7 +198,11 @@ def test_an_orphaned_claim_stays_editable(client, reviewer, article, claims):
     )
     rents = Claim.objects.get(slug="rents")
     services.edit_claim(
-        claim=rents, changes={"statement": "Rents rose."}, by=reviewer, expected_version=1
+        claim=rents,
+        changes={"statement": "Rents rose."},
+        by=reviewer,
+        expected_version=1,
+        correction_reason="Reworded for readers.",
     )
     assert Claim.objects.get(slug="rents").statement == "Rents rose."
 

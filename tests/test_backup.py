@@ -77,6 +77,7 @@ def test_dumpdata_and_loaddata_round_trip_everything(tmp_path, prediction, fact,
         title="Table",
         stance="supports",
         note="Row 4.",
+        reason="A better source came out.",
     )
     set_status(
         claim=fact,
@@ -86,9 +87,13 @@ def test_dumpdata_and_loaddata_round_trip_everything(tmp_path, prediction, fact,
         expected_version=1,
         summary="Yes.",
     )
-    remove_source(source=source, by=reviewer)
+    remove_source(source=source, by=reviewer, reason="The source was superseded.")
     edit_claim(
-        claim=prediction, changes={"statement": "Reworded."}, by=reviewer, expected_version=1
+        claim=prediction,
+        changes={"statement": "Reworded."},
+        by=reviewer,
+        expected_version=1,
+        correction_reason="Reworded for readers.",
     )
     ReviewerNote.objects.create(claim=fact, author=reviewer, body="Line one\nline two")
     # Kept, or a restored site would mail again what it mailed this week.

@@ -43,6 +43,7 @@ def published(prediction, reviewer):
         url="https://stats.example.gov/2025",
         title=f"Permits 2025 {MARKUP}",
         stance="supports",
+        reason="A better source came out.",
     )
     prediction.refresh_from_db()
     return prediction

@@ -52,6 +52,7 @@ def test_every_public_page_is_valid_html(
         title="Permits & visas <2022>",
         stance="supports",
         note="Table 4.",
+        reason="A better source came out.",
     )
     set_status(
         claim=fact,
@@ -66,6 +67,7 @@ def test_every_public_page_is_valid_html(
         changes={"summary": "Right, per the ministry."},
         by=reviewer,
         expected_version=fact.version,
+        correction_reason="Reworded for readers.",
     )
     set_status(
         claim=prediction, to_status="pending", rationale="Waiting.", by=reviewer, expected_version=1

@@ -27,6 +27,7 @@ def test_html_and_script_in_every_text_field_render_inert(client, prediction, re
         changes={"statement": PAYLOAD, "resolution_criteria": PAYLOAD},
         by=reviewer,
         expected_version=1,
+        correction_reason="Reworded for readers.",
     )
     add_source(
         claim=prediction,
@@ -37,6 +38,7 @@ def test_html_and_script_in_every_text_field_render_inert(client, prediction, re
         publisher=PAYLOAD,
         stance="supports",
         note=PAYLOAD,
+        reason="A better source came out.",
     )
     set_status(
         claim=prediction,
@@ -51,6 +53,7 @@ def test_html_and_script_in_every_text_field_render_inert(client, prediction, re
         changes={"summary": PAYLOAD + " (revised)"},
         by=reviewer,
         expected_version=3,
+        correction_reason="Reworded for readers.",
     )  # a correction too
     ReviewerNote.objects.create(claim=prediction, author=reviewer, body=PAYLOAD)
 

@@ -68,6 +68,7 @@ def test_an_edit_and_a_new_source_show_at_once(client, prediction, reviewer, com
             changes={"statement": "Permits will double by the end of 2025."},
             by=reviewer,
             expected_version=prediction.version,
+            correction_reason="Reworded for readers.",
         )
     assert "Permits will double by the end of 2025." in client.get(url).content.decode()
     with committed():
@@ -77,6 +78,7 @@ def test_an_edit_and_a_new_source_show_at_once(client, prediction, reviewer, com
             title="Migration service annual report",
             stance="supports",
             url="https://example.com/report",
+            reason="A better source came out.",
         )
     assert "Migration service annual report" in client.get(url).content.decode()
 
@@ -227,11 +229,22 @@ def edit_speaker(claim, **values):
 
 
 def edit(claim, reviewer, **changes):
-    edit_claim(claim=claim, changes=changes, by=reviewer, expected_version=claim.version)
+    edit_claim(
+        claim=claim,
+        changes=changes,
+        by=reviewer,
+        expected_version=claim.version,
+        correction_reason="Reworded for readers.",
+    )
 
 
 def edit_the_source(claim, reviewer, **changes):
-    edit_source(source=claim.sources.get(), by=reviewer, changes=changes)
+    edit_source(
+        source=claim.sources.get(),
+        by=reviewer,
+        changes=changes,
+        reason="The source was superseded.",
+    )
 
 
 # Everything the claim page shows that can change, and a change of it.
@@ -278,7 +291,9 @@ CHANGES = {
             ("note", "Table 2."),
         ]
     },
-    "source removed": lambda claim, by: remove_source(source=claim.sources.get(), by=by),
+    "source removed": lambda claim, by: remove_source(
+        source=claim.sources.get(), by=by, reason="The source was superseded."
+    ),
 }
 
 
@@ -293,6 +308,7 @@ def test_every_change_to_what_the_claim_page_shows_changes_the_page_and_its_etag
             title="Annual report",
             stance="supports",
             url="https://example.com/report",
+            reason="A better source came out.",
         )
     url = prediction.get_absolute_url()
     before = client.get(url)

@@ -45,9 +45,11 @@ def test_the_index_follows_edits(fact, reviewer):
         changes={"statement": "Migration service counts permits"},
         by=reviewer,
         expected_version=fact.version,
+        correction_reason="Reworded for readers.",
     )
     assert found("migration service") == {"work-permits"}
     assert found("statement") == set()  # the old text is gone
+    fact.corrections.all().delete()  # (the change log protects a claim from deletion)
     fact.delete()
     assert found("migration service") == set()
 

@@ -65,6 +65,7 @@ def test_reviewer_work_survives_a_reseed_and_differences_are_reported(tmp_path, 
         changes={"statement": "Reviewer's wording."},
         by=reviewer,
         expected_version=claim.version,
+        correction_reason="Reworded for readers.",
     )
     ReviewerNote.objects.create(claim=claim, author=reviewer, body="Call the ministry.")
     Source.objects.create(
@@ -287,7 +288,13 @@ def test_a_reseed_fills_the_new_certainty_and_reports_a_statement_it_leaves(tmp_
 def test_a_reseed_never_changes_a_certainty_a_reviewer_set(tmp_path, reviewer):
     seed(write_files(tmp_path, FORMAT_1))
     claim = Claim.objects.get(slug="permits-will-double")
-    edit_claim(claim=claim, changes={"certainty": "might"}, by=reviewer, expected_version=1)
+    edit_claim(
+        claim=claim,
+        changes={"certainty": "might"},
+        by=reviewer,
+        expected_version=1,
+        correction_reason="Reworded for readers.",
+    )
 
     output = seed(write_files(tmp_path, GOOD))
 

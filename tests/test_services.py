@@ -156,6 +156,7 @@ class TestEditClaim:
             changes={"statement": "Permits will double by the end of 2025.", "summary": "Open."},
             by=reviewer,
             expected_version=1,
+            correction_reason="Reworded for readers.",
         )
         assert sorted(changed) == ["statement", "summary"]
         prediction.refresh_from_db()
@@ -172,6 +173,7 @@ class TestEditClaim:
                 changes={"statement": prediction.statement},
                 by=reviewer,
                 expected_version=1,
+                correction_reason="Reworded for readers.",
             )
             == []
         )
@@ -182,11 +184,19 @@ class TestEditClaim:
         self, prediction, reviewer, other_reviewer
     ):
         edit_claim(
-            claim=prediction, changes={"summary": "First."}, by=other_reviewer, expected_version=1
+            claim=prediction,
+            changes={"summary": "First."},
+            by=other_reviewer,
+            expected_version=1,
+            correction_reason="Reworded for readers.",
         )
         with pytest.raises(StaleClaimError):
             edit_claim(
-                claim=prediction, changes={"summary": "Second."}, by=reviewer, expected_version=1
+                claim=prediction,
+                changes={"summary": "Second."},
+                by=reviewer,
+                expected_version=1,
+                correction_reason="Reworded for readers.",
             )
         prediction.refresh_from_db()
         assert prediction.summary == "First."
@@ -198,6 +208,7 @@ class TestEditClaim:
                 changes={"resolve_by": datetime.date(2030, 1, 1)},
                 by=reviewer,
                 expected_version=1,
+                correction_reason="Reworded for readers.",
             )
         assert "resolve_by" in error.value.message_dict
         fact.refresh_from_db()
@@ -206,7 +217,13 @@ class TestEditClaim:
     def test_status_and_quote_are_not_editable_here(self, fact, reviewer):
         for field in ("status", "quote", "version"):
             with pytest.raises(ValueError, match="not editable"):
-                edit_claim(claim=fact, changes={field: "x"}, by=reviewer, expected_version=1)
+                edit_claim(
+                    claim=fact,
+                    changes={field: "x"},
+                    by=reviewer,
+                    expected_version=1,
+                    correction_reason="Reworded for readers.",
+                )
 
 
 def test_the_update_itself_refuses_a_stale_version(fact, reviewer):
@@ -230,8 +247,9 @@ def test_sources_leave_the_version_alone_but_mark_the_public_change(fact, review
         url="https://example.gov/permits",
         title="Permit statistics",
         stance="supports",
+        reason="A better source came out.",
     )
-    remove_source(source=source, by=reviewer)
+    remove_source(source=source, by=reviewer, reason="The source was superseded.")
     fact.refresh_from_db()
     assert fact.version == 1
     assert fact.public_updated_at > before
@@ -250,9 +268,15 @@ class TestCorrections:
             changes={"summary": "Being rechecked."},
             by=reviewer,
             expected_version=fact.version,
+            correction_reason="Reworded for readers.",
         )
         add_source(
-            claim=fact, by=reviewer, url="https://example.gov/b", title="B", stance="refutes"
+            claim=fact,
+            by=reviewer,
+            url="https://example.gov/b",
+            title="B",
+            stance="refutes",
+            reason="A better source came out.",
         )
         assert [c.description for c in fact.corrections.all()] == [
             "Revised the summary.",
@@ -262,15 +286,30 @@ class TestCorrections:
     def test_a_final_status_without_a_rating_is_not_a_verdict(self, fact, reviewer):
         change(fact, reviewer, to_status="unverifiable", rationale="No data exists.")
         edit_claim(
-            claim=fact, changes={"summary": "No data."}, by=reviewer, expected_version=fact.version
+            claim=fact,
+            changes={"summary": "No data."},
+            by=reviewer,
+            expected_version=fact.version,
+            correction_reason="Reworded for readers.",
         )
         assert not fact.corrections.exists()
 
     def test_no_correction_before_a_verdict(self, fact, reviewer):
         add_source(
-            claim=fact, by=reviewer, url="https://example.gov/a", title="A", stance="supports"
+            claim=fact,
+            by=reviewer,
+            url="https://example.gov/a",
+            title="A",
+            stance="supports",
+            reason="A better source came out.",
         )
-        edit_claim(claim=fact, changes={"summary": "Draft."}, by=reviewer, expected_version=1)
+        edit_claim(
+            claim=fact,
+            changes={"summary": "Draft."},
+            by=reviewer,
+            expected_version=1,
+            correction_reason="Reworded for readers.",
+        )
         assert not Correction.objects.exists()
 
     def test_public_changes_after_a_verdict_are_dated_corrections(self, fact, reviewer):
@@ -280,6 +319,7 @@ class TestCorrections:
             changes={"summary": "Confirmed by the ministry."},
             by=reviewer,
             expected_version=fact.version,
+            correction_reason="Reworded for readers.",
         )
         source = add_source(
             claim=fact,
@@ -287,14 +327,16 @@ class TestCorrections:
             url="https://example.gov/a",
             title="Ministry table",
             stance="supports",
+            reason="A better source came out.",
         )
-        remove_source(source=source, by=reviewer)
-        restore_source(source=source, by=reviewer)
+        remove_source(source=source, by=reviewer, reason="The source was superseded.")
+        restore_source(source=source, by=reviewer, reason="The source was superseded.")
         edit_claim(
             claim=fact,
             changes={"next_review_on": datetime.date(2030, 1, 1)},
             by=reviewer,
             expected_version=fact.version,
+            correction_reason="Reworded for readers.",
         )  # internal: no correction
         assert [c.description for c in fact.corrections.all()] == [
             "Revised the summary.",

@@ -50,6 +50,7 @@ def evidence(fact, reviewer):
         url="https://stats.example.gov/permits",
         title="Permit table",
         stance="supports",
+        reason="A better source came out.",
     )
 
 
@@ -270,6 +271,7 @@ def test_a_stale_proposal_cannot_be_approved(client, fact, named_reviewer, appro
         changes={"statement": "About 80,000 work permits were issued in 2022."},
         by=approver,
         expected_version=fact.version,
+        correction_reason="Reworded for readers.",
     )
     client.force_login(approver)
 
@@ -289,7 +291,12 @@ def test_a_source_changed_since_the_proposal_makes_it_stale(
     fact, named_reviewer, approver, evidence
 ):
     proposal = propose(fact, named_reviewer)
-    services.edit_source(source=evidence, by=approver, changes={"stance": "context"})
+    services.edit_source(
+        source=evidence,
+        by=approver,
+        changes={"stance": "context"},
+        reason="The source was superseded.",
+    )
 
     with pytest.raises(services.ProposalRefused, match="Its sources changed"):
         services.approve_proposal(proposal=proposal, by=approver)
@@ -354,7 +361,12 @@ def test_a_verdict_needs_a_source_other_than_the_article_that_takes_a_side(
     client, fact, named_reviewer
 ):
     services.add_source(
-        claim=fact, by=named_reviewer, url=fact.article.url, title="The article", stance="supports"
+        claim=fact,
+        by=named_reviewer,
+        url=fact.article.url,
+        title="The article",
+        stance="supports",
+        reason="A better source came out.",
     )
     services.add_source(
         claim=fact,
@@ -362,6 +374,7 @@ def test_a_verdict_needs_a_source_other_than_the_article_that_takes_a_side(
         url="https://stats.example.gov/background",
         title="Background",
         stance="context",
+        reason="A better source came out.",
     )
     client.force_login(named_reviewer)
 
@@ -382,7 +395,12 @@ def test_unverifiable_needs_a_source_and_what_was_searched(client, fact, named_r
     assert "“Unverifiable” needs at least one source" in text(no_source)
 
     services.add_source(
-        claim=fact, by=named_reviewer, url=fact.article.url, title="The article", stance="context"
+        claim=fact,
+        by=named_reviewer,
+        url=fact.article.url,
+        title="The article",
+        stance="context",
+        reason="A better source came out.",
     )
     unsaid = post_status(client, fact, to_status="unverifiable")
     assert "Say what was searched" in text(unsaid)
@@ -410,6 +428,7 @@ def test_resolving_early_takes_a_reason_shown_publicly(
         url="https://stats.example.gov/2025",
         title="Permits 2025",
         stance="supports",
+        reason="A better source came out.",
     )
 
     with pytest.raises(ValidationError) as refused:
@@ -459,6 +478,7 @@ def test_a_next_review_date_set_in_the_past_is_refused_but_a_stored_one_never_bl
         "statement": fact.statement,
         "summary": "",
         "next_review_on": yesterday.isoformat(),
+        "correction_reason": "Reworded for readers.",
         "version": fact.version,
     }
 
@@ -596,6 +616,7 @@ def test_an_open_proposal_shows_nowhere_on_the_public_site(client, prediction, n
         url="https://stats.example.gov/2025",
         title="Permits 2025",
         stance="supports",
+        reason="A better source came out.",
     )
     mark = "Qwxzy"
     propose(

@@ -55,6 +55,7 @@ def checked_fact(fact, reviewer):
         publisher="Statistics Office",
         stance="supports",
         note="Table 4 lists 79,843 permits.",
+        reason="A better source came out.",
     )
     add_source(
         claim=fact,
@@ -62,6 +63,7 @@ def checked_fact(fact, reviewer):
         url="https://news.example.com/context",
         title="Background on permits",
         stance="context",
+        reason="A better source came out.",
     )
     give_verdict(fact, reviewer, summary="Official figures confirm about 80,000 permits.")
     ReviewerNote.objects.create(claim=fact, author=reviewer, body=f"{SECRET} call the ministry")
@@ -347,16 +349,22 @@ class TestClaimPage:
             changes={"summary": "Close: 79,843 permits."},
             by=reviewer,
             expected_version=checked_fact.version,
+            correction_reason="Reworded for readers.",
         )
-        remove_source(source=checked_fact.sources.get(stance="context"), by=reviewer)
+        remove_source(
+            source=checked_fact.sources.get(stance="context"),
+            by=reviewer,
+            reason="The source was superseded.",
+        )
         entries = soup(client.get(checked_fact.get_absolute_url())).select(".timeline > li")
         texts = [" ".join(li.get_text(" ").split()) for li in entries]
         assert [t.split(" ", 3)[3] for t in texts] == [
             "Unreviewed → Accurate Checked: accurate. Rated by Rita, approved by Amir Approver.",
             "Accurate → Mostly accurate Checked: mostly_accurate. "
             "Rated by Rita, approved by Amir Approver.",
-            "Correction: Revised the summary.",
-            "Correction: Removed a source: Background on permits.",
+            "Correction: Revised the summary. Before Official figures confirm about 80,000 "
+            "permits. After Close: 79,843 permits. Why: Reworded for readers.",
+            "Correction: Removed a source: Background on permits. Why: The source was superseded.",
         ]
 
     def test_sources_are_grouped_by_stance_and_removed_ones_are_gone(
@@ -373,7 +381,11 @@ class TestClaimPage:
             "https://stats.example.gov/permits",
         )
         with committed():
-            remove_source(source=checked_fact.sources.get(stance="supports"), by=reviewer)
+            remove_source(
+                source=checked_fact.sources.get(stance="supports"),
+                by=reviewer,
+                reason="The source was superseded.",
+            )
         page = soup(client.get(checked_fact.get_absolute_url()))
         assert [h3.get_text() for h3 in page.select("#sources-heading ~ h3")] == ["Context"]
 
@@ -551,7 +563,11 @@ class TestFeeds:
         assert link.startswith("http://testserver/claims/permits-will-double/#change-")
 
     def test_claim_feed_lists_its_changes_and_corrections(self, client, checked_fact, reviewer):
-        remove_source(source=checked_fact.sources.get(stance="context"), by=reviewer)
+        remove_source(
+            source=checked_fact.sources.get(stance="context"),
+            by=reviewer,
+            reason="The source was superseded.",
+        )
         feed = ET.fromstring(client.get(f"{checked_fact.get_absolute_url()}feed/").content)
         entries = [
             (e.find(f"{ATOM}title").text, e.find(f"{ATOM}summary").text)
@@ -619,7 +635,11 @@ class TestExports:
     def test_csv_export_has_the_source_urls_and_the_last_status_change(
         self, client, checked_fact, prediction, reviewer
     ):
-        remove_source(source=checked_fact.sources.get(title="Background on permits"), by=reviewer)
+        remove_source(
+            source=checked_fact.sources.get(title="Background on permits"),
+            by=reviewer,
+            reason="The source was superseded.",
+        )
         give_verdict(checked_fact, reviewer, to_status="mostly_accurate")
         rows = {row["slug"]: row for row in exported_csv(client)}
         checked = rows[checked_fact.slug]

@@ -69,6 +69,7 @@ def build_site(reviewer, size):
                 url=f"https://example.com/{i}/{j}",
                 title=f"Source {j}",
                 stance=["supports", "refutes", "context"][j % 3],
+                reason="A better source came out.",
             )
         for to_status in PREDICTION_PATH[1 : (size if i else min(size, 2)) + 1]:
             set_status(
@@ -235,10 +236,17 @@ class TestConditionalRequests:
                 title="S",
                 stance="context",
                 url="https://example.com/s",
+                reason="A better source came out.",
             )
 
         self.changes_etag(client, url, add)
-        self.changes_etag(client, url, lambda: remove_source(source=holder["source"], by=reviewer))
+        self.changes_etag(
+            client,
+            url,
+            lambda: remove_source(
+                source=holder["source"], by=reviewer, reason="The source was superseded."
+            ),
+        )
 
     def test_pages_change_when_an_article_or_a_speaker_is_corrected_in_the_admin(
         self, client, prediction, admin_client

@@ -44,6 +44,7 @@ def source(fact, reviewer):
         url="https://example.gov/permits",
         title="Permit table",
         stance="supports",
+        reason="A better source came out.",
     )
 
 
@@ -75,6 +76,8 @@ def fields_data(claim, **overrides):
         "condition": claim.condition,
         "resolution_criteria": claim.resolution_criteria,
         "resolve_by": claim.resolve_by or "",
+        # Read only when the edit is listed publicly (the claim's article is public).
+        "correction_reason": "Reworded for readers.",
         "version": claim.version,
     }
     data.update(overrides)
@@ -301,7 +304,13 @@ def test_queue_sections_counts_and_filters(
         next_review_on=timezone.localdate() - datetime.timedelta(days=1)
     )
     mine = Claim.objects.get(pk=fact.pk)
-    edit_claim(claim=mine, changes={"summary": "Mine."}, by=reviewer, expected_version=1)
+    edit_claim(
+        claim=mine,
+        changes={"summary": "Mine."},
+        by=reviewer,
+        expected_version=1,
+        correction_reason="Reworded for readers.",
+    )
 
     queue = page(reviewer_client.get("/review/"))
     sections = {
@@ -469,7 +478,7 @@ class TestEveryPanelThreeWays:
     ):
         url, data, panel, place, message, level, oob = panel_saves(fact, source)[name]
         if name == "source restored":
-            remove_source(source=source, by=source.added_by)
+            remove_source(source=source, by=source.added_by, reason="The source was superseded.")
         response = reviewer_client.post(url, data, headers=HTMX)
         assert response.status_code == 200
         assert "HX-Request" in response["Vary"]
@@ -492,7 +501,7 @@ class TestEveryPanelThreeWays:
     ):
         url, data, panel, place, message, level, _ = panel_saves(fact, source)[name]
         if name == "source restored":
-            remove_source(source=source, by=source.added_by)
+            remove_source(source=source, by=source.added_by, reason="The source was superseded.")
         response = reviewer_client.post(url, data)
         assert response.status_code == 302
         assert response["Location"] == f"{review_url(fact)}#{place}-messages"
@@ -656,6 +665,7 @@ class TestConflicts:
             changes={"statement": "Rita's wording."},
             by=reviewer,
             expected_version=1,
+            correction_reason="Reworded for readers.",
         )
 
         response = client.post(review_url(prediction, "fields/"), stale)
@@ -673,7 +683,11 @@ class TestConflicts:
     ):
         stale = fields_data(prediction, statement="Mine.")
         edit_claim(
-            claim=prediction, changes={"statement": "Theirs."}, by=reviewer, expected_version=1
+            claim=prediction,
+            changes={"statement": "Theirs."},
+            by=reviewer,
+            expected_version=1,
+            correction_reason="Reworded for readers.",
         )
         with caplog.at_level(logging.INFO, logger="django.request"):
             response = reviewer_client.post(review_url(prediction, "fields/"), stale)
@@ -689,7 +703,11 @@ class TestConflicts:
         client.force_login(other_reviewer)
         stale = fields_data(prediction, summary="Otto's.")
         edit_claim(
-            claim=prediction, changes={"summary": "Rita's."}, by=reviewer, expected_version=1
+            claim=prediction,
+            changes={"summary": "Rita's."},
+            by=reviewer,
+            expected_version=1,
+            correction_reason="Reworded for readers.",
         )
         response = client.post(review_url(prediction, "fields/"), stale, headers=HTMX)
         assert response.status_code == 409
@@ -743,8 +761,12 @@ class TestTypingInTheOtherPanel:
     from what it showed (its hidden initial-… values)."""
 
     def forms(self, client, claim):
+        """The two claim forms as the page shows them, the fields form with the
+        reason its public edits need typed in."""
         html = page(client.get(review_url(claim)))
-        return form_values(html, "#claim-status form"), form_values(html, "#claim-fields form")
+        fields = form_values(html, "#claim-fields form")
+        fields["correction_reason"] = "Reworded for readers."
+        return form_values(html, "#claim-status form"), fields
 
     def post(self, client, claim, action, data, status=200):
         response = client.post(review_url(claim, action), data, headers=HTMX)
@@ -819,6 +841,7 @@ class TestTypingInTheOtherPanel:
             changes={"statement": "Rita's wording."},
             by=reviewer,
             expected_version=1,
+            correction_reason="Reworded for readers.",
         )
         status.update(to_status="pending", rationale="Otto's.")
         after = self.post(otto, prediction, "status/", status, status=409)
@@ -837,7 +860,13 @@ class TestTypingInTheOtherPanel:
     def test_a_client_that_sends_no_shown_values_is_compared_with_the_claim(
         self, reviewer_client, prediction
     ):
-        edit_claim(claim=prediction, changes={"summary": "Old."}, by=None, expected_version=1)
+        edit_claim(
+            claim=prediction,
+            changes={"summary": "Old."},
+            by=None,
+            expected_version=1,
+            correction_reason="Reworded for readers.",
+        )
         response = reviewer_client.post(
             review_url(prediction, "fields/"), fields_data(prediction, summary="", version=2)
         )
@@ -872,7 +901,11 @@ class TestFieldsPanel:
         form = page(reviewer_client.get(review_url(fact))).select_one("#claim-fields form")
         names = {tag["name"] for tag in form.select("[name]")}
         shown = {"statement", "summary", "next_review_on"}
-        assert names == {"csrfmiddlewaretoken", "version", *shown, *(f"initial-{n}" for n in shown)}
+        assert names == {
+            *("csrfmiddlewaretoken", "version", "correction_reason"),
+            *shown,
+            *(f"initial-{n}" for n in shown),
+        }
 
     def test_without_javascript(self, reviewer_client, prediction):
         response = reviewer_client.post(
@@ -1040,6 +1073,7 @@ def test_html_in_sources_is_escaped_everywhere(reviewer_client, fact, reviewer):
         title='<img src=x onerror="alert(1)">',
         stance="supports",
         note="<script>alert(2)</script>",
+        reason="A better source came out.",
     )
     for url in [review_url(fact), fact.get_absolute_url()]:
         html = reviewer_client.get(url).content.decode()
@@ -1085,7 +1119,11 @@ def test_saving_after_a_conflict_keeps_the_other_reviewers_untouched_fields(
     otto.force_login(other_reviewer)
     stale = fields_data(prediction, statement="Otto's wording.")
     edit_claim(
-        claim=prediction, changes={"summary": "Rita's summary."}, by=reviewer, expected_version=1
+        claim=prediction,
+        changes={"summary": "Rita's summary."},
+        by=reviewer,
+        expected_version=1,
+        correction_reason="Reworded for readers.",
     )
 
     response = otto.post(review_url(prediction, "fields/"), stale, headers=HTMX)
@@ -1109,7 +1147,11 @@ def test_a_conflict_names_the_fields_both_reviewers_changed(prediction, reviewer
     otto.force_login(other_reviewer)
     stale = fields_data(prediction, summary="Otto's summary.")
     edit_claim(
-        claim=prediction, changes={"summary": "Rita's summary."}, by=reviewer, expected_version=1
+        claim=prediction,
+        changes={"summary": "Rita's summary."},
+        by=reviewer,
+        expected_version=1,
+        correction_reason="Reworded for readers.",
     )
     response = otto.post(review_url(prediction, "fields/"), stale)
     assert response.status_code == 409
@@ -1208,7 +1250,12 @@ def test_a_status_change_can_clear_the_next_review_date(reviewer_client, fact):
 
 def test_sources_and_notes_by_others_count_as_recent_changes(reviewer_client, fact, other_reviewer):
     add_source(
-        claim=fact, by=other_reviewer, url="https://example.org/x", title="X", stance="context"
+        claim=fact,
+        by=other_reviewer,
+        url="https://example.org/x",
+        title="X",
+        stance="context",
+        reason="A better source came out.",
     )
     # Unreviewed too, it is listed there, labelled with the change.
     item = page(reviewer_client.get("/review/")).select_one("#queue-unreviewed li")
@@ -1609,6 +1656,7 @@ class TestQueueListing:
             url="https://stats.example.gov/t",
             title="T",
             stance="supports",
+            reason="A better source came out.",
         )
         proposal = propose_status_change(
             claim=fact,
@@ -1770,7 +1818,11 @@ class TestConflictsNameWhoSavedFirst:
         otto.force_login(other_reviewer)
         stale = fields_data(prediction, statement="Otto's wording.")
         edit_claim(
-            claim=prediction, changes={"summary": "Rita's."}, by=reviewer, expected_version=1
+            claim=prediction,
+            changes={"summary": "Rita's."},
+            by=reviewer,
+            expected_version=1,
+            correction_reason="Reworded for readers.",
         )
         # A later change of owner moves no version: it is not who saved first.
         take_claim(claim=prediction, by=other_reviewer)
@@ -1796,7 +1848,12 @@ class TestConflictsNameWhoSavedFirst:
 
     def test_a_stale_source_edit_names_who_edited_it(self, fact, source, reviewer_client):
         stale = source_edit_data(source, note="Mine.")
-        edit_source(source=source, by=source.added_by, changes={"title": "Retitled"})
+        edit_source(
+            source=source,
+            by=source.added_by,
+            changes={"title": "Retitled"},
+            reason="The source was superseded.",
+        )
         response = reviewer_client.post(review_url(fact, f"sources/{source.pk}/"), stale)
         assert response.status_code == 409
         saved = date_text(timezone.localtime(source.history.latest().history_date), "minute")

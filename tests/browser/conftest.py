@@ -211,6 +211,7 @@ def seeded():
         publisher="Bureau of National Statistics",
         stance="supports",
         note="Permits issued to Russian citizens, February to October 2022.",
+        reason="A better source came out.",
     )
     set_status(
         claim=permits,

@@ -22,6 +22,7 @@ def sourced(seeded):
         url="https://stats.example.gov/kz/arrivals-2022",
         title="Arrivals from Russia, 2022",
         stance="supports",
+        reason="A better source came out.",
     )
     return claim
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('factcheck', '0013_signoff'),
+        ('factcheck', '0015_audit_reasons_in_full'),
     ]
 
     operations = [
