@@ -15,7 +15,13 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import linebreaks
 
 from .models import Article, Claim, Person, StatusChange
-from .publishing import absolute_url, public_timeline
+from .publishing import (
+    absolute_url,
+    corrections_log,
+    latest_changes,
+    log_entries,
+    public_timeline,
+)
 
 
 def as_html(text):
@@ -59,9 +65,55 @@ class StatusChangesFeed(SiteFeed):
         return change.changed_at
 
 
-class LatestStatusChangesFeed(StatusChangesFeed):
-    title = "Latest status changes"
-    subtitle = "Every change of a claim's or a prediction's status, newest first."
+class EntriesFeed(SiteFeed):
+    """A feed of timeline entries (publishing.TimelineEntry): status changes,
+    corrections, article text corrections, each as readers see it. Each
+    entry's link, an anchor on its page, is its id too."""
+
+    def item_title(self, entry):
+        if entry.change:
+            return f"{entry.change.to_info.label}: {entry.change.claim.statement}"
+        if entry.correction:
+            return f"Correction: {entry.correction.claim.statement}"
+        return f"Text corrected: {entry.article_correction.article.title}"
+
+    def item_description(self, entry):
+        if entry.change:
+            change = entry.change
+            return as_html(f"{change.from_info.label} → {change.to_info.label}. {change.rationale}")
+        if entry.correction:
+            return as_html(correction_text(entry.correction))
+        return as_html(f"The publisher corrected the article's text: {entry.row.reason}")
+
+    def item_link(self, entry):
+        return absolute_url(entry.url)
+
+    def item_pubdate(self, entry):
+        return entry.at
+
+    def item_updateddate(self, entry):
+        return entry.at
+
+
+def correction_text(correction):
+    """A correction in words: what changed, before and after, and why."""
+    lines = [correction.description]
+    if correction.earlier or correction.later:
+        lines += [
+            f"Before: {correction.earlier or '(blank)'}",
+            f"After: {correction.later or '(blank)'}",
+        ]
+    if correction.reason:
+        lines.append(f"Why: {correction.reason}")
+    return "\n\n".join(lines)
+
+
+class LatestStatusChangesFeed(EntriesFeed):
+    title = "Latest changes"
+    subtitle = (
+        "Every change of a claim's status, every correction and every change to what "
+        "defines a claim, newest first."
+    )
 
     def link(self):
         return absolute_url(reverse("factcheck:claim_list"))
@@ -70,7 +122,24 @@ class LatestStatusChangesFeed(StatusChangesFeed):
         return absolute_url(reverse("factcheck:status_changes_feed"))
 
     def items(self):
-        return self.changes()
+        return latest_changes(FEED_LENGTH)
+
+
+class CorrectionsFeed(EntriesFeed):
+    title = "Corrections"
+    subtitle = (
+        "Every correction of a published verdict, change to what defines a claim, and "
+        "correction of an article's text, newest first."
+    )
+
+    def link(self):
+        return absolute_url(reverse("factcheck:corrections"))
+
+    def feed_url(self):
+        return absolute_url(reverse("factcheck:corrections_feed"))
+
+    def items(self):
+        return log_entries(corrections_log(FEED_LENGTH))
 
 
 class RecordChangesFeed(StatusChangesFeed):
@@ -131,7 +200,7 @@ class ArticleChangesFeed(RecordChangesFeed):
         )
 
 
-class ClaimChangesFeed(SiteFeed):
+class ClaimChangesFeed(EntriesFeed):
     """A claim's timeline: its status changes and corrections."""
 
     def get_object(self, request, slug):
@@ -155,19 +224,6 @@ class ClaimChangesFeed(SiteFeed):
         return "Correction"
 
     def item_description(self, entry):
-        return as_html(entry.change.rationale if entry.change else entry.correction.description)
-
-    def item_link(self, entry):
-        anchor = (
-            f"change-{entry.change.pk}" if entry.change else f"correction-{entry.correction.pk}"
-        )
-        return absolute_url(f"{entry.row.claim.get_absolute_url()}#{anchor}")
-
-    def item_guid(self, entry):
-        return self.item_link(entry)
-
-    def item_pubdate(self, entry):
-        return entry.at
-
-    def item_updateddate(self, entry):
-        return entry.at
+        if entry.change:
+            return as_html(entry.change.rationale)
+        return super().item_description(entry)

@@ -694,6 +694,11 @@ class Source(models.Model):
         return self.removed_at is not None
 
 
+class CorrectionQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(claim__article_is_public=True)
+
+
 class Correction(models.Model):
     """A dated, public change to a claim other than its status: to what defines
     it (DEFINING_FIELDS) once its article is public, to its published verdict
@@ -718,12 +723,22 @@ class Correction(models.Model):
     )
     made_at = models.DateTimeField(default=timezone.now)
 
+    objects = CorrectionQuerySet.as_manager()
+
     class Meta:
         ordering = ["made_at", "id"]
-        indexes = [models.Index(fields=["claim", "made_at"], name="correction_claim_idx")]
+        indexes = [
+            models.Index(fields=["claim", "made_at"], name="correction_claim_idx"),
+            models.Index(fields=["-made_at"], name="correction_recent_idx"),
+        ]
 
     def __str__(self):
         return f"{self.claim.slug}: {self.description}"
+
+
+class ArticleCorrectionQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(article__in=Article.objects.public())
 
 
 class ArticleCorrection(models.Model):
@@ -737,6 +752,8 @@ class ArticleCorrection(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     corrected_at = models.DateTimeField(default=timezone.now)
+
+    objects = ArticleCorrectionQuerySet.as_manager()
 
     class Meta:
         ordering = ["corrected_at", "id"]

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from .models import Stance
+from .models import ArticleCorrection, Correction, Stance, StatusChange
 from .statuses import STATUS_TABLE, Kind
 
 
@@ -166,10 +166,20 @@ class TimelineEntry:
     at: object
     change: object = None  # a StatusChange
     correction: object = None  # a Correction
+    article_correction: object = None  # an ArticleCorrection (site-wide logs only)
 
     @property
     def row(self):
-        return self.change or self.correction
+        return self.change or self.correction or self.article_correction
+
+    @property
+    def url(self):
+        """Where the entry stands on its public page."""
+        if self.article_correction:
+            article = self.article_correction.article
+            return f"{article.get_absolute_url()}#text-correction-{self.article_correction.pk}"
+        anchor = f"change-{self.change.pk}" if self.change else f"correction-{self.correction.pk}"
+        return f"{self.row.claim.get_absolute_url()}#{anchor}"
 
 
 def absolute_url(path):
@@ -338,3 +348,45 @@ def sources_by_stance(sources):
         if not source.is_removed:
             groups[Stance(source.stance)].append(source)
     return [(stance, items) for stance, items in groups.items() if items]
+
+
+def corrections_log(limit=None):
+    """Every public correction site-wide (or the newest ``limit``), newest
+    first, as (date, kind, pk): the claims' corrections and changes of what
+    defines them, and the articles' text corrections. Light rows, so a page
+    of them is loaded with ``log_entries``."""
+    claims = Correction.objects.public().order_by("-made_at", "-pk")
+    articles = ArticleCorrection.objects.public().order_by("-corrected_at", "-pk")
+    rows = [(at, "correction", pk) for at, pk in claims.values_list("made_at", "pk")[:limit]]
+    rows += [
+        (at, "article_correction", pk)
+        for at, pk in articles.values_list("corrected_at", "pk")[:limit]
+    ]
+    return sorted(rows, reverse=True)[:limit]
+
+
+def log_entries(rows):
+    """TimelineEntry objects for ``rows`` of corrections_log, in their order."""
+    wanted = {"correction": [], "article_correction": []}
+    for _, kind, pk in rows:
+        wanted[kind].append(pk)
+    found = {
+        ("correction", row.pk): row
+        for row in Correction.objects.select_related("claim").filter(pk__in=wanted["correction"])
+    }
+    found |= {
+        ("article_correction", row.pk): row
+        for row in ArticleCorrection.objects.select_related("article")
+        .defer("earlier_text", "article__text")
+        .filter(pk__in=wanted["article_correction"])
+    }
+    return [TimelineEntry(at, **{kind: found[(kind, pk)]}) for at, kind, pk in rows]
+
+
+def latest_changes(limit):
+    """The site's latest public changes of every kind, newest first: status
+    changes, corrections, article text corrections."""
+    changes = StatusChange.objects.public().newest_first()[:limit]
+    entries = [TimelineEntry(change.changed_at, change=change) for change in changes]
+    entries += log_entries(corrections_log(limit))
+    return sorted(entries, key=lambda entry: entry.at, reverse=True)[:limit]

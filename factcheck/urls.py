@@ -7,6 +7,7 @@ from .caching import public_page
 from .feeds import (
     ArticleChangesFeed,
     ClaimChangesFeed,
+    CorrectionsFeed,
     LatestStatusChangesFeed,
     PersonChangesFeed,
 )
@@ -42,6 +43,10 @@ public_patterns = [
         name="person_feed",
     ),
     path("methodology/", public_page(public.methodology), name="methodology"),
+    path("corrections/", public_page(public.corrections, params=["page"]), name="corrections"),
+    path(
+        "corrections/feed/", public_page(require_safe(CorrectionsFeed())), name="corrections_feed"
+    ),
     path("feed/", public_page(require_safe(LatestStatusChangesFeed())), name="status_changes_feed"),
     # Django's sitemap view reads ?p= (a page of a sitemap past 50,000 URLs).
     path("sitemap.xml", public_page(public.sitemap, params=["p"]), name="sitemap"),

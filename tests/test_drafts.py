@@ -88,6 +88,8 @@ def public_urls(draft, published):
         "claim_list": [reverse("factcheck:claim_list") + query for query in listing],
         "person_list": [reverse("factcheck:person_list")],
         "methodology": [reverse("factcheck:methodology")],
+        "corrections": [reverse("factcheck:corrections")],
+        "corrections_feed": [reverse("factcheck:corrections_feed")],
         "status_changes_feed": [reverse("factcheck:status_changes_feed")],
         "export_json": [reverse("factcheck:export_json") + query for query in listing],
         "export_csv": [reverse("factcheck:export_csv") + query for query in listing],

@@ -373,11 +373,23 @@ def status_page(world, data):
     return Page(path, [Part(form, stored)], ids={"slug": claim.slug})
 
 
+def correction_reason(outcome):
+    """Where a change's public reason went: the correction it wrote, if any."""
+    correction = outcome.new(Correction).first()
+    return correction.reason if correction else NOT_STORED
+
+
 def fields_page(world, data):
     claim = pick(data, world.claims)
     form = review_context(claim)["fields_form"]
     part = Part(
-        form, lambda outcome: columns(form, Claim.objects.get(pk=claim.pk), version=NOT_STORED)
+        form,
+        lambda outcome: columns(
+            form,
+            Claim.objects.get(pk=claim.pk),
+            version=NOT_STORED,
+            correction_reason=correction_reason(outcome),
+        ),
     )
     path = reverse("factcheck:review_claim_fields", args=[claim.slug])
     return Page(path, [part], ids={"slug": claim.slug})
@@ -734,6 +746,10 @@ def inline_stored(model, formset, row_form):
     return stored
 
 
+def source_reason(source, outcome):
+    return {"reason": correction_reason(outcome)}
+
+
 def claim_status_columns(claim, outcome):
     """Where the admin's status fields went: the timeline, or for a final
     status a proposal; and its owner field, to the claim."""
@@ -743,11 +759,16 @@ def claim_status_columns(claim, outcome):
     elif proposal := outcome.new(Proposal).first():
         row, status = proposal, proposal.to_status
     else:
-        return {**dict.fromkeys(["new_status", *names], NOT_STORED), "new_owner": claim.owner}
+        return {
+            **dict.fromkeys(["new_status", *names], NOT_STORED),
+            "new_owner": claim.owner,
+            "correction_reason": correction_reason(outcome),
+        }
     return {
         "new_status": status,
         **{name: getattr(row, name.removeprefix("status_")) for name in names},
         "new_owner": claim.owner,
+        "correction_reason": correction_reason(outcome),
     }
 
 
@@ -756,8 +777,8 @@ ADMIN_ENDPOINTS = {
         Claim, change=False, fill={"quote": "Critics disagree."}
     ),
     "admin:factcheck_claim_change": admin_page(Claim, change=True, elsewhere=claim_status_columns),
-    "admin:factcheck_source_add": admin_page(Source, change=False),
-    "admin:factcheck_source_change": admin_page(Source, change=True),
+    "admin:factcheck_source_add": admin_page(Source, change=False, elsewhere=source_reason),
+    "admin:factcheck_source_change": admin_page(Source, change=True, elsewhere=source_reason),
     "admin:factcheck_reviewernote_add": admin_page(ReviewerNote, change=False),
     "admin:factcheck_reviewernote_change": admin_page(ReviewerNote, change=True),
     "admin:factcheck_article_add": admin_page(Article, change=False),

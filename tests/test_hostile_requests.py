@@ -101,7 +101,8 @@ def test_feed_corrections_are_text_too(client, published):
         if "Added a source" in s.text
     ]
     assert corrections == [
-        "<p>Added a source: Permits 2025 &lt;img src=x onerror=alert(2)&gt;.</p>"
+        "<p>Added a source: Permits 2025 &lt;img src=x onerror=alert(2)&gt;.</p>\n\n"
+        "<p>Why: A better source came out.</p>"
     ]
 
 

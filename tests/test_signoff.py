@@ -639,6 +639,8 @@ def test_an_open_proposal_shows_nowhere_on_the_public_site(client, prediction, n
         "person_detail": [prediction.speaker.get_absolute_url()],
         "person_feed": [reverse("factcheck:person_feed", args=[prediction.speaker.slug])],
         "methodology": [reverse("factcheck:methodology")],
+        "corrections": [reverse("factcheck:corrections")],
+        "corrections_feed": [reverse("factcheck:corrections_feed")],
         "status_changes_feed": [reverse("factcheck:status_changes_feed")],
         "export_json": [reverse("factcheck:export_json") + query for query in listing],
         "export_csv": [reverse("factcheck:export_csv") + query for query in listing],

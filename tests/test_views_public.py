@@ -574,7 +574,11 @@ class TestFeeds:
             for e in feed.iter(f"{ATOM}entry")
         ]
         assert entries == [
-            ("Correction", "<p>Removed a source: Background on permits.</p>"),
+            (
+                "Correction",
+                "<p>Removed a source: Background on permits.</p>\n\n"
+                "<p>Why: The source was superseded.</p>",
+            ),
             ("Status: Unreviewed → Accurate", "<p>Checked: accurate.</p>"),
         ]
 

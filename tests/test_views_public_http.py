@@ -94,7 +94,11 @@ PAGES = {
     # whether a verdict awaits sign-off.
     "claim": (lambda article, claims: claims[-1].get_absolute_url(), 5),
     "speaker": (lambda article, claims: claims[-1].speaker.get_absolute_url(), 2),
-    "site feed": (lambda article, claims: "/feed/", 1),
+    # Status changes, then the corrections of claims and of articles' texts
+    # (their dates, then the rows of those there are: none here).
+    "site feed": (lambda article, claims: "/feed/", 3),
+    "corrections": (lambda article, claims: "/corrections/", 2),
+    "corrections feed": (lambda article, claims: "/corrections/feed/", 2),
     "claim feed": (lambda article, claims: f"{claims[-1].get_absolute_url()}feed/", 4),
     "claim list awaiting resolution": (
         lambda article, claims: "/claims/?status=awaiting_resolution",

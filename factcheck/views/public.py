@@ -25,10 +25,12 @@ from ..publishing import (
     absolute_url,
     claim_record,
     claim_review,
+    corrections_log,
     highlighted_text,
     in_order,
     inert_json,
     json_ld_script,
+    log_entries,
     paragraph_around,
     public_timeline,
     sources_by_stance,
@@ -230,6 +232,18 @@ def track_record(claims, kind):
 
 
 # --- Methodology ----------------------------------------------------------------
+
+
+CORRECTIONS_PER_PAGE = 50
+
+
+@require_safe
+def corrections(request):
+    """Every public correction site-wide, newest first: of verdicts, of what
+    defines a claim, of articles' texts."""
+    page = Paginator(corrections_log(), CORRECTIONS_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = log_entries(page.object_list)
+    return render(request, "factcheck/corrections.html", {"page": page})
 
 
 @require_safe
