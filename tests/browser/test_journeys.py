@@ -180,6 +180,8 @@ def test_typing_in_one_panel_survives_a_save_in_the_other(site, seeded):
 
     fields = page.locator("#claim-fields")
     fields.get_by_label("Statement").fill(typed)  # and not saved
+    # The article is published: a new statement is listed publicly, with why.
+    fields.get_by_label("Reason, for the public record").fill("Closer to what was said.")
     status = page.locator("#claim-status")
     status.get_by_label("New status").select_option("pending")
     status.get_by_label("Public rationale").fill("Criteria agreed.")
