@@ -36,6 +36,7 @@ def pages(fact, prediction, reviewer, editor):
         "/articles/",
         "/speakers/",
         "/claims/?status=awaiting_resolution",
+        "/corrections/",
     ]
     intake = f"/review/articles/{fact.article.slug}/"
     editors = [

@@ -85,6 +85,7 @@ def test_every_public_page_is_valid_html(
         "articles": "/articles/",
         "speakers": "/speakers/",
         "claim-list-overdue": "/claims/?status=overdue",
+        "corrections": "/corrections/",
     }
     reviewer_pages = {
         "login": "/accounts/login/",
