@@ -931,7 +931,9 @@ def requote_claim(*, claim, quote, by, reason=""):
     claim's timeline, old and new, with the article correction's date and
     ``reason``, which is then required."""
     claim = (
-        Claim.objects.select_for_update().select_related("article", "orphaned_by").get(pk=claim.pk)
+        Claim.objects.select_for_update(of=("self",))
+        .select_related("article", "orphaned_by")
+        .get(pk=claim.pk)
     )
     earlier, correction = claim.quote, claim.orphaned_by
     reason = (reason or "").strip()
