@@ -944,6 +944,7 @@ class ReminderReason(models.TextChoices):
     SENT_BACK = "sent_back", "Proposal sent back"
     OVERDUE = "overdue", "Past its resolve-by date"
     REVIEW_DUE = "review_due", "Next review due"
+    CORRECTED = "corrected", "Published verdict corrected"
 
 
 # The reasons that are about one proposal of the claim.
@@ -966,6 +967,10 @@ class Reminder(models.Model):
     proposal = models.ForeignKey(
         Proposal, on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"
     )
+    # For a correction of a published verdict, which one (told to each editor once).
+    correction = models.ForeignKey(
+        "Correction", on_delete=models.CASCADE, null=True, blank=True, related_name="reminders"
+    )
     # The digest's day, in TIME_ZONE.
     sent_on = models.DateField()
     sent_at = models.DateTimeField(default=timezone.now)
@@ -981,6 +986,11 @@ class Reminder(models.Model):
                 condition=Q(reason__in=PROPOSAL_REASONS, proposal__isnull=False)
                 | (~Q(reason__in=PROPOSAL_REASONS) & Q(proposal__isnull=True)),
                 name="reminder_proposal_with_its_reasons",
+            ),
+            models.CheckConstraint(
+                condition=Q(reason=ReminderReason.CORRECTED, correction__isnull=False)
+                | (~Q(reason=ReminderReason.CORRECTED) & Q(correction__isnull=True)),
+                name="reminder_correction_with_its_reason",
             ),
         ]
 

@@ -15,6 +15,9 @@ Who is mailed what:
   proposer until they propose again. These are personal: a reviewer with
   reminders off or without an email address does not get them, and neither
   does the desk.
+- A correction of a published verdict (its summary or sources: it goes live
+  without sign-off) goes to every editor but its author, in their next
+  digest, once.
 
 An item is a claim, why it is due and, for a proposal, which one. An address is
 mailed an item at most once a week: its digest lists the items not mailed to it
@@ -33,9 +36,9 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import Claim, Proposal, Reminder
+from .models import REMINDER_REPEATS_AFTER, Claim, Correction, Proposal, Reminder
 from .publishing import absolute_url
-from .roles import REVIEWER
+from .roles import EDITOR, REVIEWER
 
 # An open proposal is left to the desk for a day before it is a reminder.
 SIGNOFF_GRACE = datetime.timedelta(days=1)
@@ -52,13 +55,19 @@ class Item:
     # Why it is due, as the digest says it.
     detail: str
     proposal: Proposal | None = None
+    correction: Correction | None = None
     # In the desk's digest: why the claim came to the desk.
     desk_note: str = ""
 
     @property
     def key(self):
         """What a Reminder row records of it (with the recipient)."""
-        return (self.claim.pk, self.reason, self.proposal.pk if self.proposal else None)
+        return (
+            self.claim.pk,
+            self.reason,
+            self.proposal.pk if self.proposal else None,
+            self.correction.pk if self.correction else None,
+        )
 
 
 @dataclass
@@ -143,6 +152,7 @@ class Digest:
                 claim=item.claim,
                 reason=item.reason,
                 proposal=item.proposal,
+                correction=item.correction,
                 sent_on=self.today,
                 sent_at=sent_at,
             )
@@ -242,6 +252,30 @@ def proposal_items(user, now):
         )
 
 
+def correction_items(user, now):
+    """The corrections of published verdicts (summary, sources) that others
+    made this past week: each goes to every editor once (a correction older
+    than the week that repeats are kept for is no longer news)."""
+    corrections = (
+        Correction.objects.public()
+        .filter(kind=Correction.Kind.VERDICT, made_at__gte=now - REMINDER_REPEATS_AFTER)
+        .exclude(made_by=user)
+        .select_related("claim", "made_by")
+        .order_by("pk")
+    )
+    for correction in corrections:
+        made_on = timezone.localdate(correction.made_at)
+        why = f" Why: {correction.reason}" if correction.reason else ""
+        yield Item(
+            correction.claim,
+            Reminder.Reason.CORRECTED,
+            made_on,
+            f"Corrected by {correction.made_by} on {made_on:%Y-%m-%d}: "
+            f"{correction.description}{why}",
+            correction=correction,
+        )
+
+
 def digests(now=None):
     """The digests to mail at ``now`` (default: now), on its day in TIME_ZONE:
     one for each address with an item it was not mailed this past week (see
@@ -263,9 +297,13 @@ def digests(now=None):
             due[owner.pk].append(item)
     for pk in due:
         due[pk] += proposal_items(reviewers[pk], now)
+        if EDITOR.held_by(reviewers[pk]):
+            due[pk] += correction_items(reviewers[pk], now)
 
     mailed = set(
-        Reminder.objects.this_week(today).values_list("recipient", "claim", "reason", "proposal")
+        Reminder.objects.this_week(today).values_list(
+            "recipient", "claim", "reason", "proposal", "correction"
+        )
     )
     planned = [(reviewers[pk].email, reviewers[pk], items) for pk, items in due.items()]
     planned.append((settings.FACTCHECK_DESK_EMAIL, None, desk))
