@@ -8,11 +8,12 @@ import sys
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from factcheck import reminders, services
-from factcheck.models import Article, Proposal, Reminder, ReviewerProfile
+from factcheck.models import Article, Correction, Proposal, Reminder, ReviewerProfile
 from factcheck.roles import EDITOR
 from factcheck.settings import mailer
 from factcheck.statuses import Kind
@@ -553,3 +554,46 @@ def test_a_dry_run_needs_no_mail_server(settings, rita, review_due):
 
     assert "Would send to rita@example.org: factcheck: 1 claim needs you" in out
     assert recorded() == []
+
+
+def test_a_correction_of_a_published_verdict_goes_to_every_editor_once(
+    smtp_server, rita, editor, fact, set_status
+):
+    """It goes live without sign-off: the editors are told, in their next digest."""
+    edith = with_email(editor, "edith@example.org")
+    other = with_email(
+        get_user_model().objects.create_user("eve", password="correct horse battery"),
+        "eve@example.org",
+    )
+    other.groups.add(EDITOR.group())
+    set_status(fact, "accurate", by=rita, summary="Right.")
+    services.edit_claim(
+        claim=fact,
+        changes={"summary": "Right: 80,112 permits."},
+        by=edith,
+        expected_version=fact.version,
+        correction_reason="The ministry's table was revised.",
+    )
+    smtp_server.received.clear()  # the notices those writes sent: only digests are tested
+
+    run()
+
+    mails = mails_by_recipient(smtp_server)
+    # Every editor but its author; rita is a reviewer, not an editor.
+    assert set(mails) == {"eve@example.org"}
+    body = text(mails["eve@example.org"])
+    assert (
+        f"Corrected by edith on {today():%Y-%m-%d}: Revised the summary. "
+        "Why: The ministry's table was revised."
+    ) in body
+    assert review_url(fact) in body
+
+    smtp_server.received.clear()
+    run()
+    assert smtp_server.received == []  # once
+    # A week on, the reminder is no longer "this week", but the correction is no
+    # longer news either: it is not mailed again.
+    Reminder.objects.update(sent_on=days_ago(8))
+    Correction.objects.update(made_at=timezone.now() - datetime.timedelta(days=8))
+    run()
+    assert smtp_server.received == []
