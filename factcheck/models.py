@@ -890,6 +890,13 @@ def public_name(user):
     return profile.public_name if profile and profile.public_name else "the desk"
 
 
+def gets_reminders(user):
+    """Whether mail for ``user`` goes to them: they have an address, and have
+    not turned reminders off on their settings page (no profile yet: on)."""
+    profile = getattr(user, "reviewer_profile", None)
+    return bool(user.email) and (profile is None or profile.sends_reminders)
+
+
 def with_related(rows, related):
     """``rows`` unordered, with the related rows named in ``related`` joined."""
     rows = rows.order_by()

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.text import Truncator
 
 from .mail import mail_is_configured
-from .models import ReviewerProfile
+from .models import gets_reminders
 from .publishing import absolute_url
 from .roles import REVIEWER
 from .tasks import send_email
@@ -24,17 +24,12 @@ from .tasks import send_email
 logger = logging.getLogger(__name__)
 
 
-def mailable(user):
-    """Whether ``user`` is mailed directly (else the desk is, for them)."""
-    profile = ReviewerProfile.objects.filter(user=user).first()
-    return bool(user.email) and (profile is None or profile.sends_reminders)
-
-
 def addresses(users):
     """The addresses to mail for ``users``: theirs, and the desk's for any who
-    is not mailed directly."""
-    found = sorted({user.email for user in users if mailable(user)})
-    if any(not mailable(user) for user in users) and settings.FACTCHECK_DESK_EMAIL:
+    does not get reminders."""
+    direct = [user for user in users if gets_reminders(user)]
+    found = sorted({user.email for user in direct})
+    if len(direct) < len(users) and settings.FACTCHECK_DESK_EMAIL:
         found.append(settings.FACTCHECK_DESK_EMAIL)
     return found
 
@@ -69,7 +64,9 @@ def footer():
 
 def proposal_waiting(proposal):
     """Tell every reviewer who may approve ``proposal`` that it waits for them."""
-    approvers = REVIEWER.members().exclude(pk=proposal.proposed_by_id)
+    approvers = (
+        REVIEWER.members().exclude(pk=proposal.proposed_by_id).select_related("reviewer_profile")
+    )
     claim = proposal.claim
     subject = f"Awaiting your sign-off: “{proposal.to_info.label}” for “{headline(claim)}”"
     body = (

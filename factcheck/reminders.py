@@ -36,7 +36,14 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import REMINDER_REPEATS_AFTER, Claim, Correction, Proposal, Reminder
+from .models import (
+    REMINDER_REPEATS_AFTER,
+    Claim,
+    Correction,
+    Proposal,
+    Reminder,
+    gets_reminders,
+)
 from .publishing import absolute_url
 from .roles import EDITOR, REVIEWER
 
@@ -170,11 +177,6 @@ def indented(text, first=""):
     """``text``'s lines, the first after ``first``, the others under it."""
     head, *rest = text.splitlines() or [""]
     return [first + head, *(" " * max(len(first), 2) + line for line in rest)]
-
-
-def gets_reminders(user):
-    profile = getattr(user, "reviewer_profile", None)
-    return bool(user.email) and (profile is None or profile.sends_reminders)
 
 
 def why_the_desk(owner, reviewers):

@@ -449,8 +449,8 @@ def edit_claim(*, claim, changes, by, expected_version, reason=None, correction_
             by,
             f"Revised the {_field_labels(Claim, [name])}.",
             kind=Correction.Kind.DEFINITION if name in DEFINING_FIELDS else Correction.Kind.VERDICT,
-            earlier=_shown(edited, name, before[name]),
-            later=_shown(edited, name, changes[name]),
+            earlier=_shown(Claim, name, before[name]),
+            later=_shown(Claim, name, changes[name]),
             reason=correction_reason,
         )
     return changed
@@ -469,9 +469,9 @@ def corrected_fields(claim, names):
     ]
 
 
-def _shown(claim, name, value):
+def _shown(model, name, value):
     """A field's value as the public timeline shows it, before or after."""
-    field = Claim._meta.get_field(name)
+    field = model._meta.get_field(name)
     if value in (None, ""):
         return ""
     if field.is_relation:
@@ -565,15 +565,11 @@ def edit_source(*, source, by, changes, reason=""):
 
 def _source_fields(values):
     """A source's changed fields, one "Label: value" line each."""
-    shown = []
-    for name, value in values.items():
-        field = Source._meta.get_field(name)
-        if field.choices:
-            value = dict(field.flatchoices).get(value, value)
-        elif hasattr(value, "isoformat"):
-            value = value.isoformat()
-        shown.append(f"{capfirst(field.verbose_name)}: {value or '—'}")
-    return "\n".join(shown)
+    return "\n".join(
+        f"{capfirst(Source._meta.get_field(name).verbose_name)}: "
+        f"{_shown(Source, name, value) or '—'}"
+        for name, value in values.items()
+    )
 
 
 @transaction.atomic
