@@ -99,7 +99,7 @@ class ClaimFilterForm(forms.Form):
     )
 
     def __init__(self, *args, today=None, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, label_suffix="", **kwargs)  # filter labels read as headings
         self.today = today or timezone.localdate()
 
     def filters(self):

@@ -267,7 +267,9 @@ class TestClaimList:
 
     def test_an_unknown_filter_value_is_reported_and_ignored(self, client, claims):
         page = soup(client.get("/claims/?status=bogus"))
-        assert "Select a valid choice" in page.select_one(".error").get_text()
+        error = page.select_one(".errorlist")
+        assert "Select a valid choice" in error.get_text()
+        assert page.select_one("#id_status")["aria-describedby"] == error["id"]
         assert page.select_one(".results-count").get_text() == "3 claims"
 
     def test_paginates(self, client, make_claim, article):

@@ -2,8 +2,10 @@
 
 Without Chromium these tests skip with a message saying how to install it,
 except where FACTCHECK_REQUIRE_BROWSER=1 (CI), where they fail instead. On every
-page they watch for console errors, failed requests and CSP violations, and an
-axe-core scan must find no serious or critical accessibility problem.
+page they watch for console errors, failed requests and CSP violations, an
+axe-core scan must find no serious or critical accessibility problem, the page
+must fit a phone's width, no link's text may break inside a word, and every
+ARIA reference must point at an element that exists.
 """
 
 import os
@@ -112,6 +114,10 @@ class Watcher:
             self.problems.append(f"HTTP {response.status}: {response.url}")
 
 
+# What a reader would find wrong with a page's layout, as a script run in the page.
+LAYOUT_PROBLEMS = (Path(__file__).parent / "layout_problems.js").read_text()
+
+
 class Site:
     """A browser tab on the live server, checked on every page it visits."""
 
@@ -128,10 +134,16 @@ class Site:
         self.check()
 
     def check(self):
-        """Scan the page as it stands now: CSP, accessibility."""
+        """Scan the page as it stands now: CSP, accessibility, layout on a phone and a desktop."""
         self.page.wait_for_load_state("load")
         if not self.javascript:
-            return  # both checks run scripts in the page; the same pages get them with JS on
+            return  # the checks run scripts in the page; the same pages get them with JS on
+        viewport = self.page.viewport_size
+        for size in (PHONE, DESKTOP):
+            self.page.set_viewport_size(size)
+            problems = self.page.evaluate(LAYOUT_PROBLEMS)
+            assert problems == [], f"layout at {size['width']}px on {self.page.url}: {problems}"
+        self.page.set_viewport_size(viewport)
         violations = self.page.evaluate("window.__cspViolations || []")
         assert violations == [], f"CSP violations on {self.page.url}: {violations}"
         results = self.axe.run(self.page)
