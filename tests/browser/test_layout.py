@@ -71,6 +71,7 @@ def pages(article, claim, person):
         "claim_detail": [
             claim.get_absolute_url(),
             reverse("factcheck:claim_detail", args=[SETTLE]),
+            reverse("factcheck:claim_detail", args=["no-such-claim"]),  # the 404 page
         ],
         "person_list": [reverse("factcheck:person_list")],
         "person_detail": [person.get_absolute_url()],
@@ -103,7 +104,7 @@ def test_every_page_fits_a_phone_and_keeps_its_references(site, stretched):
     names = {pattern.name for pattern in [*public_patterns, *review_patterns]}
     assert names - NOT_PAGES == public.keys() | review.keys()
 
-    site.allow_status(400)  # the filters with errors answer 400, and show them
+    site.allow_status(400, 404)  # filters with errors show them; the 404 page is a page too
     for path in [path for paths in public.values() for path in paths]:
         site.open(path)
     site.log_in("desk")
