@@ -567,7 +567,9 @@ def orphaned_claim(world):
 
 def requote_page(world, data):
     claim = orphaned_claim(world)
-    form = RequoteForm(initial={"quote": world.rewritten}, prefix=f"requote-{claim.slug}")
+    # A plain edit sends what an editor would: the passage and a reason.
+    initial = {"quote": world.rewritten, "reason": "The publisher rewrote the passage."}
+    form = RequoteForm(initial=initial, prefix=f"requote-{claim.slug}")
 
     def stored(outcome):
         return {"quote": Claim.objects.get(pk=claim.pk).quote}
