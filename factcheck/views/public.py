@@ -4,6 +4,7 @@ the URLconf) serves everyone, and conditional requests get a 304 without a
 query."""
 
 import csv
+import datetime
 import json
 from collections import Counter
 from itertools import batched
@@ -18,6 +19,17 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 
+from ..as_of import (
+    PARAMETER,
+    article_claims_as_they_stood,
+    as_it_stood,
+    claim_as_it_stood,
+    claims_as_they_stood,
+    first_published,
+    person_claims_as_they_stood,
+    reads_as_of,
+    tracked_since,
+)
 from ..forms import ClaimFilterForm
 from ..middleware import allow_shared_caching
 from ..models import PREDICTION_FIELDS, PUBLIC_DETAIL, Article, Claim, Person, StatusChange
@@ -97,17 +109,39 @@ def article_list(request):
 
 
 @require_safe
-def article_detail(request, slug):
+@reads_as_of
+def article_detail(request, slug, as_of):
     article = get_object_or_404(Article, slug=slug)
     if unavailable := unpublished_response(request, article):
         return unavailable
-    return render_article(request, article)
+    if as_of is None:
+        return render_article(request, article)
+    published = first_published(article)
+    if published >= as_of.cutoff:
+        # Not public yet that day: the article as first published, without its claims.
+        then = as_it_stood(article, published + JUST_AFTER)
+        return render_article(
+            request, then, claims=[], corrections=[], as_of=as_of, tracked_since=published
+        )
+    return render_article(
+        request,
+        as_it_stood(article, as_of.cutoff),
+        claims=article_claims_as_they_stood(article, as_of.cutoff),
+        corrections=article.corrections.filter(corrected_at__lt=as_of.cutoff),
+        as_of=as_of,
+    )
 
 
-def render_article(request, article, **context):
-    """The article page (also the editors' preview of a draft)."""
-    claims = list(article.claims.select_related("speaker"))
-    today = timezone.localdate()
+# After a moment: what was written in that moment's transaction is in.
+JUST_AFTER = datetime.timedelta(microseconds=1)
+
+
+def render_article(request, article, *, claims=None, corrections=None, as_of=None, **context):
+    """The article page (also the editors' preview of a draft); with ``as_of``,
+    the page of a past day, from ``claims`` and ``corrections`` as they stood."""
+    if claims is None:
+        claims = list(article.claims.select_related("speaker"))
+    today = as_of.day if as_of else timezone.localdate()
     return render(
         request,
         "factcheck/article_detail.html",
@@ -116,11 +150,15 @@ def render_article(request, article, **context):
             "claims": claims,
             # A quote lost in a correction points into an earlier text.
             "highlighted_text": highlighted_text(
-                article.text, [c for c in claims if c.is_anchored], today
+                article.text,
+                [c for c in claims if c.is_anchored],
+                today,
+                on_day=as_of and as_of.day,
             ),
-            "corrections": article.corrections.all(),
+            "corrections": article.corrections.all() if corrections is None else corrections,
             "breakdown": status_breakdown(Counter(claim.status for claim in claims)),
             "today": today,
+            "as_of": as_of,
             **context,
         },
     )
@@ -131,9 +169,9 @@ def render_article(request, article, **context):
 
 @require_safe
 @vary_on_fragment_headers
-def claim_list(request):
-    today = timezone.localdate()
-    form = ClaimFilterForm(request.GET, today=today)
+@reads_as_of
+def claim_list(request, as_of):
+    form = ClaimFilterForm(request.GET, today=timezone.localdate(), as_of=as_of)
     form.is_valid()
     # The article's full text is not shown in a list: leave it out of every row.
     claims = form.filter(
@@ -143,13 +181,21 @@ def claim_list(request):
     # Only the filters go into the page links: the cached page is shared by
     # everyone whose filters match, whatever else their URL carried.
     query = form.query_string()
+    if as_of:
+        # The search matched today's text; each claim is shown as it stood.
+        then = claims_as_they_stood([claim.pk for claim in page.object_list], as_of.cutoff)
+        for claim in page.object_list:
+            claim.status = claim.status_then
+        page.object_list = [then.get(claim.pk, claim) for claim in page.object_list]
+        query = "&".join(filter(None, [query, f"{PARAMETER}={as_of.day.isoformat()}"]))
+    today = form.today
     template = "factcheck/claim_list.html"
     if is_fragment_request(request):
         template += "#claim-results"
     return render(
         request,
         template,
-        {"form": form, "page": page, "query": query, "today": today},
+        {"form": form, "page": page, "query": query, "today": today, "as_of": as_of},
     )
 
 
@@ -157,15 +203,27 @@ def claim_list(request):
 
 
 @require_safe
-def claim_detail(request, slug):
+@reads_as_of
+def claim_detail(request, slug, as_of):
     claim = get_object_or_404(Claim.objects.select_related("article", "speaker"), slug=slug)
     if unavailable := unpublished_response(request, claim.article, claim):
         return unavailable
     claim.fetch_public_detail()
+    today, context = timezone.localdate(), {"as_of": as_of}
+    if as_of:
+        since = tracked_since(claim)
+        if since >= as_of.cutoff:
+            # Before the desk tracked it: only what was said, as it was when tracking began.
+            claim = claim_as_it_stood(claim, since + JUST_AFTER)
+            context["tracked_since"] = since
+        else:
+            claim = claim_as_it_stood(claim, as_of.cutoff)
+        today = as_of.day
     # An orphaned quote is shown in the text it was taken from.
     before, quote, after = paragraph_around(claim.quoted_text, claim.quote_start, claim.quote_end)
     timeline = public_timeline(claim)
-    review = claim_review(claim)
+    # ClaimReview is today's verdict, for search engines: never a past day's.
+    review = None if as_of else claim_review(claim)
     changes = [entry.change for entry in timeline if entry.change]
     last_change = changes[-1] if changes else None
     previous_final = None
@@ -182,10 +240,12 @@ def claim_detail(request, slug):
             "timeline": timeline,
             "last_change": last_change,
             "previous_final": previous_final,
-            "under_review": claim.proposals.open().exists(),
+            # Proposals are the desk's until approved: a past day's page shows none.
+            "under_review": not as_of and claim.proposals.open().exists(),
             "source_groups": sources_by_stance(in_order(claim.public_sources, "added_at")),
-            "resolve_by_state": claim.resolve_by_state(timezone.localdate()),
+            "resolve_by_state": claim.resolve_by_state(today),
             "json_ld": json_ld_script(review) if review else "",
+            **context,
         },
     )
 
@@ -201,13 +261,19 @@ def person_list(request):
 
 
 @require_safe
-def person_detail(request, slug):
+@reads_as_of
+def person_detail(request, slug, as_of):
     person = get_object_or_404(Person.objects.public(), slug=slug)
-    claims = list(
-        person.claims.public()
-        .select_related("article")
-        .order_by("-article__published_on", "quote_start")
-    )
+    today = timezone.localdate()
+    if as_of:
+        claims = person_claims_as_they_stood(person, as_of.cutoff)
+        person, today = as_it_stood(person, as_of.cutoff), as_of.day
+    else:
+        claims = list(
+            person.claims.public()
+            .select_related("article")
+            .order_by("-article__published_on", "quote_start")
+        )
     return render(
         request,
         "factcheck/person_detail.html",
@@ -218,7 +284,8 @@ def person_detail(request, slug):
             "prediction_record": track_record(claims, Kind.PREDICTION),
             "has_facts": any(c.kind == Kind.FACT for c in claims),
             "has_predictions": any(c.kind == Kind.PREDICTION for c in claims),
-            "today": timezone.localdate(),
+            "today": today,
+            "as_of": as_of,
         },
     )
 
