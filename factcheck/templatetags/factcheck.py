@@ -42,9 +42,9 @@ def due_flag(claim, today):
 
 @register.filter
 def on_day(url, day):
-    """``url`` as of ``day``, a date or datetime: the page itself for today,
-    a later day or no day."""
-    return as_of.dated_url(url, day)
+    """``url`` as of ``day`` (an as_of.AsOf, a date or a datetime): the page
+    itself for today, a later day or no day."""
+    return as_of.dated_url(url, day.day if isinstance(day, as_of.AsOf) else day)
 
 
 @register.filter
