@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -173,6 +174,11 @@ class TimelineEntry:
     @property
     def row(self):
         return self.change or self.correction or self.article_correction
+
+    @property
+    def day(self):
+        """The site's day it happened on (in TIME_ZONE)."""
+        return timezone.localtime(self.at, timezone.get_default_timezone()).date()
 
     @property
     def url(self):

@@ -244,6 +244,8 @@ def claim_detail(request, slug, as_of):
             "under_review": not as_of and claim.proposals.open().exists(),
             "source_groups": sources_by_stance(in_order(claim.public_sources, "added_at")),
             "resolve_by_state": claim.resolve_by_state(today),
+            # The page's day: the timeline links each earlier day's entries to that day's page.
+            "today": today,
             "json_ld": json_ld_script(review) if review else "",
             **context,
         },
