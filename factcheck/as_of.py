@@ -110,6 +110,35 @@ def as_it_stood(obj, cutoff):
     return then
 
 
+@dataclass(frozen=True)
+class Replaced:
+    """A value a field held, and when it was replaced."""
+
+    value: str
+    at: datetime.datetime
+
+    @property
+    def last_day(self):
+        """The last day that ended with it, in TIME_ZONE."""
+        day = timezone.localtime(self.at, timezone.get_default_timezone()).date()
+        return day - datetime.timedelta(days=1)
+
+
+def earlier_values(obj, field, cutoff=None):
+    """The values ``field`` of ``obj`` held before the one it holds now (or
+    at ``cutoff``), oldest first, from its history: an article's earlier
+    titles, a speaker's earlier names."""
+    rows = obj.history.order_by("history_date", "history_id")
+    if cutoff:
+        rows = rows.filter(history_date__lt=cutoff)
+    earlier, previous = [], None
+    for value, at in rows.values_list(field, "history_date"):
+        if previous is not None and value != previous:
+            earlier.append(Replaced(previous, at))
+        previous = value
+    return earlier
+
+
 def first_published(article):
     """When readers could first see ``article`` (a later take-down and
     republication leave it), or None for a draft."""

@@ -270,6 +270,17 @@ def test_the_article_keeps_its_earlier_title_and_text(client, history):
     assert "2 claims" in words(day_3)
 
 
+def test_the_article_lists_its_earlier_title_with_the_day_it_changed(client, history):
+    *_, article, _ = history
+    soup = page(client, article.get_absolute_url())
+    assert "Earlier title: Permits to double, until 10 March 2024" in words(soup)
+    earlier = soup.find("a", string="Permits to double")
+    assert earlier["href"] == "/articles/permits/?as_of=2024-03-09"
+    assert page(client, earlier["href"]).h1.get_text() == "Permits to double"
+    # That day's page had no earlier title yet.
+    assert "Earlier title" not in words(page(client, earlier["href"]))
+
+
 def test_the_speaker_has_a_history(client, history):
     *_, ada = history
     day_1 = page(client, ada.get_absolute_url(), **as_of(DAY_1))
@@ -282,6 +293,13 @@ def test_the_speaker_has_a_history(client, history):
     record = {row.th.get_text(): row.td.get_text() for row in day_5.select(".record tbody tr")}
     assert record["Came true"] == "1"
     assert day_5.select_one(".claim-summaries a")["href"] == "/claims/double/?as_of=2024-03-20"
+
+    today = words(page(client, ada.get_absolute_url()))
+    assert "Earlier name: Ada Example, until 10 March 2024" in today
+
+    before = words(page(client, ada.get_absolute_url(), as_of="2024-02-01"))
+    assert "Not yet tracked on 1 February 2024; tracked since 1 March 2024." in before
+    assert "No claims recorded." in before
 
 
 def test_the_claim_list_filters_by_the_status_of_the_day(client, history):

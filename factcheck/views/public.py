@@ -25,6 +25,7 @@ from ..as_of import (
     as_it_stood,
     claim_as_it_stood,
     claims_as_they_stood,
+    earlier_values,
     first_published,
     person_claims_as_they_stood,
     reads_as_of,
@@ -157,6 +158,7 @@ def render_article(request, article, *, claims=None, corrections=None, as_of=Non
             ),
             "corrections": article.corrections.all() if corrections is None else corrections,
             "breakdown": status_breakdown(Counter(claim.status for claim in claims)),
+            "earlier_titles": earlier_values(article, "title", as_of and as_of.cutoff),
             "today": today,
             "as_of": as_of,
             **context,
@@ -266,9 +268,15 @@ def person_list(request):
 @reads_as_of
 def person_detail(request, slug, as_of):
     person = get_object_or_404(Person.objects.public(), slug=slug)
-    today = timezone.localdate()
+    today, context = timezone.localdate(), {"as_of": as_of}
+    context["earlier_names"] = earlier_values(person, "name", as_of and as_of.cutoff)
     if as_of:
         claims = person_claims_as_they_stood(person, as_of.cutoff)
+        if not claims:
+            public = person.claims.public().select_related("article")
+            since = min(tracked_since(claim) for claim in public)
+            if since >= as_of.cutoff:
+                context["tracked_since"] = since
         person, today = as_it_stood(person, as_of.cutoff), as_of.day
     else:
         claims = list(
@@ -287,7 +295,7 @@ def person_detail(request, slug, as_of):
             "has_facts": any(c.kind == Kind.FACT for c in claims),
             "has_predictions": any(c.kind == Kind.PREDICTION for c in claims),
             "today": today,
-            "as_of": as_of,
+            **context,
         },
     )
 
