@@ -111,7 +111,7 @@ def article_list(request):
 
 @require_safe
 @reads_as_of
-def article_detail(request, slug, as_of):
+def article_detail(request, slug, as_of=None):
     article = get_object_or_404(Article, slug=slug)
     if unavailable := unpublished_response(request, article):
         return unavailable
@@ -172,7 +172,7 @@ def render_article(request, article, *, claims=None, corrections=None, as_of=Non
 @require_safe
 @vary_on_fragment_headers
 @reads_as_of
-def claim_list(request, as_of):
+def claim_list(request, as_of=None):
     form = ClaimFilterForm(request.GET, today=timezone.localdate(), as_of=as_of)
     form.is_valid()
     # The article's full text is not shown in a list: leave it out of every row.
@@ -206,7 +206,7 @@ def claim_list(request, as_of):
 
 @require_safe
 @reads_as_of
-def claim_detail(request, slug, as_of):
+def claim_detail(request, slug, as_of=None):
     claim = get_object_or_404(Claim.objects.select_related("article", "speaker"), slug=slug)
     if unavailable := unpublished_response(request, claim.article, claim):
         return unavailable
@@ -266,7 +266,7 @@ def person_list(request):
 
 @require_safe
 @reads_as_of
-def person_detail(request, slug, as_of):
+def person_detail(request, slug, as_of=None):
     person = get_object_or_404(Person.objects.public(), slug=slug)
     today, context = timezone.localdate(), {"as_of": as_of}
     context["earlier_names"] = earlier_values(person, "name", as_of and as_of.cutoff)
