@@ -62,7 +62,8 @@ def reads_as_of(view):
     """``view`` called with ``as_of``: None for today's page, or the AsOf of the
     past day asked for. A date that is not YYYY-MM-DD is refused (400); today,
     a later day or an empty value redirect to the page without it, the other
-    parameters kept."""
+    parameters kept. (Views take ``as_of=None`` by default: called bare, as
+    the benchmark's uncached paths call them, they serve today's page.)"""
 
     @functools.wraps(view)
     def with_as_of(request, *args, **kwargs):
