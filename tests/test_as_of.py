@@ -270,6 +270,14 @@ def test_the_article_keeps_its_earlier_title_and_text(client, history):
     assert "2 claims" in words(day_3)
 
 
+def test_before_the_article_was_published_it_has_no_claims_yet(client, history):
+    *_, article, _ = history
+    soup = page(client, article.get_absolute_url(), as_of="2024-02-01")
+    assert "Not yet tracked on 1 February 2024; tracked since 1 March 2024." in words(soup)
+    assert soup.h1.get_text() == "Permits to double"
+    assert not soup.select(".claim-summaries li") and not soup.select("mark")
+
+
 def test_the_article_lists_its_earlier_title_with_the_day_it_changed(client, history):
     *_, article, _ = history
     soup = page(client, article.get_absolute_url())
@@ -348,7 +356,7 @@ def test_a_malformed_date_is_refused(client, history, value):
         assert "YYYY-MM-DD" in response.content.decode()
 
 
-def test_a_past_day_is_cached_apart_from_today(client, history, committed):
+def test_a_past_day_is_cached_apart_from_today(client, history):
     prediction, *_ = history
     url = prediction.get_absolute_url()
     assert "Status: Came true" in words(page(client, url))
