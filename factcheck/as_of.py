@@ -88,6 +88,55 @@ def reads_as_of(view):
     return with_as_of
 
 
+# --- The pages' subjects on a day ----------------------------------------------
+
+# After a moment: what was written in that moment's transaction is in.
+JUST_AFTER = datetime.timedelta(microseconds=1)
+
+
+def claim_on(claim, as_of):
+    """(``claim`` as its page of ``as_of`` shows it, None), or, for a day
+    before it was public, (the claim as it was when tracking began, when that
+    was): its page then shows only what was said. ``claim`` has had
+    ``fetch_public_detail``."""
+    since = tracked_since(claim)
+    if since >= as_of.cutoff:
+        return claim_as_it_stood(claim, since + JUST_AFTER), since
+    return claim_as_it_stood(claim, as_of.cutoff), None
+
+
+def article_on(article, as_of):
+    """(``article``, its claims, its text corrections, None) as they stood
+    at the end of ``as_of``'s day; or, for a day before it was published,
+    (the article as first published, no claims, no corrections, when)."""
+    published = first_published(article)
+    if published >= as_of.cutoff:
+        return as_it_stood(article, published + JUST_AFTER), [], [], published
+    claims = claims_as_they_stood(article.claims.values("pk"), as_of.cutoff).values()
+    return (
+        as_it_stood(article, as_of.cutoff),
+        sorted(claims, key=lambda claim: (claim.quote_start, claim.pk)),
+        article.corrections.filter(corrected_at__lt=as_of.cutoff),
+        None,
+    )
+
+
+def person_on(person, as_of):
+    """(``person``, their claims, None) as they stood at the end of
+    ``as_of``'s day; the third is when their first claim was public, for a
+    day before it."""
+    claims = person_claims_as_they_stood(person, as_of.cutoff)
+    since = None
+    if not claims:
+        public = person.claims.public().select_related("article")
+        since = min(tracked_since(claim) for claim in public)
+    return (
+        as_it_stood(person, as_of.cutoff),
+        claims,
+        since if since and since >= as_of.cutoff else None,
+    )
+
+
 # --- Rows as they stood ----------------------------------------------------------
 
 
@@ -195,12 +244,6 @@ def claim_as_it_stood(claim, cutoff):
     then.public_corrections = [c for c in claim.public_corrections if c.made_at < cutoff]
     then.public_sources = latest_rows(Source.history.filter(claim_id=claim.pk), cutoff)
     return then
-
-
-def article_claims_as_they_stood(article, cutoff):
-    """The claims of ``article`` as they stood at ``cutoff``, in its order."""
-    claims = claims_as_they_stood(article.claims.values("pk"), cutoff).values()
-    return sorted(claims, key=lambda claim: (claim.quote_start, claim.pk))
 
 
 def person_claims_as_they_stood(person, cutoff):

@@ -4,7 +4,6 @@ the URLconf) serves everyone, and conditional requests get a 304 without a
 query."""
 
 import csv
-import datetime
 import json
 from collections import Counter
 from itertools import batched
@@ -21,15 +20,12 @@ from django.views.decorators.http import require_safe
 
 from ..as_of import (
     PARAMETER,
-    article_claims_as_they_stood,
-    as_it_stood,
-    claim_as_it_stood,
+    article_on,
+    claim_on,
     claims_as_they_stood,
     earlier_values,
-    first_published,
-    person_claims_as_they_stood,
+    person_on,
     reads_as_of,
-    tracked_since,
 )
 from ..forms import ClaimFilterForm
 from ..middleware import allow_shared_caching
@@ -117,24 +113,10 @@ def article_detail(request, slug, as_of=None):
         return unavailable
     if as_of is None:
         return render_article(request, article)
-    published = first_published(article)
-    if published >= as_of.cutoff:
-        # Not public yet that day: the article as first published, without its claims.
-        then = as_it_stood(article, published + JUST_AFTER)
-        return render_article(
-            request, then, claims=[], corrections=[], as_of=as_of, tracked_since=published
-        )
+    then, claims, corrections, since = article_on(article, as_of)
     return render_article(
-        request,
-        as_it_stood(article, as_of.cutoff),
-        claims=article_claims_as_they_stood(article, as_of.cutoff),
-        corrections=article.corrections.filter(corrected_at__lt=as_of.cutoff),
-        as_of=as_of,
+        request, then, claims=claims, corrections=corrections, as_of=as_of, tracked_since=since
     )
-
-
-# After a moment: what was written in that moment's transaction is in.
-JUST_AFTER = datetime.timedelta(microseconds=1)
 
 
 def render_article(request, article, *, claims=None, corrections=None, as_of=None, **context):
@@ -211,15 +193,9 @@ def claim_detail(request, slug, as_of=None):
     if unavailable := unpublished_response(request, claim.article, claim):
         return unavailable
     claim.fetch_public_detail()
-    today, context = timezone.localdate(), {"as_of": as_of}
+    today, since = timezone.localdate(), None
     if as_of:
-        since = tracked_since(claim)
-        if since >= as_of.cutoff:
-            # Before the desk tracked it: only what was said, as it was when tracking began.
-            claim = claim_as_it_stood(claim, since + JUST_AFTER)
-            context["tracked_since"] = since
-        else:
-            claim = claim_as_it_stood(claim, as_of.cutoff)
+        claim, since = claim_on(claim, as_of)
         today = as_of.day
     # An orphaned quote is shown in the text it was taken from.
     before, quote, after = paragraph_around(claim.quoted_text, claim.quote_start, claim.quote_end)
@@ -249,7 +225,9 @@ def claim_detail(request, slug, as_of=None):
             # The page's day: the timeline links each earlier day's entries to that day's page.
             "today": today,
             "json_ld": json_ld_script(review) if review else "",
-            **context,
+            "as_of": as_of,
+            # A day before it was public: its page shows only what was said.
+            "tracked_since": since,
         },
     )
 
@@ -268,16 +246,10 @@ def person_list(request):
 @reads_as_of
 def person_detail(request, slug, as_of=None):
     person = get_object_or_404(Person.objects.public(), slug=slug)
-    today, context = timezone.localdate(), {"as_of": as_of}
-    context["earlier_names"] = earlier_values(person, "name", as_of and as_of.cutoff)
+    today, since = timezone.localdate(), None
+    earlier_names = earlier_values(person, "name", as_of and as_of.cutoff)
     if as_of:
-        claims = person_claims_as_they_stood(person, as_of.cutoff)
-        if not claims:
-            public = person.claims.public().select_related("article")
-            since = min(tracked_since(claim) for claim in public)
-            if since >= as_of.cutoff:
-                context["tracked_since"] = since
-        person, today = as_it_stood(person, as_of.cutoff), as_of.day
+        (person, claims, since), today = person_on(person, as_of), as_of.day
     else:
         claims = list(
             person.claims.public()
@@ -295,7 +267,9 @@ def person_detail(request, slug, as_of=None):
             "has_facts": any(c.kind == Kind.FACT for c in claims),
             "has_predictions": any(c.kind == Kind.PREDICTION for c in claims),
             "today": today,
-            **context,
+            "earlier_names": earlier_names,
+            "as_of": as_of,
+            "tracked_since": since,
         },
     )
 
