@@ -129,12 +129,9 @@ def person_on(person, as_of):
     since = None
     if not claims:
         public = person.claims.public().select_related("article")
-        since = min(tracked_since(claim) for claim in public)
-    return (
-        as_it_stood(person, as_of.cutoff),
-        claims,
-        since if since and since >= as_of.cutoff else None,
-    )
+        first = min(tracked_since(claim) for claim in public)
+        since = first if first >= as_of.cutoff else None
+    return as_it_stood(person, as_of.cutoff), claims, since
 
 
 # --- Rows as they stood ----------------------------------------------------------
