@@ -146,6 +146,17 @@ def latest_rows(history, cutoff):
     return [row.instance for row in rows.values() if row.history_type != "-"]
 
 
+def rows_as_they_stood(model, ids, cutoff):
+    """{id: the row of ``model`` as it stood at ``cutoff``} for ``ids``; as it
+    is now for one with no history by then."""
+    now = model.objects.in_bulk(ids)
+    for then in latest_rows(model.history.filter(id__in=ids), cutoff):
+        if then.pk in now:
+            then.slug = now[then.pk].slug  # its page's address is today's
+            now[then.pk] = then
+    return now
+
+
 def as_it_stood(obj, cutoff):
     """``obj`` (with a history) as it stood at ``cutoff``; as first recorded
     when it came later; ``obj`` itself when it has no history."""
@@ -210,15 +221,14 @@ def status_at(status, changes, cutoff):
 
 
 def claims_as_they_stood(claim_ids, cutoff):
-    """{claim id: the claim as it stood at ``cutoff``, its status then} of the
-    claims in ``claim_ids`` that existed by then, with their articles and
-    speakers of today (pages put those of the day in where they show them)."""
+    """{claim id: the claim as it stood at ``cutoff``, with its status, article
+    and speaker then} of the claims in ``claim_ids`` that existed by then."""
     claims = latest_rows(Claim.history.filter(id__in=claim_ids), cutoff)
     changes = defaultdict(list)
     for change in StatusChange.objects.filter(claim_id__in=[c.pk for c in claims]):
         changes[change.claim_id].append(change)
-    articles = Article.objects.in_bulk({claim.article_id for claim in claims})
-    people = Person.objects.in_bulk({claim.speaker_id for claim in claims} - {None})
+    articles = rows_as_they_stood(Article, {claim.article_id for claim in claims}, cutoff)
+    people = rows_as_they_stood(Person, {claim.speaker_id for claim in claims} - {None}, cutoff)
     for claim in claims:
         claim.status = status_at(claim.status, changes[claim.pk], cutoff)
         claim.article = articles[claim.article_id]

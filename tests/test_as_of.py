@@ -293,6 +293,7 @@ def test_the_speaker_has_a_history(client, history):
     *_, ada = history
     day_1 = page(client, ada.get_absolute_url(), **as_of(DAY_1))
     assert day_1.h1.get_text() == "Ada Example"
+    assert "Ada Example" in words(day_1.select_one(".claim-summaries"))
     record = {row.th.get_text(): row.td.get_text() for row in day_1.select(".record tbody tr")}
     assert record["Unreviewed"] == "1" and record["Came true"] == "0"
 
@@ -317,6 +318,8 @@ def test_the_claim_list_filters_by_the_status_of_the_day(client, history):
 
     assert slugs(status="pending", **as_of(DAY_1)) == []
     assert slugs(status="pending", **as_of(DAY_2)) == ["/claims/double/?as_of=2024-03-05"]
+    listed = words(page(client, "/claims/", status="pending", **as_of(DAY_2)))
+    assert "Ada Example" in listed and "Ada Q. Example" not in listed
     assert slugs(status="overdue", **as_of(DAY_4)) == ["/claims/double/?as_of=2024-03-15"]
     assert slugs(status="overdue") == []
     assert slugs(status="came_true") == ["/claims/double/"]
