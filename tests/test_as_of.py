@@ -305,6 +305,8 @@ def test_the_speaker_has_a_history(client, history):
 
     today = words(page(client, ada.get_absolute_url()))
     assert "Earlier name: Ada Example, until 10 March 2024" in today
+    # The audit trail says who renamed them.
+    assert ada.history.first().history_user.username == "edith"
 
     before = words(page(client, ada.get_absolute_url(), as_of="2024-02-01"))
     assert "Not yet tracked on 1 February 2024; tracked since 1 March 2024." in before
