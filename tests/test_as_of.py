@@ -10,6 +10,9 @@ import pytest
 from bs4 import BeautifulSoup
 from django.db import models
 from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as explore
+from hypothesis import strategies as st
 
 from factcheck import services
 from factcheck.models import (
@@ -381,3 +384,24 @@ def test_the_day_ends_at_midnight_in_the_sites_time_zone(client, history, settin
     assert "Status: Pending" in words(
         page(client, prediction.get_absolute_url(), **as_of(day_after))
     )
+
+
+@explore(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    value=st.one_of(
+        st.text(st.characters(exclude_categories=["Cs"]), max_size=30),
+        st.dates().map(datetime.date.isoformat),
+    )
+)
+def test_any_value_is_a_page_a_redirect_or_a_refusal(client, prediction, value):
+    for url in (
+        prediction.get_absolute_url(),
+        prediction.article.get_absolute_url(),
+        prediction.speaker.get_absolute_url(),
+        "/claims/",
+    ):
+        assert client.get(url, {"as_of": value}).status_code in (200, 302, 400), (url, value)
