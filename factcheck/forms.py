@@ -98,9 +98,11 @@ class ClaimFilterForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, today=None, **kwargs):
+    def __init__(self, *args, today=None, as_of=None, **kwargs):
         super().__init__(*args, label_suffix="", **kwargs)  # filter labels read as headings
-        self.today = today or timezone.localdate()
+        # A past day (as_of.AsOf): the statuses, and what was overdue, then.
+        self.as_of = as_of
+        self.today = as_of.day if as_of else today or timezone.localdate()
 
     def filters(self):
         """The fields that are valid and set: an invalid one is shown as an error and ignored."""
@@ -113,13 +115,17 @@ class ClaimFilterForm(forms.Form):
         data = self.filters()
         if "q" in data:
             claims = claims.search(data["q"])
+        fields = {"status": "status", "resolve_by": "resolve_by"}
+        if self.as_of:
+            claims = claims.as_it_stood(self.as_of.cutoff)
+            fields = {"status": "status_then", "resolve_by": "resolve_by_then"}
         status = data.get("status")
         if status == AWAITING_RESOLUTION:
-            claims = claims.awaiting_resolution()
+            claims = claims.awaiting_resolution(fields["status"])
         elif status == OVERDUE:
-            claims = claims.overdue(self.today)
+            claims = claims.overdue(self.today, **fields)
         elif status:
-            claims = claims.filter(status=status)
+            claims = claims.filter(**{fields["status"]: status})
         if "kind" in data:
             claims = claims.filter(kind=data["kind"])
         # A slug (as links from speaker and article pages carry) or part of a name.
@@ -130,7 +136,9 @@ class ClaimFilterForm(forms.Form):
             text = data["article"]
             claims = claims.filter(Q(article__slug=text) | Q(article__title__icontains=text))
         if data.get("sort") == "resolve_by":
-            return claims.order_by(F("resolve_by").asc(nulls_last=True), "-public_updated_at", "id")
+            return claims.order_by(
+                F(fields["resolve_by"]).asc(nulls_last=True), "-public_updated_at", "id"
+            )
         return claims.order_by("-public_updated_at", "-id")
 
     def query_string(self):

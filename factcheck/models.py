@@ -7,7 +7,7 @@ from django.core.validators import URLValidator
 from django.db import connections, models
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Length
+from django.db.models.functions import Coalesce, Length
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -134,6 +134,9 @@ class Person(models.Model):
     slug = models.SlugField(max_length=120, unique=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # What a page as of a past day shows of them: their name and description then.
+    history = HistoricalRecords()
+
     objects = PersonQuerySet.as_manager()
 
     class Meta:
@@ -187,15 +190,37 @@ class ClaimQuerySet(models.QuerySet):
     def awaiting_first_review(self):
         return self.filter(status=UNREVIEWED)
 
-    def awaiting_resolution(self):
+    def awaiting_resolution(self, status="status"):
         """Predictions without a final status, whether or not their resolve-by
-        date has come."""
+        date has come. ``status``: the field that holds the status
+        (``status_then`` after ``as_it_stood``)."""
         open_statuses = [i.value for i in statuses_for(Kind.PREDICTION) if not i.is_final]
-        return self.filter(kind=Kind.PREDICTION, status__in=open_statuses)
+        return self.filter(kind=Kind.PREDICTION, **{f"{status}__in": open_statuses})
 
-    def overdue(self, today):
+    def overdue(self, today, status="status", resolve_by="resolve_by"):
         """Predictions whose resolve-by date has passed without a final status."""
-        return self.awaiting_resolution().filter(resolve_by__lt=today)
+        return self.awaiting_resolution(status).filter(**{f"{resolve_by}__lt": today})
+
+    def as_it_stood(self, cutoff):
+        """Those readers could see before ``cutoff`` (taken in by then, on an
+        article published by then), each with ``status_then``, from its public
+        timeline, and ``resolve_by_then``, from the audit trail, as at cutoff."""
+        changes = StatusChange.objects.filter(claim=OuterRef("pk"))
+        latest = changes.filter(changed_at__lt=cutoff).order_by("-changed_at", "-id")
+        first = changes.order_by("changed_at", "id")
+        rows = Claim.history.filter(id=OuterRef("pk"), history_date__lt=cutoff)
+        published = Article.history.filter(history_date__lt=cutoff, published_at__isnull=False)
+        return self.filter(created_at__lt=cutoff, article__in=published.values("id")).annotate(
+            # Before its first change, a claim held that change's starting status.
+            status_then=Coalesce(
+                Subquery(latest.values("to_status")[:1]),
+                Subquery(first.values("from_status")[:1]),
+                F("status"),
+            ),
+            resolve_by_then=Subquery(
+                rows.order_by("-history_date", "-history_id").values("resolve_by")[:1]
+            ),
+        )
 
     def status_counts_by_article(self, articles):
         """{article id: {status: claims}} for ``articles``, in one query."""

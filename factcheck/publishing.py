@@ -8,9 +8,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from .as_of import dated_url
 from .models import ArticleCorrection, Correction, Stance, StatusChange
 from .statuses import STATUS_TABLE, Kind
 
@@ -73,10 +75,11 @@ def text_blocks(text):
     return blocks
 
 
-def highlighted_text(text, claims, today):
+def highlighted_text(text, claims, today, *, on_day=None):
     """The article text as HTML paragraphs and subheadings, each claim's quote
-    highlighted once at its offsets, with exactly one link to the claim, and
-    a prediction that falls due ``today`` or is overdue flagged so.
+    highlighted once at its offsets, with exactly one link to the claim (its
+    page as of ``on_day``, if given), and a prediction that falls due
+    ``today`` or is overdue flagged so.
 
     A quote that lies inside another is nested within it; a quote that only
     partly overlaps an earlier one, or runs across paragraphs, cannot be nested
@@ -86,7 +89,7 @@ def highlighted_text(text, claims, today):
     parts = []
     for block in text_blocks(text):
         inside = [c for c in ordered if block.start <= c.quote_start and c.quote_end <= block.end]
-        body = _highlight(text, inside, block.start, block.end, today)
+        body = _highlight(text, inside, block.start, block.end, today, on_day)
         parts.append(format_html("<{tag}>{}</{tag}>", mark_safe(body), tag=block.tag))
     return mark_safe("\n".join(parts))
 
@@ -96,7 +99,7 @@ def _plain(text):
     return format_html("{}", text).replace("\n", "<br>\n")
 
 
-def _highlight(text, claims, start, end, today):
+def _highlight(text, claims, start, end, today, on_day):
     parts, position, index = [], start, 0
     while index < len(claims):
         claim = claims[index]
@@ -106,8 +109,8 @@ def _highlight(text, claims, start, end, today):
                 inner.append(claims[index])
             index += 1
         parts.append(_plain(text[position : claim.quote_start]))
-        body = mark_safe(_highlight(text, inner, claim.quote_start, claim.quote_end, today))
-        info, url = claim.status_info, claim.get_absolute_url()
+        body = mark_safe(_highlight(text, inner, claim.quote_start, claim.quote_end, today, on_day))
+        info, url = claim.status_info, dated_url(claim.get_absolute_url(), on_day)
         flag = due_flag(claim, today)
         if inner:
             # A link cannot hold another: the inner quotes keep theirs, and this
@@ -171,6 +174,11 @@ class TimelineEntry:
     @property
     def row(self):
         return self.change or self.correction or self.article_correction
+
+    @property
+    def day(self):
+        """The site's day it happened on (in TIME_ZONE)."""
+        return timezone.localtime(self.at, timezone.get_default_timezone()).date()
 
     @property
     def url(self):

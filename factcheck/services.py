@@ -987,6 +987,7 @@ def withdraw_claim(*, claim, reason, by):
 @transaction.atomic
 def edit_person(*, person, by):
     """Save an editor's correction of a speaker (validated by its form)."""
+    person._history_user = by
     person.save()
     if Person.objects.public().filter(pk=person.pk).exists():
         public_changed()

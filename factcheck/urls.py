@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.decorators.http import require_safe
 
+from .as_of import PARAMETER as AS_OF
 from .caching import public_page
 from .feeds import (
     ArticleChangesFeed,
@@ -18,7 +19,11 @@ from .views import intake, public, review
 public_patterns = [
     path("", public_page(public.home), name="home"),
     path("articles/", public_page(public.article_list, params=["page"]), name="article_list"),
-    path("articles/<slug:slug>/", public_page(public.article_detail), name="article_detail"),
+    path(
+        "articles/<slug:slug>/",
+        public_page(public.article_detail, params=[AS_OF]),
+        name="article_detail",
+    ),
     path(
         "articles/<slug:slug>/feed/",
         public_page(require_safe(ArticleChangesFeed())),
@@ -26,17 +31,23 @@ public_patterns = [
     ),
     path(
         "claims/",
-        public_page(public.claim_list, params=[*public.ClaimFilterForm.base_fields, "page"]),
+        public_page(public.claim_list, params=[*public.ClaimFilterForm.base_fields, "page", AS_OF]),
         name="claim_list",
     ),
-    path("claims/<slug:slug>/", public_page(public.claim_detail), name="claim_detail"),
+    path(
+        "claims/<slug:slug>/", public_page(public.claim_detail, params=[AS_OF]), name="claim_detail"
+    ),
     path(
         "claims/<slug:slug>/feed/",
         public_page(require_safe(ClaimChangesFeed())),
         name="claim_feed",
     ),
     path("speakers/", public_page(public.person_list, params=["page"]), name="person_list"),
-    path("speakers/<slug:slug>/", public_page(public.person_detail), name="person_detail"),
+    path(
+        "speakers/<slug:slug>/",
+        public_page(public.person_detail, params=[AS_OF]),
+        name="person_detail",
+    ),
     path(
         "speakers/<slug:slug>/feed/",
         public_page(require_safe(PersonChangesFeed())),

@@ -40,7 +40,7 @@ MODELS = [
 
 def snapshot():
     state = {model.__name__: sorted(map(str, model.objects.values_list())) for model in MODELS}
-    for model in (Claim, Source, ReviewerNote):
+    for model in (Claim, Source, ReviewerNote, Person):
         rows = model.history.values_list(
             "id", "history_type", "history_user__username", "history_change_reason", "history_date"
         )

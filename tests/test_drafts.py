@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from factcheck import services
 from factcheck.models import Article, Claim, Person
@@ -70,17 +71,29 @@ def draft(db, reviewer):
 # not show it. The URLconf walk below fails on a public URL missing here.
 def public_urls(draft, published):
     claim, person = draft.claims.get(), Person.objects.get(slug="dora-zyxwv")
+    # The pages as of a past day (the site's yesterday) show no draft either.
+    yesterday = f"?as_of={timezone.localdate() - datetime.timedelta(days=1)}"
     own = {
-        "article_detail": [reverse("factcheck:article_detail", args=[draft.slug])],
+        "article_detail": [
+            reverse("factcheck:article_detail", args=[draft.slug]) + query
+            for query in ("", yesterday)
+        ],
         "article_feed": [reverse("factcheck:article_feed", args=[draft.slug])],
-        "claim_detail": [reverse("factcheck:claim_detail", args=[claim.slug])],
+        "claim_detail": [
+            reverse("factcheck:claim_detail", args=[claim.slug]) + query
+            for query in ("", yesterday)
+        ],
         "claim_feed": [reverse("factcheck:claim_feed", args=[claim.slug])],
-        "person_detail": [reverse("factcheck:person_detail", args=[person.slug])],
+        "person_detail": [
+            reverse("factcheck:person_detail", args=[person.slug]) + query
+            for query in ("", yesterday)
+        ],
         "person_feed": [reverse("factcheck:person_feed", args=[person.slug])],
     }
     listing = [
         *(f"?q={MARK}", f"?speaker={MARK}", f"?article={MARK}", "?kind=prediction", ""),
         *("?status=awaiting_resolution", "?status=overdue", "?status=pending"),
+        *(yesterday, f"{yesterday}&status=unreviewed", f"{yesterday}&kind=prediction"),
     ]
     others = {
         "home": [reverse("factcheck:home")],
@@ -97,11 +110,11 @@ def public_urls(draft, published):
         "robots_txt": [reverse("factcheck:robots_txt")],
         "favicon": [reverse("factcheck:favicon")],  # a redirect to the icon, followed
         # The published article's own pages must not show the draft either.
-        "article_detail": [published.article.get_absolute_url()],
+        "article_detail": [published.article.get_absolute_url() + q for q in ("", yesterday)],
         "article_feed": [reverse("factcheck:article_feed", args=[published.article.slug])],
-        "claim_detail": [published.get_absolute_url()],
+        "claim_detail": [published.get_absolute_url() + q for q in ("", yesterday)],
         "claim_feed": [reverse("factcheck:claim_feed", args=[published.slug])],
-        "person_detail": [published.speaker.get_absolute_url()],
+        "person_detail": [published.speaker.get_absolute_url() + q for q in ("", yesterday)],
         "person_feed": [reverse("factcheck:person_feed", args=[published.speaker.slug])],
     }
     return own, others

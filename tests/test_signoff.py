@@ -627,16 +627,19 @@ def test_an_open_proposal_shows_nowhere_on_the_public_site(client, prediction, n
         summary=f"{mark}: it doubled.",
     )
     listing = ["", "?status=came_true", "?kind=prediction", "?status=awaiting_resolution"]
+    # And the pages as of a past day (the site's yesterday).
+    yesterday = f"?as_of={timezone.localdate() - datetime.timedelta(days=1)}"
+    listing += [yesterday, f"{yesterday}&status=came_true"]
     urls = {
         "home": ["/"],
         "article_list": [reverse("factcheck:article_list")],
-        "article_detail": [prediction.article.get_absolute_url()],
+        "article_detail": [prediction.article.get_absolute_url() + q for q in ("", yesterday)],
         "article_feed": [reverse("factcheck:article_feed", args=[prediction.article.slug])],
         "claim_list": [reverse("factcheck:claim_list") + query for query in listing],
-        "claim_detail": [prediction.get_absolute_url()],
+        "claim_detail": [prediction.get_absolute_url() + q for q in ("", yesterday)],
         "claim_feed": [reverse("factcheck:claim_feed", args=[prediction.slug])],
         "person_list": [reverse("factcheck:person_list")],
-        "person_detail": [prediction.speaker.get_absolute_url()],
+        "person_detail": [prediction.speaker.get_absolute_url() + q for q in ("", yesterday)],
         "person_feed": [reverse("factcheck:person_feed", args=[prediction.speaker.slug])],
         "methodology": [reverse("factcheck:methodology")],
         "corrections": [reverse("factcheck:corrections")],

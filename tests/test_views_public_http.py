@@ -88,12 +88,13 @@ PAGES = {
     "home": (lambda article, claims: "/", 3),
     "claim list": (lambda article, claims: "/claims/", 2),
     "claim list filtered": (lambda article, claims: "/claims/?kind=prediction&q=Prediction", 2),
-    # The article, its claims, and the corrections of its text.
-    "article": (lambda article, claims: article.get_absolute_url(), 3),
+    # The article, its claims, the corrections of its text, and its earlier titles.
+    "article": (lambda article, claims: article.get_absolute_url(), 4),
     # The claim with its article and speaker, its timeline (2), sources, and
     # whether a verdict awaits sign-off.
     "claim": (lambda article, claims: claims[-1].get_absolute_url(), 5),
-    "speaker": (lambda article, claims: claims[-1].speaker.get_absolute_url(), 2),
+    # The speaker, their claims, and their earlier names.
+    "speaker": (lambda article, claims: claims[-1].speaker.get_absolute_url(), 3),
     # Status changes, then the corrections of claims and of articles' texts
     # (their dates, then the rows of those there are: none here).
     "site feed": (lambda article, claims: "/feed/", 3),

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from .. import publishing
+from .. import as_of, publishing
 from ..models import public_name
 
 register = template.Library()
@@ -38,6 +38,13 @@ def resolve_by_state(claim, today):
 def due_flag(claim, today):
     """The "due" or "overdue" flag of a prediction in a list, or nothing."""
     return publishing.due_flag(claim, today)
+
+
+@register.filter
+def on_day(url, day):
+    """``url`` as of ``day`` (an as_of.AsOf, a date or a datetime): the page
+    itself for today, a later day or no day."""
+    return as_of.dated_url(url, day.day if isinstance(day, as_of.AsOf) else day)
 
 
 @register.filter

@@ -18,6 +18,15 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 
+from ..as_of import (
+    PARAMETER,
+    article_on,
+    claim_on,
+    claims_as_they_stood,
+    earlier_values,
+    person_on,
+    reads_as_of,
+)
 from ..forms import ClaimFilterForm
 from ..middleware import allow_shared_caching
 from ..models import PREDICTION_FIELDS, PUBLIC_DETAIL, Article, Claim, Person, StatusChange
@@ -97,17 +106,25 @@ def article_list(request):
 
 
 @require_safe
-def article_detail(request, slug):
+@reads_as_of
+def article_detail(request, slug, as_of=None):
     article = get_object_or_404(Article, slug=slug)
     if unavailable := unpublished_response(request, article):
         return unavailable
-    return render_article(request, article)
+    if as_of is None:
+        return render_article(request, article)
+    then, claims, corrections, since = article_on(article, as_of)
+    return render_article(
+        request, then, claims=claims, corrections=corrections, as_of=as_of, tracked_since=since
+    )
 
 
-def render_article(request, article, **context):
-    """The article page (also the editors' preview of a draft)."""
-    claims = list(article.claims.select_related("speaker"))
-    today = timezone.localdate()
+def render_article(request, article, *, claims=None, corrections=None, as_of=None, **context):
+    """The article page (also the editors' preview of a draft); with ``as_of``,
+    the page of a past day, from ``claims`` and ``corrections`` as they stood."""
+    if claims is None:
+        claims = list(article.claims.select_related("speaker"))
+    today = as_of.day if as_of else timezone.localdate()
     return render(
         request,
         "factcheck/article_detail.html",
@@ -116,11 +133,16 @@ def render_article(request, article, **context):
             "claims": claims,
             # A quote lost in a correction points into an earlier text.
             "highlighted_text": highlighted_text(
-                article.text, [c for c in claims if c.is_anchored], today
+                article.text,
+                [c for c in claims if c.is_anchored],
+                today,
+                on_day=as_of and as_of.day,
             ),
-            "corrections": article.corrections.all(),
+            "corrections": article.corrections.all() if corrections is None else corrections,
             "breakdown": status_breakdown(Counter(claim.status for claim in claims)),
+            "earlier_titles": earlier_values(article, "title", as_of and as_of.cutoff),
             "today": today,
+            "as_of": as_of,
             **context,
         },
     )
@@ -131,9 +153,9 @@ def render_article(request, article, **context):
 
 @require_safe
 @vary_on_fragment_headers
-def claim_list(request):
-    today = timezone.localdate()
-    form = ClaimFilterForm(request.GET, today=today)
+@reads_as_of
+def claim_list(request, as_of=None):
+    form = ClaimFilterForm(request.GET, today=timezone.localdate(), as_of=as_of)
     form.is_valid()
     # The article's full text is not shown in a list: leave it out of every row.
     claims = form.filter(
@@ -143,13 +165,21 @@ def claim_list(request):
     # Only the filters go into the page links: the cached page is shared by
     # everyone whose filters match, whatever else their URL carried.
     query = form.query_string()
+    if as_of:
+        # The search matched today's text; each claim is shown as it stood.
+        then = claims_as_they_stood([claim.pk for claim in page.object_list], as_of.cutoff)
+        for claim in page.object_list:
+            claim.status = claim.status_then
+        page.object_list = [then.get(claim.pk, claim) for claim in page.object_list]
+        query = "&".join(filter(None, [query, f"{PARAMETER}={as_of.day.isoformat()}"]))
+    today = form.today
     template = "factcheck/claim_list.html"
     if is_fragment_request(request):
         template += "#claim-results"
     return render(
         request,
         template,
-        {"form": form, "page": page, "query": query, "today": today},
+        {"form": form, "page": page, "query": query, "today": today, "as_of": as_of},
     )
 
 
@@ -157,15 +187,21 @@ def claim_list(request):
 
 
 @require_safe
-def claim_detail(request, slug):
+@reads_as_of
+def claim_detail(request, slug, as_of=None):
     claim = get_object_or_404(Claim.objects.select_related("article", "speaker"), slug=slug)
     if unavailable := unpublished_response(request, claim.article, claim):
         return unavailable
     claim.fetch_public_detail()
+    today, since = timezone.localdate(), None
+    if as_of:
+        claim, since = claim_on(claim, as_of)
+        today = as_of.day
     # An orphaned quote is shown in the text it was taken from.
     before, quote, after = paragraph_around(claim.quoted_text, claim.quote_start, claim.quote_end)
     timeline = public_timeline(claim)
-    review = claim_review(claim)
+    # ClaimReview is today's verdict, for search engines: never a past day's.
+    review = None if as_of else claim_review(claim)
     changes = [entry.change for entry in timeline if entry.change]
     last_change = changes[-1] if changes else None
     previous_final = None
@@ -182,10 +218,16 @@ def claim_detail(request, slug):
             "timeline": timeline,
             "last_change": last_change,
             "previous_final": previous_final,
-            "under_review": claim.proposals.open().exists(),
+            # Proposals are the desk's until approved: a past day's page shows none.
+            "under_review": not as_of and claim.proposals.open().exists(),
             "source_groups": sources_by_stance(in_order(claim.public_sources, "added_at")),
-            "resolve_by_state": claim.resolve_by_state(timezone.localdate()),
+            "resolve_by_state": claim.resolve_by_state(today),
+            # The page's day: the timeline links each earlier day's entries to that day's page.
+            "today": today,
             "json_ld": json_ld_script(review) if review else "",
+            "as_of": as_of,
+            # A day before it was public: its page shows only what was said.
+            "tracked_since": since,
         },
     )
 
@@ -201,13 +243,19 @@ def person_list(request):
 
 
 @require_safe
-def person_detail(request, slug):
+@reads_as_of
+def person_detail(request, slug, as_of=None):
     person = get_object_or_404(Person.objects.public(), slug=slug)
-    claims = list(
-        person.claims.public()
-        .select_related("article")
-        .order_by("-article__published_on", "quote_start")
-    )
+    today, since = timezone.localdate(), None
+    earlier_names = earlier_values(person, "name", as_of and as_of.cutoff)
+    if as_of:
+        (person, claims, since), today = person_on(person, as_of), as_of.day
+    else:
+        claims = list(
+            person.claims.public()
+            .select_related("article")
+            .order_by("-article__published_on", "quote_start")
+        )
     return render(
         request,
         "factcheck/person_detail.html",
@@ -218,7 +266,10 @@ def person_detail(request, slug):
             "prediction_record": track_record(claims, Kind.PREDICTION),
             "has_facts": any(c.kind == Kind.FACT for c in claims),
             "has_predictions": any(c.kind == Kind.PREDICTION for c in claims),
-            "today": timezone.localdate(),
+            "today": today,
+            "earlier_names": earlier_names,
+            "as_of": as_of,
+            "tracked_since": since,
         },
     )
 

@@ -1,11 +1,13 @@
 """What visitors and reviewers do, in a real browser, asserted as they see it."""
 
+import datetime
 import re
 
 import pytest
+from django.db import models
 from playwright.sync_api import expect
 
-from factcheck.models import Claim
+from factcheck.models import Article, Claim, Person, Source, StatusChange
 
 from .conftest import PERMITS, make_reviewer
 
@@ -104,6 +106,33 @@ def test_a_visitor_finds_articles_speakers_and_overdue_predictions(site, seeded)
     assert icon.ok and icon.headers["content-type"].startswith("image/")
     robots = page.request.get(f"{site.base_url}/robots.txt")
     assert robots.ok and "Sitemap: " in robots.text()
+
+
+def test_a_visitor_reads_a_claim_as_it_stood_on_an_earlier_day(site, seeded):
+    # Everything so far happened three days ago.
+    for model in (Article, Claim, Person, Source, StatusChange):
+        for each in (model, model.history.model) if hasattr(model, "history") else (model,):
+            for field in each._meta.concrete_fields:
+                if isinstance(field, models.DateTimeField):
+                    each.objects.filter(**{f"{field.name}__isnull": False}).update(
+                        **{field.name: models.F(field.name) - datetime.timedelta(days=3)}
+                    )
+    page = site.page
+    site.open(f"/claims/{PERMITS}/")
+    page.locator(".timeline").get_by_role(
+        "link", name=re.compile("The record at the end of")
+    ).click()
+    site.check()
+
+    expect(page).to_have_url(re.compile(rf"/claims/{PERMITS}/\?as_of=\d{{4}}-\d\d-\d\d$"))
+    expect(page.locator(".as-of")).to_contain_text("The record as it stood at the end of")
+    expect(page.get_by_role("heading", level=2, name="Status: Mostly accurate")).to_be_visible()
+    expect(page.locator('meta[name="robots"]')).to_have_attribute("content", "noindex")
+    expect(page.locator('script[type="application/ld+json"]')).to_have_count(0)
+    site.screenshot("claim-as-of")
+    page.locator(".as-of").get_by_role("link", name="See this page as it is today").click()
+    expect(page).to_have_url(re.compile(rf"/claims/{PERMITS}/$"))
+    expect(page.locator(".as-of")).to_have_count(0)
 
 
 # --- 2. A reviewer ----------------------------------------------------------------
