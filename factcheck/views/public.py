@@ -20,7 +20,15 @@ from django.views.decorators.http import require_safe
 
 from ..forms import ClaimFilterForm
 from ..middleware import allow_shared_caching
-from ..models import PREDICTION_FIELDS, PUBLIC_DETAIL, Article, Claim, Person, StatusChange
+from ..models import (
+    PREDICTION_FIELDS,
+    PUBLIC_DETAIL,
+    Article,
+    Claim,
+    Person,
+    SitePage,
+    StatusChange,
+)
 from ..publishing import (
     absolute_url,
     claim_record,
@@ -257,6 +265,12 @@ def methodology(request):
             "certainties": Certainty,
         },
     )
+
+
+@require_safe
+def about(request):
+    """Who the desk is, who funds it, how to reach it: as an editor wrote it."""
+    return render(request, "factcheck/site_page.html", {"page": SitePage.objects.about()})
 
 
 # --- For crawlers and browsers --------------------------------------------------
