@@ -75,6 +75,7 @@ def public_urls(draft, published):
         "article_feed": [reverse("factcheck:article_feed", args=[draft.slug])],
         "claim_detail": [reverse("factcheck:claim_detail", args=[claim.slug])],
         "claim_feed": [reverse("factcheck:claim_feed", args=[claim.slug])],
+        "report_error": [reverse("factcheck:report_error", args=[claim.slug])],
         "person_detail": [reverse("factcheck:person_detail", args=[person.slug])],
         "person_feed": [reverse("factcheck:person_feed", args=[person.slug])],
     }
@@ -88,6 +89,8 @@ def public_urls(draft, published):
         "claim_list": [reverse("factcheck:claim_list") + query for query in listing],
         "person_list": [reverse("factcheck:person_list")],
         "methodology": [reverse("factcheck:methodology")],
+        "about": [reverse("factcheck:about")],
+        "suggest_claim": [reverse("factcheck:suggest_claim")],
         "corrections": [reverse("factcheck:corrections")],
         "corrections_feed": [reverse("factcheck:corrections_feed")],
         "status_changes_feed": [reverse("factcheck:status_changes_feed")],
@@ -101,6 +104,7 @@ def public_urls(draft, published):
         "article_feed": [reverse("factcheck:article_feed", args=[published.article.slug])],
         "claim_detail": [published.get_absolute_url()],
         "claim_feed": [reverse("factcheck:claim_feed", args=[published.slug])],
+        "report_error": [reverse("factcheck:report_error", args=[published.slug])],
         "person_detail": [published.speaker.get_absolute_url()],
         "person_feed": [reverse("factcheck:person_feed", args=[published.speaker.slug])],
     }
