@@ -1108,8 +1108,8 @@ DEFAULT_ABOUT_BODY = "\n\n".join(
         "Who we are: the desk's editors and reviewers, named here, with what each does.",
         "Who funds us: every funder and the share of our budget they give, and that no "
         "funder has a say in what we check or how we rate it.",
-        "How to reach us: report an error from any claim's page (\u201cReport an error\u201d), "
-        "suggest a claim to check (\u201cSuggest a claim\u201d, at the foot of every page), "
+        "How to reach us: report an error from any claim's page (“Report an error”), "
+        "suggest a claim to check (“Suggest a claim”, at the foot of every page), "
         "or write to the desk's address, given here.",
     ]
 )
