@@ -9,7 +9,7 @@ import pytest
 from bs4 import BeautifulSoup
 from django.conf import settings as django_settings
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -196,6 +196,35 @@ def test_a_refused_form_does_not_count_against_the_limit(client, fact, settings)
     settings.FACTCHECK_READER_MESSAGES_PER_HOUR = 1
     assert client.post(report_url(fact), {"text": " "}).status_code == 200
     assert report(client, fact).status_code == 302
+
+
+def test_the_count_is_kept_in_the_shared_file_cache_production_uses(client, fact, tmp_path):
+    # Every app-server process on the machine reads the same folder.
+    shared = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(tmp_path),
+    }
+    pages = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    with override_settings(
+        CACHES={"default": shared, "pages": pages}, FACTCHECK_READER_MESSAGES_PER_HOUR=1
+    ):
+        assert report(client, fact).status_code == 302
+        assert list(tmp_path.iterdir())
+        assert report(Client(), fact).status_code == 429
+
+
+@override_settings(
+    CACHES={
+        "default": {"BACKEND": "tests.test_page_cache.UnreachableCache"},
+        "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    },
+    FACTCHECK_READER_MESSAGES_PER_HOUR=1,
+)
+def test_with_the_shared_cache_down_messages_are_let_through(client, fact, caplog):
+    assert report(client, fact).status_code == 302
+    assert report(client, fact).status_code == 302
+    assert ReaderMessage.objects.count() == 2
+    assert "reader messages are not rate-limited" in caplog.text
 
 
 # --- Hostile input -------------------------------------------------------------------
@@ -405,7 +434,7 @@ def test_an_editor_writes_the_about_page_and_readers_see_it_at_once(client, edit
             {
                 "title": "About the desk",
                 "body": "We are <b>three</b> people.\r\n\r\n"
-                "Funded by https://fund.example.org/ alone.",
+                "Funded by https://fund.example.org/ alone. Write to desk@example.org.",
             },
         )
     assert response.status_code == 302
@@ -417,6 +446,7 @@ def test_an_editor_writes_the_about_page_and_readers_see_it_at_once(client, edit
     assert paragraphs[0].get_text() == "We are <b>three</b> people."  # as typed, not bold
     link = paragraphs[1].find("a")
     assert link["href"] == "https://fund.example.org/" and "nofollow" in link["rel"]
+    assert paragraphs[1].find("a", href="mailto:desk@example.org")
     page_row = SitePage.objects.get(slug="about")
     assert page_row.history.get().history_user == editor
 
