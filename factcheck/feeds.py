@@ -7,6 +7,8 @@ built from escaped text: a feed reader shows markup typed into a rationale as
 the text it is, never runs it.
 """
 
+import datetime
+
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
@@ -33,10 +35,19 @@ def as_html(text):
 FEED_LENGTH = 50
 
 
+class AtomFeed(Atom1Feed):
+    # Django dates a feed with no entries at the moment it is rendered, so each
+    # app-server process would serve its own copy (and ETag) of the same feed.
+    NO_ENTRIES_DATE = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+
+    def latest_post_date(self):
+        return super().latest_post_date() if self.items else self.NO_ENTRIES_DATE
+
+
 class SiteFeed(Feed):
     """What every feed of the site shares: Atom, by the organisation."""
 
-    feed_type = Atom1Feed
+    feed_type = AtomFeed
 
     def author_name(self):
         return settings.FACTCHECK_ORGANISATION

@@ -100,3 +100,7 @@ class URLField(DjangoColumn, models.URLField):
 
     def formfield(self, **kwargs):
         return super().formfield(**{"form_class": URLFormField, **kwargs})
+
+
+class EmailField(DjangoColumn, models.EmailField):
+    default_validators = [*models.EmailField.default_validators, validate_storable_text]

@@ -20,8 +20,10 @@ from .models import (
     Article,
     Claim,
     Person,
+    ReaderMessage,
     ReviewerNote,
     ReviewerProfile,
+    SitePage,
     Source,
     StatusChange,
     validate_http_url,
@@ -776,3 +778,92 @@ class PersonForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         limit_length(self.fields["description"])
+
+
+# --- What readers send the desk ----------------------------------------------------
+
+READER_TEXT_LIMIT = 5_000
+
+
+class ReaderMessageForm(forms.ModelForm):
+    """A reader's message to the desk. ``leave_empty`` is a trap for robots:
+    hidden from people by the stylesheet, filled in by scripts that fill every field."""
+
+    leave_empty = forms.CharField(
+        label="Leave this field empty",
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    class Meta:
+        model = ReaderMessage
+        fields = ["text", "email"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 8})}
+        help_texts = {
+            "email": "Optional: only if you would like an answer. We use it for nothing "
+            "else, and delete it 90 days after we have dealt with your message."
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit_length(self.fields["text"], READER_TEXT_LIMIT)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.cleaned_data.get("leave_empty"):
+            # Said above the form, where a person who filled it will see it.
+            raise ValidationError(
+                "Not sent: the field “Leave this field empty” must be left empty."
+            )
+        return cleaned
+
+
+class ErrorReportForm(ReaderMessageForm):
+    class Meta(ReaderMessageForm.Meta):
+        labels = {"text": "What is wrong, and how do you know?"}
+        help_texts = {
+            **ReaderMessageForm.Meta.help_texts,
+            "text": "Plain text, up to 5,000 characters. A link to your evidence helps us most.",
+        }
+
+
+class SuggestionForm(ReaderMessageForm):
+    class Meta(ReaderMessageForm.Meta):
+        fields = ["text", "source_url", "email"]
+        labels = {"text": "The claim, and who made it"}
+        help_texts = {
+            **ReaderMessageForm.Meta.help_texts,
+            "text": "Plain text, up to 5,000 characters: the words as said, by whom, and when.",
+            "source_url": "Optional: the article, video or post where it was said.",
+        }
+
+
+class HandleMessageForm(forms.ModelForm):
+    """An editor marks a reader's message handled, saying what came of it."""
+
+    class Meta:
+        model = ReaderMessage
+        fields = ["outcome"]
+        labels = {"outcome": "Outcome"}
+        help_texts = {"outcome": "What the desk did: corrected, checked, declined, and why."}
+        widgets = {"outcome": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].required = True
+        limit_length(self.fields["outcome"])
+
+
+class SitePageForm(forms.ModelForm):
+    class Meta:
+        model = SitePage
+        fields = ["title", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 20})}
+        help_texts = {
+            "body": "Plain text. A blank line starts a new paragraph; web addresses "
+            "(https://…) and email addresses become links."
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit_length(self.fields["body"])

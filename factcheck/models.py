@@ -1,5 +1,6 @@
 import datetime
 import re
+import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -1028,3 +1029,143 @@ class Reminder(models.Model):
 
     def __str__(self):
         return f"{self.claim.slug} to {self.recipient} on {self.sent_on:%Y-%m-%d}: {self.reason}"
+
+
+# --- What readers send the desk ---------------------------------------------------
+
+# A reader's address is kept this long after their message is handled
+# (purge_reader_addresses blanks it then): long enough to answer a follow-up.
+READER_ADDRESS_KEPT_FOR = datetime.timedelta(days=90)
+# Unambiguous letters and digits (no 0/O, 1/I/L) for a reference read aloud or retyped.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+REFERENCE_LENGTH = 8
+
+
+def new_reference():
+    """A random reference such as R-7KQ2M9XA: it says nothing of how many
+    messages came before, and cannot be guessed from another."""
+    code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+    return f"R-{code}"
+
+
+class ReaderMessageKind(models.TextChoices):
+    REPORT = "report", "Error report"
+    SUGGESTION = "suggestion", "Claim suggestion"
+
+
+class ReaderMessageQuerySet(models.QuerySet):
+    def unhandled(self):
+        return self.filter(handled_at__isnull=True)
+
+    def handled(self):
+        return self.filter(handled_at__isnull=False)
+
+    def addresses_to_purge(self, now):
+        """Messages handled over READER_ADDRESS_KEPT_FOR ago that still hold an address."""
+        return self.filter(handled_at__lte=now - READER_ADDRESS_KEPT_FOR).exclude(email="")
+
+
+class ReaderMessage(models.Model):
+    """What a reader sent the desk: an error reported on a claim, or a claim
+    suggested. The desk's business alone: never on a public page, feed or
+    export."""
+
+    Kind = ReaderMessageKind
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # A report is about one claim; a suggestion about none yet.
+    claim = models.ForeignKey(
+        Claim, on_delete=models.PROTECT, null=True, blank=True, related_name="reader_messages"
+    )
+    text = fields.TextField()
+    # Where the suggested claim was made (suggestions only, optional).
+    source_url = fields.URLField(
+        "where it was said", max_length=2000, blank=True, validators=[validate_http_url]
+    )
+    # Optional, to answer the reader; blanked READER_ADDRESS_KEPT_FOR after handling.
+    email = fields.EmailField("email address", blank=True)
+    reference = fields.CharField(max_length=20, unique=True, default=new_reference)
+    created_at = models.DateTimeField(default=timezone.now)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # What the desk did about it (required when handled).
+    outcome = fields.TextField(blank=True)
+
+    objects = ReaderMessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["handled_at", "created_at"], name="reader_message_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind=ReaderMessageKind.REPORT, claim__isnull=False)
+                | Q(kind=ReaderMessageKind.SUGGESTION, claim__isnull=True),
+                name="reader_message_claim_with_its_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(handled_at__isnull=True, handled_by__isnull=True, outcome="")
+                | (Q(handled_at__isnull=False, handled_by__isnull=False) & ~Q(outcome="")),
+                name="reader_message_handled_with_outcome",
+            ),
+            http_url_constraint("source_url", "reader_message_url_is_http", allow_blank=True),
+        ]
+
+    def __str__(self):
+        return f"{self.reference}: {self.get_kind_display()}"
+
+    @property
+    def is_handled(self):
+        return self.handled_at is not None
+
+
+ABOUT = "about"
+# Until an editor writes the about page, readers see this, saying so.
+DEFAULT_ABOUT_TITLE = "About us"
+DEFAULT_ABOUT_BODY = "\n\n".join(
+    [
+        "[To be edited: an editor replaces this text at /review/about/.]",
+        "Who we are: the desk's editors and reviewers, named here, with what each does.",
+        "Who funds us: every funder and the share of our budget they give, and that no "
+        "funder has a say in what we check or how we rate it.",
+        "How to reach us: report an error from any claim's page (“Report an error”), "
+        "suggest a claim to check (“Suggest a claim”, at the foot of every page), "
+        "or write to the desk's address, given here.",
+    ]
+)
+
+
+class SitePageQuerySet(models.QuerySet):
+    def about(self):
+        """The about page; until an editor saves one, the default text (unsaved)."""
+        return self.filter(slug=ABOUT).first() or SitePage(
+            slug=ABOUT, title=DEFAULT_ABOUT_TITLE, body=DEFAULT_ABOUT_BODY
+        )
+
+
+class SitePage(models.Model):
+    """A public page of plain text that editors write without a deploy (the
+    about page): paragraphs split by blank lines, web addresses linked."""
+
+    slug = models.SlugField(max_length=50, unique=True)
+    title = fields.CharField(max_length=200)
+    body = fields.TextField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    objects = SitePageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse(f"factcheck:{self.slug}")

@@ -34,6 +34,10 @@ def addresses(users):
     return found
 
 
+def desk_address():
+    return [settings.FACTCHECK_DESK_EMAIL] if settings.FACTCHECK_DESK_EMAIL else []
+
+
 def queue(subject, body, to):
     """Queue one mail to ``to``; nothing when there is no one to tell, or no
     mail server (logged)."""
@@ -107,5 +111,20 @@ def released_claims(user, claims):
 
 def tell_desk_of_released_claims(user, claims):
     subject, body = released_claims(user, claims)
-    desk = [settings.FACTCHECK_DESK_EMAIL] if settings.FACTCHECK_DESK_EMAIL else []
-    return queue(subject, body, desk)
+    return queue(subject, body, desk_address())
+
+
+def reader_message_received(message):
+    """Tell the desk's address (if any) that a reader wrote; the reader's
+    address is not in the mail, which may be kept longer than the desk keeps it."""
+    what = message.get_kind_display().lower()
+    subject = f"{message.reference}: a reader's {what}"
+    about = ""
+    if message.claim:
+        about = f"About the claim: {message.claim.statement}\n{review_url(message.claim)}\n\n"
+    body = (
+        f"A reader's {what}, {message.reference}:\n\n{about}"
+        f"{message.text}\n\n"
+        f"Reader messages: {absolute_url(reverse('factcheck:review_messages'))}\n"
+    )
+    return queue(subject, body, desk_address())

@@ -28,12 +28,14 @@ from .models import (
     Correction,
     Person,
     Proposal,
+    ReaderMessage,
     ReviewerNote,
     ReviewerProfile,
     Source,
     Stance,
     StatusChange,
     UnclaimedSentence,
+    new_reference,
 )
 from .roles import REVIEWER
 from .statuses import STATUS_TABLE, UNREVIEWED, Evidence, status_info, statuses_for
@@ -992,3 +994,53 @@ def edit_person(*, person, by):
     if Person.objects.public().filter(pk=person.pk).exists():
         public_changed()
     return person
+
+
+# --- What readers send the desk ----------------------------------------------------
+
+
+@transaction.atomic
+def receive_reader_message(*, message):
+    """Store a reader's message (validated by its form) under a fresh reference,
+    and tell the desk. Nothing public changes."""
+    while ReaderMessage.objects.filter(reference=message.reference).exists():
+        message.reference = new_reference()
+    message.save()
+    notices.reader_message_received(message)
+    return message
+
+
+@transaction.atomic
+def handle_reader_message(*, message, outcome, by):
+    """Mark a reader's message handled, with what came of it; its address is
+    deleted READER_ADDRESS_KEPT_FOR later. A message handled already is refused."""
+    message = ReaderMessage.objects.select_for_update().get(pk=message.pk)
+    if message.is_handled:
+        raise ValidationError(
+            f"{message.reference} was already marked handled by {message.handled_by}: "
+            f"“{message.outcome}”"
+        )
+    if not outcome.strip():
+        raise ValidationError({"outcome": "Say what came of it."})
+    validate_storable_text(outcome)
+    message.handled_at, message.handled_by, message.outcome = timezone.now(), by, outcome
+    message.save(update_fields=["handled_at", "handled_by", "outcome"])
+    return message
+
+
+@transaction.atomic
+def purge_reader_addresses(*, now=None, dry_run=False):
+    """Blank the address of every message handled over READER_ADDRESS_KEPT_FOR
+    ago; returns how many there were."""
+    due = ReaderMessage.objects.addresses_to_purge(now or timezone.now())
+    return due.count() if dry_run else due.update(email="")
+
+
+@transaction.atomic
+def edit_site_page(*, page, by):
+    """Save an editor's text of a public page such as the about page (validated
+    by its form), in the audit trail; readers see it at once."""
+    page._history_user = by
+    page.save()
+    public_changed()
+    return page

@@ -20,6 +20,8 @@ EMAIL_URL             the mail server, a dj-email-url URL (smtp://user:pass@host
 EMAIL_TIMEOUT         seconds to wait for the mail server (default 10).
 DJANGO_DEFAULT_FROM_EMAIL  the sender of the site's mails (default factcheck@localhost).
 FACTCHECK_DESK_EMAIL  the desk's shared address (default: none).
+FACTCHECK_READER_MESSAGES_PER_HOUR  messages (error reports, suggestions) one client
+                      address may send in an hour (default 5; IPv6: per /64).
 """
 
 import datetime
@@ -302,6 +304,10 @@ FACTCHECK_ORGANISATION = os.environ.get("FACTCHECK_ORGANISATION", "factcheck")
 FACTCHECK_SIGNOFF = env_flag("FACTCHECK_SIGNOFF", default=True)
 # Whether public pages name the reviewers who rated and approved a verdict.
 FACTCHECK_PUBLIC_NAMES = env_flag("FACTCHECK_PUBLIC_NAMES", default=True)
+# Readers' error reports and suggestions from one address, an hour (factcheck.throttling).
+FACTCHECK_READER_MESSAGES_PER_HOUR = int(
+    os.environ.get("FACTCHECK_READER_MESSAGES_PER_HOUR", "5") or 5
+)
 
 
 def site_url(value):

@@ -12,10 +12,10 @@ from .feeds import (
     LatestStatusChangesFeed,
     PersonChangesFeed,
 )
-from .views import intake, public, review
+from .views import contact, intake, public, readers, review
 
 # Every public page and feed is served from the page cache; the exports
-# stream, uncached, and /favicon.ico redirects.
+# stream, uncached, /favicon.ico redirects, and readers' forms are private.
 public_patterns = [
     path("", public_page(public.home), name="home"),
     path("articles/", public_page(public.article_list, params=["page"]), name="article_list"),
@@ -37,6 +37,9 @@ public_patterns = [
     path(
         "claims/<slug:slug>/", public_page(public.claim_detail, params=[AS_OF]), name="claim_detail"
     ),
+    # Readers' forms carry a CSRF token: never cached, apart from the claim's page.
+    path("claims/<slug:slug>/report/", contact.report_error, name="report_error"),
+    path("suggest/", contact.suggest_claim, name="suggest_claim"),
     path(
         "claims/<slug:slug>/feed/",
         public_page(require_safe(ClaimChangesFeed())),
@@ -54,6 +57,7 @@ public_patterns = [
         name="person_feed",
     ),
     path("methodology/", public_page(public.methodology), name="methodology"),
+    path("about/", public_page(public.about), name="about"),
     path("corrections/", public_page(public.corrections, params=["page"]), name="corrections"),
     path(
         "corrections/feed/", public_page(require_safe(CorrectionsFeed())), name="corrections_feed"
@@ -110,6 +114,14 @@ review_patterns = [
         for decision in ("approve", "send-back", "withdraw")
     ),
     path("settings/", review.reviewer_settings, name="review_settings"),
+    path("messages/", readers.review_messages, name="review_messages"),
+    # Editors only: marking a reader's message handled, editing the about page.
+    path(
+        "messages/<int:message_id>/handle/",
+        readers.review_message_handle,
+        name="review_message_handle",
+    ),
+    path("about/", readers.review_about, name="review_about"),
     path(
         "claims/<slug:slug>/owner/take/",
         review.review_claim_own,

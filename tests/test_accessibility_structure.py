@@ -7,7 +7,8 @@ import pytest
 from bs4 import BeautifulSoup
 from django.test import Client
 
-from factcheck.services import add_source
+from factcheck.models import ReaderMessage
+from factcheck.services import add_source, receive_reader_message
 from tests.desk import set_status
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +38,13 @@ def pages(fact, prediction, reviewer, editor):
         "/speakers/",
         "/claims/?status=awaiting_resolution",
         "/corrections/",
+        "/about/",
+        "/suggest/",
+        f"{fact.get_absolute_url()}report/",
     ]
+    receive_reader_message(
+        message=ReaderMessage(kind=ReaderMessage.Kind.REPORT, claim=fact, text="Wrong.")
+    )
     intake = f"/review/articles/{fact.article.slug}/"
     editors = [
         "/review/articles/",
@@ -49,6 +56,8 @@ def pages(fact, prediction, reviewer, editor):
         # a queue section, and the queue of their own claims.
         f"/review/claims/{prediction.slug}/?section=overdue",
         "/review/?owner=mine",
+        "/review/messages/",  # one to handle, with its form
+        "/review/about/",
     ]
     anonymous, editor_client = Client(), Client()
     editor_client.force_login(editor)

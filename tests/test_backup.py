@@ -17,13 +17,22 @@ from factcheck.models import (
     Correction,
     Person,
     Proposal,
+    ReaderMessage,
     Reminder,
     ReviewerNote,
     ReviewerProfile,
+    SitePage,
     Source,
     StatusChange,
 )
-from factcheck.services import add_source, edit_claim, remove_source
+from factcheck.services import (
+    add_source,
+    edit_claim,
+    edit_site_page,
+    handle_reader_message,
+    receive_reader_message,
+    remove_source,
+)
 from factcheck.tasks import send_email
 from tests.desk import set_status
 
@@ -34,13 +43,13 @@ BACKUPS = (settings.BASE_DIR / "README.md").read_text().partition("### Backups")
 EXCLUDED = re.findall(r"--exclude=(\S+)", BACKUPS.partition("\n### ")[0])
 MODELS = [
     *[Article, Person, Claim, StatusChange, Source, ReviewerNote, Correction],
-    *[Proposal, ReviewerProfile, Reminder, User, Group],
+    *[Proposal, ReviewerProfile, Reminder, ReaderMessage, SitePage, User, Group],
 ]
 
 
 def snapshot():
     state = {model.__name__: sorted(map(str, model.objects.values_list())) for model in MODELS}
-    for model in (Claim, Source, ReviewerNote, Person):
+    for model in (Claim, Source, ReviewerNote, Person, SitePage):
         rows = model.history.values_list(
             "id", "history_type", "history_user__username", "history_change_reason", "history_date"
         )
@@ -103,9 +112,21 @@ def test_dumpdata_and_loaddata_round_trip_everything(tmp_path, prediction, fact,
         reason=Reminder.Reason.OVERDUE,
         sent_on=timezone.localdate(),
     )
+    # The desk's inbox, its readers' addresses until they are purged, and the about page.
+    handle_reader_message(
+        message=receive_reader_message(
+            message=ReaderMessage(
+                kind=ReaderMessage.Kind.REPORT, claim=fact, text="Wrong.", email="r@example.org"
+            )
+        ),
+        outcome="Checked.",
+        by=reviewer,
+    )
+    edit_site_page(page=SitePage.objects.about(), by=reviewer)
     before = snapshot()
     assert before["Correction"] and before["history of Source"]
     assert before["Proposal"] and before["ReviewerProfile"] and before["Reminder"]
+    assert before["ReaderMessage"] and before["history of SitePage"]
 
     dump_flush_and_load(tmp_path / "backup.xml")
 

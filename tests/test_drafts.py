@@ -84,6 +84,7 @@ def public_urls(draft, published):
             for query in ("", yesterday)
         ],
         "claim_feed": [reverse("factcheck:claim_feed", args=[claim.slug])],
+        "report_error": [reverse("factcheck:report_error", args=[claim.slug])],
         "person_detail": [
             reverse("factcheck:person_detail", args=[person.slug]) + query
             for query in ("", yesterday)
@@ -101,6 +102,8 @@ def public_urls(draft, published):
         "claim_list": [reverse("factcheck:claim_list") + query for query in listing],
         "person_list": [reverse("factcheck:person_list")],
         "methodology": [reverse("factcheck:methodology")],
+        "about": [reverse("factcheck:about")],
+        "suggest_claim": [reverse("factcheck:suggest_claim")],
         "corrections": [reverse("factcheck:corrections")],
         "corrections_feed": [reverse("factcheck:corrections_feed")],
         "status_changes_feed": [reverse("factcheck:status_changes_feed")],
@@ -114,6 +117,7 @@ def public_urls(draft, published):
         "article_feed": [reverse("factcheck:article_feed", args=[published.article.slug])],
         "claim_detail": [published.get_absolute_url() + q for q in ("", yesterday)],
         "claim_feed": [reverse("factcheck:claim_feed", args=[published.slug])],
+        "report_error": [reverse("factcheck:report_error", args=[published.slug])],
         "person_detail": [published.speaker.get_absolute_url() + q for q in ("", yesterday)],
         "person_feed": [reverse("factcheck:person_feed", args=[published.speaker.slug])],
     }

@@ -41,11 +41,15 @@ from factcheck.fields import REFUSED_CHARACTERS
 from factcheck.forms import (
     ArticleIntakeForm,
     ClaimIntakeForm,
+    ErrorReportForm,
+    HandleMessageForm,
     PersonForm,
     ReasonForm,
     RequoteForm,
     ReviewerSettingsForm,
     SendBackForm,
+    SitePageForm,
+    SuggestionForm,
     TextCorrectionForm,
     UnclaimedForm,
 )
@@ -56,8 +60,10 @@ from factcheck.models import (
     Correction,
     Person,
     Proposal,
+    ReaderMessage,
     ReviewerNote,
     ReviewerProfile,
+    SitePage,
     Source,
     StatusChange,
     UnclaimedSentence,
@@ -655,6 +661,53 @@ def settings_page(world, data):
     return Page(reverse("factcheck:review_settings"), [part])
 
 
+def unhandled_message(world):
+    """A reader's message waiting for the desk (sent afresh once examples handled them all)."""
+    message = ReaderMessage.objects.unhandled().order_by("pk").first()
+    return message or services.receive_reader_message(
+        message=ReaderMessage(
+            kind=ReaderMessage.Kind.REPORT,
+            claim=world.claims[0],
+            text="The figure is wrong.",
+            email="reader@example.org",
+        )
+    )
+
+
+def message_handle_page(world, data):
+    message = unhandled_message(world)
+    form = HandleMessageForm(prefix=f"message-{message.pk}")
+    part = Part(form, lambda outcome: columns(form, ReaderMessage.objects.get(pk=message.pk)))
+    path = reverse("factcheck:review_message_handle", args=[message.pk])
+    return Page(path, [part], ids={"message_id": str(message.pk)})
+
+
+def about_page(world, data):
+    form = SitePageForm(instance=SitePage.objects.about())
+    part = Part(form, lambda outcome: columns(form, SitePage.objects.about()))
+    return Page(reverse("factcheck:review_about"), [part])
+
+
+def reader_message_page(form_class, view_name):
+    """A reader's form on the public site: what it stores is a new message."""
+
+    def build(world, data):
+        form = form_class()
+        part = Part(
+            form,
+            lambda outcome: columns(
+                form, outcome.new(ReaderMessage).first(), leave_empty=NOT_STORED
+            ),
+        )
+        if view_name == "report_error":
+            claim = world.claims[0]
+            path = reverse("factcheck:report_error", args=[claim.slug])
+            return Page(path, [part], ids={"slug": claim.slug})
+        return Page(reverse(f"factcheck:{view_name}"), [part])
+
+    return build
+
+
 REVIEW_ENDPOINTS = {
     "review_proposal_approve": decision_page("approve", lambda world: world.editor),
     "review_proposal_send_back": decision_page(
@@ -682,6 +735,13 @@ REVIEW_ENDPOINTS = {
     "intake_withdraw": withdraw_page,
     "intake_speaker": speaker_page,
     "intake_unmark": unmark_page,
+    "review_message_handle": message_handle_page,
+    "review_about": about_page,
+}
+# Readers' forms: anyone may post them.
+PUBLIC_ENDPOINTS = {
+    "report_error": reader_message_page(ErrorReportForm, "report_error"),
+    "suggest_claim": reader_message_page(SuggestionForm, "suggest_claim"),
 }
 
 
@@ -788,9 +848,11 @@ ADMIN_ENDPOINTS = {
     "admin:factcheck_person_add": admin_page(Person, change=False),
     "admin:factcheck_person_change": admin_page(Person, change=True),
 }
-ENDPOINTS = {**REVIEW_ENDPOINTS, **ADMIN_ENDPOINTS}
+ENDPOINTS = {**REVIEW_ENDPOINTS, **PUBLIC_ENDPOINTS, **ADMIN_ENDPOINTS}
 EDITOR_ENDPOINTS = {name for name in REVIEW_ENDPOINTS if name.startswith("intake_")} | {
-    "review_claim_assign"
+    "review_claim_assign",
+    "review_message_handle",
+    "review_about",
 }
 
 
@@ -813,6 +875,9 @@ WATCHED = [
     Person,
     UnclaimedSentence,
     LogEntry,
+    ReaderMessage,
+    SitePage,
+    SitePage.history.model,
 ]
 
 
@@ -1025,8 +1090,16 @@ def diff(before, after):
     }
 
 
+@pytest.fixture
+def unlimited_reader_messages(settings):
+    """Readers' forms: every example is sent, none held back by the rate limit."""
+    settings.FACTCHECK_READER_MESSAGES_PER_HOUR = 10**6
+
+
 @pytest.mark.parametrize("endpoint", list(ENDPOINTS))
-def test_hostile_input_is_refused_cleanly_or_stored_normalised(client, world, endpoint, tmp_path):
+def test_hostile_input_is_refused_cleanly_or_stored_normalised(
+    client, world, endpoint, tmp_path, unlimited_reader_messages
+):
     if endpoint.startswith("admin:"):
         client.force_login(world.superuser)
     else:
@@ -1064,6 +1137,7 @@ def sample_path(name, claim, source):
         {"slug": claim.article.slug, "claim_slug": claim.slug},
         {"slug": claim.article.slug, "start": 0},
         {"slug": claim.slug, "proposal_id": 1},
+        {"message_id": 1},
     ):
         try:
             return reverse(f"factcheck:{name}", kwargs=kwargs)
@@ -1073,8 +1147,8 @@ def sample_path(name, claim, source):
 
 
 def test_every_post_endpoint_is_attacked(client, world):
-    """A reviewer endpoint that takes a POST, or an admin add or change form of
-    the app, fails here until the tables above attack it."""
+    """A reviewer endpoint that takes a POST, a reader's form, or an admin add or
+    change form of the app, fails here until the tables above attack it."""
     client.force_login(world.reviewer)
     claim = world.claims[0]
     source = claim.sources.first()
@@ -1084,6 +1158,12 @@ def test_every_post_endpoint_is_attacked(client, world):
         if client.post(sample_path(pattern.name, claim, source)).status_code != 405
     }
     assert accepting_posts == set(REVIEW_ENDPOINTS)
+    public_posts = {
+        pattern.name
+        for pattern in urls.public_patterns
+        if client.post(sample_path(pattern.name, claim, source)).status_code != 405
+    }
+    assert public_posts == set(PUBLIC_ENDPOINTS)
 
     request = RequestFactory().get("/")
     request.user = world.superuser

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from factcheck.models import Claim
-from factcheck.services import add_source, edit_claim
+from factcheck.models import Claim, ReaderMessage
+from factcheck.services import add_source, edit_claim, receive_reader_message
 from tests.desk import set_status
 
 VNU_JAR = Path(
@@ -86,6 +86,9 @@ def test_every_public_page_is_valid_html(
         "speakers": "/speakers/",
         "claim-list-overdue": "/claims/?status=overdue",
         "corrections": "/corrections/",
+        "about": "/about/",
+        "suggest": "/suggest/",
+        "report": f"{fact.get_absolute_url()}report/",
     }
     reviewer_pages = {
         "login": "/accounts/login/",
@@ -105,7 +108,17 @@ def test_every_public_page_is_valid_html(
         # The owner panel's editor form, and the queue section's links.
         "review-as-editor": f"/review/claims/{prediction.slug}/?section=overdue",
         "my-claims": "/review/?owner=mine",
+        "reader-messages": "/review/messages/",
+        "about-edit": "/review/about/",
     }
+    receive_reader_message(
+        message=ReaderMessage(
+            kind=ReaderMessage.Kind.SUGGESTION,
+            text="Rents will halve.",
+            source_url="https://example.com/a?b=1&c=2",
+            email="reader@example.org",
+        )
+    )
     refused = client.get("/", headers={"Host": "evil.example"})
     assert refused.status_code == 400
     (tmp_path / "bad-request.html").write_bytes(refused.content)

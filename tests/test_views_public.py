@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 from django.conf import settings
+from django.core.cache import caches
 from django.utils import timezone
 
 from factcheck.models import Article, Claim, Person, ReviewerNote
@@ -583,6 +584,14 @@ class TestFeeds:
             ),
             ("Status: Unreviewed → Accurate", "<p>Checked: accurate.</p>"),
         ]
+
+    def test_an_empty_feed_is_the_same_each_time_it_is_rendered(self, client, db):
+        # Each app-server process renders its own copy: they must agree (and their ETags).
+        first = client.get("/corrections/feed/")
+        caches["pages"].clear()
+        again = client.get("/corrections/feed/")
+        assert not list(ET.fromstring(again.content).iter(f"{ATOM}entry"))
+        assert again.content == first.content and again["ETag"] == first["ETag"]
 
     def test_every_page_advertises_the_site_feed(self, client, fact):
         for url in ["/", "/claims/", fact.get_absolute_url(), "/methodology/"]:

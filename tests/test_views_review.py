@@ -1696,8 +1696,9 @@ class TestQueueListing:
     ):
         for n in range(5):
             make_claim(quote="Critics disagree.", slug=f"critics-{n}")
-        # Session, user and permissions, then a count and a page of claims a section.
-        with django_assert_max_num_queries(4 + 2 * len(QUEUE_SECTIONS)):
+        # Session, user and permissions, the reader messages waiting, then a count
+        # and a page of claims a section.
+        with django_assert_max_num_queries(5 + 2 * len(QUEUE_SECTIONS)):
             response = reviewer_client.get("/review/")
         assert len(queue_listing(response)["queue-unreviewed"]) == 5
 

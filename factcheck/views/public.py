@@ -29,7 +29,15 @@ from ..as_of import (
 )
 from ..forms import ClaimFilterForm
 from ..middleware import allow_shared_caching
-from ..models import PREDICTION_FIELDS, PUBLIC_DETAIL, Article, Claim, Person, StatusChange
+from ..models import (
+    PREDICTION_FIELDS,
+    PUBLIC_DETAIL,
+    Article,
+    Claim,
+    Person,
+    SitePage,
+    StatusChange,
+)
 from ..publishing import (
     absolute_url,
     claim_record,
@@ -308,6 +316,12 @@ def methodology(request):
             "certainties": Certainty,
         },
     )
+
+
+@require_safe
+def about(request):
+    """Who the desk is, who funds it, how to reach it: as an editor wrote it."""
+    return render(request, "factcheck/site_page.html", {"page": SitePage.objects.about()})
 
 
 # --- For crawlers and browsers --------------------------------------------------

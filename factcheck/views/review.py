@@ -41,7 +41,7 @@ from ..forms import (
     SourceToggleForm,
     StatusChangeForm,
 )
-from ..models import Claim, Proposal, ReviewerNote, ReviewerProfile, Source
+from ..models import Claim, Proposal, ReaderMessage, ReviewerNote, ReviewerProfile, Source
 from ..publishing import paragraph_around, public_timeline
 from ..roles import editor_required, reviewer_required
 from ..statuses import status_info
@@ -218,6 +218,10 @@ def review_queue(request):
             "today": timezone.localdate(now),
             "limit": QUEUE_SECTION_LIMIT,
             "mine": form.filters().get("owner") == "mine",
+            # Only on the whole page: the filters never change it.
+            "unhandled_messages": (
+                None if is_fragment_request(request) else ReaderMessage.objects.unhandled().count()
+            ),
         },
     )
 
