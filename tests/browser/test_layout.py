@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from factcheck import services
-from factcheck.models import Article, Claim
+from factcheck.models import Article, Claim, ReaderMessage
 from factcheck.roles import EDITOR
 from factcheck.urls import public_patterns, review_patterns
 from tests.desk import set_status
@@ -31,7 +31,7 @@ NOT_PAGES = {
     *("review_claim_status", "review_claim_fields", "review_note_add", "review_claim_assign"),
     *("review_source_add", "review_source_edit", "review_source_remove", "review_source_restore"),
     *("review_proposal_approve", "review_proposal_send_back", "review_proposal_withdraw"),
-    *("review_claim_take", "review_claim_give_back"),
+    *("review_claim_take", "review_claim_give_back", "review_message_handle"),
     *("intake_unclaimed", "intake_unmark", "intake_publish", "intake_unpublish"),
     *("intake_correct", "intake_requote", "intake_withdraw"),
 }
@@ -56,6 +56,14 @@ def stretched(seeded):
         correction_reason="The criteria did not say how settling is counted.",
     )
     services.add_note(claim=settle, by=desk, body="Ask the migration service for 2024 figures.")
+    services.receive_reader_message(
+        message=ReaderMessage(
+            kind=ReaderMessage.Kind.REPORT,
+            claim=settle,
+            text="The 2023 figures were revised upwards in March; see the ministry's release.",
+            email="reader@example.org",
+        )
+    )
     return desk
 
 
@@ -72,11 +80,15 @@ def pages(article, claim, person):
             claim.get_absolute_url(),
             reverse("factcheck:claim_detail", args=[SETTLE]),
             reverse("factcheck:claim_detail", args=["no-such-claim"]),  # the 404 page
+            claim.get_absolute_url() + "?as_of=2023-01-01",  # before it was tracked
         ],
         "person_list": [reverse("factcheck:person_list")],
         "person_detail": [person.get_absolute_url()],
         "methodology": [reverse("factcheck:methodology")],
         "corrections": [reverse("factcheck:corrections")],
+        "about": [reverse("factcheck:about")],
+        "report_error": [reverse("factcheck:report_error", args=[SETTLE])],
+        "suggest_claim": [reverse("factcheck:suggest_claim")],
     }
     review = {
         "review_queue": [
@@ -86,6 +98,8 @@ def pages(article, claim, person):
         "review_claim": [reverse("factcheck:review_claim", args=[SETTLE])],
         "review_claim_history": [reverse("factcheck:review_claim_history", args=[SETTLE])],
         "review_settings": [reverse("factcheck:review_settings")],
+        "review_messages": [reverse("factcheck:review_messages")],
+        "review_about": [reverse("factcheck:review_about")],
         "intake_articles": [reverse("factcheck:intake_articles")],
         "intake_article_new": [reverse("factcheck:intake_article_new")],
         "intake_article": [reverse("factcheck:intake_article", args=[article.slug])],
