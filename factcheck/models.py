@@ -445,6 +445,9 @@ class Claim(models.Model):
                 update_fields = {*update_fields, "search_text"}
         super().save(*args, update_fields=update_fields, **kwargs)
 
+    def get_absolute_url(self):
+        return reverse("factcheck:claim_detail", kwargs={"slug": self.slug})
+
     def current_search_text(self):
         """Its search text as its fields stand now (SEARCHED_FIELDS)."""
         return search.search_text(*(self.follow(path) for path in SEARCHED_FIELDS))
@@ -461,9 +464,6 @@ class Claim(models.Model):
         """Who says it, as lists show it: a claim without a speaker is the
         article's own, and no person's."""
         return self.speaker.name if self.speaker_id else f"the article ({self.article.publisher})"
-
-    def get_absolute_url(self):
-        return reverse("factcheck:claim_detail", kwargs={"slug": self.slug})
 
     @classmethod
     def from_db(cls, *args, **kwargs):

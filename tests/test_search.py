@@ -7,6 +7,7 @@ way those texts change."""
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from hypothesis import HealthCheck, given, settings
@@ -293,13 +294,16 @@ def test_seeding_and_a_backup_restored_are_found(seeded, tmp_path):
 # --- The claim list -----------------------------------------------------------------
 
 
-def listed(client, query):
-    from bs4 import BeautifulSoup
+def page(client, query):
+    return BeautifulSoup(client.get(f"/claims/?{query}").content, "html.parser")
 
-    page = BeautifulSoup(client.get(f"/claims/?{query}").content, "html.parser")
-    return [
-        a["href"].rstrip("/").rsplit("/", 1)[-1] for a in page.select(".claim-summaries > li > a")
-    ]
+
+def slug_of(link):
+    return link["href"].rstrip("/").rsplit("/", 1)[-1]
+
+
+def listed(client, query):
+    return [slug_of(a) for a in page(client, query).select(".claim-summaries > li > a")]
 
 
 def test_search_combines_with_the_other_filters(client, fact, prediction):
@@ -317,39 +321,35 @@ def test_search_combines_with_the_other_filters(client, fact, prediction):
 
 
 def test_search_results_are_paginated_keeping_the_search(client, make_claim, article):
-    from bs4 import BeautifulSoup
-
     article.text += " " + " ".join(f"Walrus number {i}." for i in range(25))
     article.save()
     for i in range(25):
         make_claim(quote=f"Walrus number {i}.", slug=f"walrus-{i}")
     make_claim(slug="no-walrus")
-    first = BeautifulSoup(client.get("/claims/?q=walrus").content, "html.parser")
+    first = page(client, "q=walrus")
     assert first.select_one(".results-count").get_text() == "25 claims"
     assert len(first.select(".claim-summaries > li")) == 20
     next_link = first.select_one(".pagination a[rel=next]")["href"]
     assert next_link == "?q=walrus&page=2"
-    second = BeautifulSoup(client.get(f"/claims/{next_link}").content, "html.parser")
+    second = page(client, next_link.removeprefix("?"))
     assert len(second.select(".claim-summaries > li")) == 5
 
 
 def test_the_articles_own_claims_read_as_the_articles_and_the_speaker_filter_selects_them(
     client, fact, prediction
 ):
-    from bs4 import BeautifulSoup
-
-    page = BeautifulSoup(client.get("/claims/").content, "html.parser")
+    everything = page(client, "")
     meta = {
-        li.a["href"].rstrip("/").rsplit("/", 1)[-1]: li.select_one(".meta").get_text()
-        for li in page.select(".claim-summaries > li")
+        slug_of(li.a): li.select_one(".meta").get_text()
+        for li in everything.select(".claim-summaries > li")
     }
     assert "the article (Example Times)" in meta["work-permits"]
     assert "Ada Example" in meta["permits-will-double"]
     # The publisher is no speaker…
     assert listed(client, "speaker=Times") == []
     # …but the filter offers the articles' own claims.
-    suggestion = page.select_one("datalist#speaker-suggestions option")
-    assert page.select_one("#id_speaker")["list"] == "speaker-suggestions"
+    suggestion = everything.select_one("datalist#speaker-suggestions option")
+    assert everything.select_one("#id_speaker")["list"] == "speaker-suggestions"
     assert suggestion["value"] == "article"
     assert listed(client, "speaker=article") == ["work-permits"]
     assert listed(client, "speaker=Article") == ["work-permits"]
