@@ -19,7 +19,6 @@ from factcheck.search import normalise
 from factcheck.statuses import Kind
 
 from .claims_files import seed
-from .test_backup import dump_flush_and_load
 
 pytestmark = pytest.mark.django_db
 
@@ -282,13 +281,6 @@ def test_an_article_retitled_in_the_admin_is_found_by_the_new_title(admin_client
     assert response.status_code == 302
     assert found("visas") == {"work-permits"}
     assert found("permits") == set()  # the old title's word ("permit" is in the quote)
-
-
-def test_seeding_and_a_backup_restored_are_found(seeded, tmp_path):
-    before = found("toqmadi")
-    assert before
-    dump_flush_and_load(tmp_path / "backup.xml")
-    assert found("toqmadi") == before
 
 
 # --- The claim list -----------------------------------------------------------------
