@@ -450,9 +450,9 @@ class Claim(models.Model):
 
     def current_search_text(self):
         """Its search text as its fields stand now (SEARCHED_FIELDS)."""
-        return search.search_text(*(self.follow(path) for path in SEARCHED_FIELDS))
+        return search.search_text(*(self.value_at(path) for path in SEARCHED_FIELDS))
 
-    def follow(self, path):
+    def value_at(self, path):
         """The value at a lookup path ("speaker__name"); None past a missing relation."""
         value = self
         for name in path.split("__"):
