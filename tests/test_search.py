@@ -336,6 +336,8 @@ def test_the_articles_own_claims_read_as_the_articles_and_the_speaker_filter_sel
         for li in everything.select(".claim-summaries > li")
     }
     assert "the article (Example Times)" in meta["work-permits"]
+    claim_page = BeautifulSoup(client.get(fact.get_absolute_url()).content, "html.parser")
+    assert "the article (Example Times)" in claim_page.select_one("header .meta").get_text()
     assert "Ada Example" in meta["permits-will-double"]
     # The publisher is no speaker…
     assert listed(client, "speaker=Times") == []
