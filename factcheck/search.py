@@ -12,8 +12,14 @@ import re
 import unicodedata
 
 from django.db import connections
-from django.db.models import BooleanField, FloatField, Value
-from django.db.models.expressions import RawSQL
+from django.db.models import (
+    BooleanField,
+    F,
+    FloatField,
+    Func,
+    TextField,
+    Value,
+)
 
 # Between two digits these group thousands ("80,000", "80 000", "80'000"), so
 # they go: "80000" then finds "80,000". A decimal point goes too, on both sides.
@@ -36,20 +42,12 @@ def search_text(*parts):
     return normalise(" ".join(part for part in parts if part))
 
 
-SQLITE_MATCHES = (
-    '"factcheck_claim"."id" IN '
-    "(SELECT rowid FROM factcheck_claim_fts WHERE factcheck_claim_fts MATCH %s)"
-)
-# bm25: lower is better.
-SQLITE_RANK = (
-    "(SELECT bm25(factcheck_claim_fts) FROM factcheck_claim_fts"
-    ' WHERE factcheck_claim_fts MATCH %s AND rowid = "factcheck_claim"."id")'
-)
-# The expression of the GIN index, as written in the migration.
-POSTGRESQL_VECTOR = """to_tsvector('simple', "factcheck_claim"."search_text")"""
-POSTGRESQL_MATCHES = f"{POSTGRESQL_VECTOR} @@ to_tsquery('simple', %s)"
-# ts_rank: higher is better, so negated to sort like bm25.
-POSTGRESQL_RANK = f"-ts_rank({POSTGRESQL_VECTOR}, to_tsquery('simple', %s))"
+def simple(function, *expressions, **extra):
+    """A PostgreSQL text-search function of ``expressions`` under the 'simple'
+    configuration: no stemming or stop words, the words as normalise() left them."""
+    return Func(
+        *expressions, function=function, template="%(function)s('simple', %(expressions)s)", **extra
+    )
 
 
 def matching(claims, text):
@@ -61,11 +59,30 @@ def matching(claims, text):
     if not words:
         return claims.annotate(search_rank=Value(0.0)).none()
     if connections[claims.db].vendor == "postgresql":
-        query = " & ".join(f"{word}:*" for word in words)
-        matches, rank = POSTGRESQL_MATCHES, POSTGRESQL_RANK
-    else:
-        query = " ".join(f'"{word}"*' for word in words)
-        matches, rank = SQLITE_MATCHES, SQLITE_RANK
-    return claims.filter(RawSQL(matches, [query], output_field=BooleanField())).annotate(
-        search_rank=RawSQL(rank, [query], output_field=FloatField())
+        # The vector is the GIN index's expression (migration 0019), so the index serves it.
+        vector = simple("to_tsvector", F("search_text"), output_field=TextField())
+        query = simple("to_tsquery", Value(" & ".join(f"{word}:*" for word in words)))
+        matches = Func(
+            vector,
+            query,
+            template="%(expressions)s",
+            arg_joiner=" @@ ",
+            output_field=BooleanField(),
+        )
+        rank = Func(vector, query, function="ts_rank", output_field=FloatField())
+        # ts_rank: higher is better; negated, it sorts as bm25 does.
+        return claims.filter(matches).annotate(search_rank=-rank)
+    # A join with the FTS5 table, which gives each row's bm25 (lower is better)
+    # as the search yields it; annotate() cannot join a table, and a subquery
+    # would run the whole search again for every claim. The unary + keeps
+    # SQLite from doing just that through the join: it runs the search once
+    # and looks each claim found up by its id.
+    return claims.extra(
+        select={"search_rank": "bm25(factcheck_claim_fts)"},
+        tables=["factcheck_claim_fts"],
+        where=[
+            '+factcheck_claim_fts.rowid = "factcheck_claim"."id"',
+            "factcheck_claim_fts MATCH %s",
+        ],
+        params=[" ".join(f'"{word}"*' for word in words)],
     )
