@@ -50,8 +50,16 @@ class PublicAdmin:
         public_changed()
 
 
+class ClaimsFoundByItAdmin(PublicAdmin):
+    """An article or a person: its claims are found by its title or their name."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        obj.claims.refresh_search_text()
+
+
 @admin.register(Article)
-class ArticleAdmin(PublicAdmin, admin.ModelAdmin):
+class ArticleAdmin(ClaimsFoundByItAdmin, admin.ModelAdmin):
     list_display = ["title", "publisher", "published_on", "claim_count"]
     list_filter = ["publisher"]
     search_fields = ["title", "publisher", "text"]
@@ -78,7 +86,7 @@ class ArticleAdmin(PublicAdmin, admin.ModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(PublicAdmin, admin.ModelAdmin):
+class PersonAdmin(ClaimsFoundByItAdmin, admin.ModelAdmin):
     list_display = ["name", "description", "claim_count"]
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ["name"]}

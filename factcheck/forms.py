@@ -74,12 +74,19 @@ STATUS_FILTER_CHOICES = [
 ]
 
 
+# The speaker filter's value for the claims no person makes: the articles' own
+# (the lists read "the article (Vlast)").
+ARTICLES_OWN = "article"
+
+
 class ClaimFilterForm(forms.Form):
     """The filters of the claim list, which its exports and the review queue
     share. ``today`` (the site's, by default) decides what is overdue."""
 
+    articles_own = ARTICLES_OWN  # for the speaker field's suggestion
+
     q = forms.CharField(
-        label="Search quotes and statements",
+        label="Search quotes, statements, speakers and titles",
         required=False,
         max_length=200,
         widget=forms.SearchInput(attrs={"autocomplete": "off"}),
@@ -89,14 +96,23 @@ class ClaimFilterForm(forms.Form):
     # Text, not menus: a menu of every speaker or article stops working (and
     # costs more than the page) long before 100,000 claims.
     speaker = forms.CharField(
-        label="Speaker", required=False, max_length=200, help_text="A name, or part of one."
+        label="Speaker",
+        required=False,
+        max_length=200,
+        help_text=f"A name, or part of one; “{ARTICLES_OWN}” for the articles' own claims.",
+        widget=forms.TextInput(attrs={"list": "speaker-suggestions"}),
     )
     article = forms.CharField(
         label="Article", required=False, max_length=300, help_text="A title, or part of one."
     )
     sort = forms.ChoiceField(
         label="Sort by",
-        choices=[("recent", "Most recent change"), ("resolve_by", "Resolve-by date")],
+        # Without a search, the best match is the most recent change.
+        choices=[
+            ("", "Best match"),
+            ("recent", "Most recent change"),
+            ("resolve_by", "Resolve-by date"),
+        ],
         required=False,
     )
 
@@ -130,17 +146,24 @@ class ClaimFilterForm(forms.Form):
             claims = claims.filter(**{fields["status"]: status})
         if "kind" in data:
             claims = claims.filter(kind=data["kind"])
-        # A slug (as links from speaker and article pages carry) or part of a name.
+        # A slug (as links from speaker and article pages carry) or part of a
+        # name; or the articles' own claims, which have no speaker.
         if "speaker" in data:
             text = data["speaker"]
-            claims = claims.filter(Q(speaker__slug=text) | Q(speaker__name__icontains=text))
+            if text.casefold() == ARTICLES_OWN:
+                claims = claims.filter(speaker__isnull=True)
+            else:
+                claims = claims.filter(Q(speaker__slug=text) | Q(speaker__name__icontains=text))
         if "article" in data:
             text = data["article"]
             claims = claims.filter(Q(article__slug=text) | Q(article__title__icontains=text))
-        if data.get("sort") == "resolve_by":
+        sort = data.get("sort")
+        if sort == "resolve_by":
             return claims.order_by(
                 F(fields["resolve_by"]).asc(nulls_last=True), "-public_updated_at", "id"
             )
+        if "q" in data and not sort:
+            return claims.order_by("search_rank", "-public_updated_at", "-id")
         return claims.order_by("-public_updated_at", "-id")
 
     def query_string(self):

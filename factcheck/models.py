@@ -5,15 +5,14 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import connections, models
+from django.db import models
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Length
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from . import fields
+from . import fields, search
 from .anchors import surroundings
 from .statuses import (
     ALL_STATUS_CHOICES,
@@ -154,7 +153,10 @@ class Person(models.Model):
 # How the audit trail's reason for a change of owner begins ("Owner: — → rita").
 OWNER_CHANGE = "Owner: "
 
-CLAIM_SEARCH_SQL = "SELECT rowid FROM factcheck_claim_search WHERE factcheck_claim_search MATCH %s"
+# What a claim is found by, each read through the claim (search.search_text).
+SEARCHED_FIELDS = ("quote", "statement", "speaker__name", "article__title")
+# The claim's own fields among them: a save() of any of them derives it anew.
+SEARCHED_OWN_FIELDS = {path.split("__")[0] for path in SEARCHED_FIELDS}
 
 
 class ClaimQuerySet(models.QuerySet):
@@ -162,13 +164,23 @@ class ClaimQuerySet(models.QuerySet):
         return self.filter(article_is_public=True)
 
     def search(self, text):
-        """Claims whose quote or statement contains ``text`` (case-insensitive),
-        through the trigram indexes of migration 0005 (PostgreSQL's serve this
-        query as it is; SQLite's is a full-text table, which needs 3 characters)."""
-        if connections[self.db].vendor == "sqlite" and len(text) >= 3:
-            phrase = '"' + text.replace('"', '""') + '"'
-            return self.filter(id__in=RawSQL(CLAIM_SEARCH_SQL, [phrase]))
-        return self.filter(Q(quote__icontains=text) | Q(statement__icontains=text))
+        """Claims holding every word of ``text`` (as a word or its beginning,
+        without regard to case or accents), each with ``search_rank``: lower
+        matches better. See factcheck.search."""
+        return search.matching(self, text)
+
+    def refresh_search_text(self):
+        """Store these claims' search text anew, where it changed: after a write
+        that save() does not see (an UPDATE of a claim, a new name for its
+        speaker or a new title for its article)."""
+        stale = [
+            Claim(pk=pk, search_text=text)
+            for pk, stored, *parts in self.order_by().values_list(
+                "pk", "search_text", *SEARCHED_FIELDS
+            )
+            if (text := search.search_text(*parts)) != stored
+        ]
+        Claim.objects.bulk_update(stale, ["search_text"], batch_size=500)
 
     def with_public_detail(self, *, sources=True):
         """Claims with everything their public record shows, in a fixed number of
@@ -390,8 +402,12 @@ class Claim(models.Model):
     # When anything the public sees of this claim last changed, sources included
     # (which leave the version alone): the basis of its pages' ETags.
     public_updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    # SEARCHED_FIELDS as words, derived (search.search_text): by save() for the
+    # claim's own fields, by refresh_search_text() after any other write.
+    search_text = fields.TextField(blank=True, default="", editable=False)
 
-    history = HistoricalRecords()
+    # The search text is derived, not edited: the audit trail leaves it out.
+    history = HistoricalRecords(excluded_fields=["search_text"])
 
     objects = ClaimQuerySet.as_manager()
 
@@ -446,13 +462,34 @@ class Claim(models.Model):
     def __str__(self):
         return self.statement
 
-    def save(self, *args, **kwargs):
+    def save(self, *args, update_fields=None, **kwargs):
         if self._state.adding:
             self.article_is_public = self.article.is_public
-        super().save(*args, **kwargs)
+        if update_fields is None or SEARCHED_OWN_FIELDS & set(update_fields):
+            self.search_text = self.current_search_text()
+            if update_fields is not None:
+                update_fields = {*update_fields, "search_text"}
+        super().save(*args, update_fields=update_fields, **kwargs)
 
     def get_absolute_url(self):
         return reverse("factcheck:claim_detail", kwargs={"slug": self.slug})
+
+    def current_search_text(self):
+        """Its search text as its fields stand now (SEARCHED_FIELDS)."""
+        return search.search_text(*(self.value_at(path) for path in SEARCHED_FIELDS))
+
+    def value_at(self, path):
+        """The value at a lookup path ("speaker__name"); None past a missing relation."""
+        value = self
+        for name in path.split("__"):
+            value = getattr(value, name) if value is not None else None
+        return value
+
+    @property
+    def speaker_label(self):
+        """Who says it, as lists show it: a claim without a speaker is the
+        article's own, and no person's."""
+        return self.speaker.name if self.speaker_id else f"the article ({self.article.publisher})"
 
     @classmethod
     def from_db(cls, *args, **kwargs):

@@ -595,6 +595,7 @@ def _fill_blanks(instance, values, report, label):
         for name in blank:
             setattr(instance, name, values[name])
         instance.save(update_fields=[*blank, "updated_at"])
+        instance.claims.refresh_search_text()  # found by a title or a name filled in
         report.updated += 1
         report.notices.append(f"Filled in {label}: {', '.join(blank)}.")
     if not report.notices or not report.notices[-1].startswith(f"Filled in {label}"):

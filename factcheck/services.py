@@ -442,6 +442,7 @@ def edit_claim(*, claim, changes, by, expected_version, reason=None, correction_
         claim,
         expected_version,
         public=bool(public_changes),
+        search_text=edited.current_search_text(),
         **{name: changes[name] for name in changed},
     )
     _record_history(claim, by, reason or f"Edited {_field_labels(Claim, changed)}")
@@ -991,6 +992,7 @@ def edit_person(*, person, by):
     """Save an editor's correction of a speaker (validated by its form)."""
     person._history_user = by
     person.save()
+    person.claims.refresh_search_text()  # their claims are found by their name
     if Person.objects.public().filter(pk=person.pk).exists():
         public_changed()
     return person

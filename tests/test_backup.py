@@ -134,6 +134,8 @@ def test_dumpdata_and_loaddata_round_trip_everything(tmp_path, prediction, fact,
     restored = Claim.objects.get(pk=fact.pk)
     assert restored.status_changes.get().changed_by.username == "rita"
     assert restored.sources.get().is_removed
+    # The search index is built from the restored rows.
+    assert list(Claim.objects.search("reworded").values_list("pk", flat=True)) == [prediction.pk]
 
 
 def test_the_task_queue_is_left_out(tmp_path, settings, fact):

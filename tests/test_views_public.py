@@ -264,7 +264,10 @@ class TestClaimList:
         assert form.select_one("#id_q")["value"] == "double"
         assert form.select_one("#id_kind option[selected]")["value"] == "prediction"
         assert form["data-hx-push-url"] == "true"  # the URL follows the filters under htmx
-        assert page.select_one("label[for=id_q]").get_text() == "Search quotes and statements"
+        assert (
+            page.select_one("label[for=id_q]").get_text()
+            == "Search quotes, statements, speakers and titles"
+        )
 
     def test_an_unknown_filter_value_is_reported_and_ignored(self, client, claims):
         page = soup(client.get("/claims/?status=bogus"))

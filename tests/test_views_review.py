@@ -342,6 +342,9 @@ def test_queue_sections_counts_and_filters(
     assert filtered.select_one("#queue-overdue li > a").get_text() == prediction.statement
     assert not filtered.select("#queue-unreviewed li")
     assert "<html" not in str(filtered)
+    searched = page(reviewer_client.get("/review/?q=critics"))
+    assert searched.select_one("#queue-due li > a").get_text() == reviewed.statement
+    assert not searched.select("#queue-overdue li") and not searched.select("#queue-unreviewed li")
 
 
 # --- Every panel, three ways -------------------------------------------------------

@@ -104,6 +104,8 @@ def build(size, seed=7):
                     public_updated_at=now - datetime.timedelta(minutes=rng.randrange(500_000)),
                 )
             )
+    for claim in claims:  # bulk_create() does not save(), which derives it
+        claim.search_text = claim.current_search_text()
     Claim.objects.bulk_create(claims, batch_size=BATCH)
     sources, changes = [], []
     for claim in claims:

@@ -12,7 +12,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('factcheck', '0018_reminder_corrections'),
+        ('factcheck', '0019_claim_search_text'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

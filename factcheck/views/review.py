@@ -777,8 +777,10 @@ def _changes(claim, before, record):
     if before is None:
         return []
     changes = []
+    # The fields the audit trail keeps (a derived one, such as the search text, it does not).
+    audited = {field.attname for field in type(record)._meta.concrete_fields}
     for field in record.instance_type._meta.concrete_fields:
-        if field.name in HIDDEN_HISTORY_FIELDS:
+        if field.name in HIDDEN_HISTORY_FIELDS or field.attname not in audited:
             continue
         old, new = getattr(before, field.attname), getattr(record, field.attname)
         if old == new:

@@ -57,8 +57,10 @@ def test_a_visitor_filters_and_searches_the_list_and_goes_back(site, seeded):
     page.get_by_label("Kind").select_option("")
     page.get_by_label("Status").select_option("unreviewed")
     expect(count).to_have_text("17 claims")
-    page.get_by_label("Search quotes and statements").press_sequentially("Toqmadi wom", delay=30)
-    page.get_by_label("Search quotes and statements").fill("women")
+    page.get_by_label("Search quotes, statements, speakers and titles").press_sequentially(
+        "Toqmadi wom", delay=30
+    )
+    page.get_by_label("Search quotes, statements, speakers and titles").fill("women")
     expect(page).to_have_url(re.compile(r"q=women"))
     expect(count).to_have_text("2 claims")
     site.assert_not_reloaded()
