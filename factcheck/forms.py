@@ -15,10 +15,13 @@ from . import services
 from .fields import TextFormField, normalise_line_endings, validate_storable_text
 from .models import (
     CLAIM_EDITABLE_FIELDS,
+    CONDITION_SOURCE_FIELDS,
     PREDICTION_FIELDS,
     SOURCE_EDITABLE_FIELDS,
     Article,
     Claim,
+    Condition,
+    ConditionSource,
     Person,
     ReviewerNote,
     ReviewerProfile,
@@ -459,6 +462,39 @@ class SourceForm(forms.ModelForm):
         for name in ("url", "archived_url"):
             # One clear message for any address that is not http(s).
             self.fields[name].validators = [validate_http_url, validate_storable_text]
+
+
+class ConditionResolutionForm(forms.Form):
+    to_status = forms.ChoiceField(label="New status")
+    rationale = TextFormField(
+        label="Public rationale",
+        max_length=TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Shown on the condition's page: why it is resolved so (or re-opened).",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, condition, **kwargs):
+        kwargs.setdefault("initial", {"version": condition.version})
+        super().__init__(*args, **kwargs)
+        # No preselected status: the reviewer picks one on purpose.
+        self.fields["to_status"].choices = [("", "Choose the new status")] + [
+            choice for choice in Condition.Status.choices if choice[0] != condition.status
+        ]
+
+
+class ConditionSourceForm(forms.ModelForm):
+    class Meta:
+        model = ConditionSource
+        fields = CONDITION_SOURCE_FIELDS
+        widgets = {"published_on": DateInput, "note": forms.Textarea(attrs={"rows": 2})}
+        help_texts = {"url": "http:// or https:// only."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit_length(self.fields["note"])
+        # One clear message for any address that is not http(s).
+        self.fields["url"].validators = [validate_http_url, validate_storable_text]
 
 
 class SourceEditForm(SourceForm):

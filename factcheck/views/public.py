@@ -20,7 +20,15 @@ from django.views.decorators.http import require_safe
 
 from ..forms import ClaimFilterForm
 from ..middleware import allow_shared_caching
-from ..models import PREDICTION_FIELDS, PUBLIC_DETAIL, Article, Claim, Person, StatusChange
+from ..models import (
+    PREDICTION_FIELDS,
+    PUBLIC_DETAIL,
+    Article,
+    Claim,
+    Condition,
+    Person,
+    StatusChange,
+)
 from ..publishing import (
     absolute_url,
     claim_record,
@@ -186,6 +194,28 @@ def claim_detail(request, slug):
             "source_groups": sources_by_stance(in_order(claim.public_sources, "added_at")),
             "resolve_by_state": claim.resolve_by_state(timezone.localdate()),
             "json_ld": json_ld_script(review) if review else "",
+            "condition_links": list(claim.condition_links.select_related("condition")),
+        },
+    )
+
+
+# --- Conditions -----------------------------------------------------------------
+
+
+@require_safe
+def condition_detail(request, slug):
+    """A tracked condition: its status, why, its sources, and the predictions
+    that hang on it. Not there (404) until a claim readers may see links it."""
+    condition = get_object_or_404(Condition.objects.public(), slug=slug)
+    links = condition.links.public().select_related("claim__article", "claim__speaker")
+    return render(
+        request,
+        "factcheck/condition_detail.html",
+        {
+            "condition": condition,
+            "links": links.order_by("claim__article__published_on", "claim__quote_start"),
+            "sources": condition.sources.all(),
+            "today": timezone.localdate(),
         },
     )
 
