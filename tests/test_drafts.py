@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from factcheck import services
-from factcheck.models import Article, Claim, Person
+from factcheck.models import Article, Claim, ClaimCondition, Condition, Person
 from factcheck.statuses import Kind
 from factcheck.urls import public_patterns
 from tests.desk import set_status
@@ -70,6 +70,18 @@ def draft(db, reviewer):
 # not show it. The URLconf walk below fails on a public URL missing here.
 def public_urls(draft, published):
     claim, person = draft.claims.get(), Person.objects.get(slug="dora-zyxwv")
+    # One condition only the draft's claim hangs on, one it shares with the published one.
+    drafts_own, shared = (
+        Condition.objects.get_or_create(
+            slug=slug, defaults={"statement": statement, "resolve_by": datetime.date(2030, 1, 1)}
+        )[0]
+        for slug, statement in [
+            ("zyxwv-condition", f"{MARK} permits are still issued."),
+            ("shared-condition", "Permits are still issued."),
+        ]
+    )
+    for linked, condition in [(claim, drafts_own), (claim, shared), (published, shared)]:
+        ClaimCondition.objects.get_or_create(claim=linked, condition=condition)
     own = {
         "article_detail": [reverse("factcheck:article_detail", args=[draft.slug])],
         "article_feed": [reverse("factcheck:article_feed", args=[draft.slug])],
@@ -77,6 +89,7 @@ def public_urls(draft, published):
         "claim_feed": [reverse("factcheck:claim_feed", args=[claim.slug])],
         "person_detail": [reverse("factcheck:person_detail", args=[person.slug])],
         "person_feed": [reverse("factcheck:person_feed", args=[person.slug])],
+        "condition_detail": [drafts_own.get_absolute_url()],
     }
     listing = [
         *(f"?q={MARK}", f"?speaker={MARK}", f"?article={MARK}", "?kind=prediction", ""),
@@ -103,6 +116,7 @@ def public_urls(draft, published):
         "claim_feed": [reverse("factcheck:claim_feed", args=[published.slug])],
         "person_detail": [published.speaker.get_absolute_url()],
         "person_feed": [reverse("factcheck:person_feed", args=[published.speaker.slug])],
+        "condition_detail": [shared.get_absolute_url()],
     }
     return own, others
 

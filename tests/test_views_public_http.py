@@ -90,9 +90,9 @@ PAGES = {
     "claim list filtered": (lambda article, claims: "/claims/?kind=prediction&q=Prediction", 2),
     # The article, its claims, and the corrections of its text.
     "article": (lambda article, claims: article.get_absolute_url(), 3),
-    # The claim with its article and speaker, its timeline (2), sources, and
-    # whether a verdict awaits sign-off.
-    "claim": (lambda article, claims: claims[-1].get_absolute_url(), 5),
+    # The claim with its article and speaker, its timeline (2), sources,
+    # whether a verdict awaits sign-off, and its tracked conditions.
+    "claim": (lambda article, claims: claims[-1].get_absolute_url(), 6),
     "speaker": (lambda article, claims: claims[-1].speaker.get_absolute_url(), 2),
     # Status changes, then the corrections of claims and of articles' texts
     # (their dates, then the rows of those there are: none here).
@@ -111,9 +111,9 @@ PAGES = {
     # The speaker or the article, and its claims' changes.
     "speaker feed": (lambda article, claims: f"{claims[-1].speaker.get_absolute_url()}feed/", 2),
     "article feed": (lambda article, claims: f"{article.get_absolute_url()}feed/", 2),
-    # The count and the page of articles, claims and speakers (its other
-    # pages are no rows).
-    "sitemap": (lambda article, claims: "/sitemap.xml", 6),
+    # The count and the page of articles, claims, speakers and conditions
+    # (its other pages are no rows).
+    "sitemap": (lambda article, claims: "/sitemap.xml", 7),
     "robots.txt": (lambda article, claims: "/robots.txt", 0),
 }
 
