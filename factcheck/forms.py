@@ -211,14 +211,19 @@ class OwnerForm(forms.Form):
         self.fields["owner"] = OwnerChoiceField(current=claim.owner_id, label="Give it to")
 
 
-class StatusChangeForm(forms.Form):
-    to_status = forms.ChoiceField(label="New status")
-    rationale = TextFormField(
+def rationale_field(help_text):
+    """A change of status's public rationale (a claim's or a condition's)."""
+    return TextFormField(
         label="Public rationale",
         max_length=TEXT_LIMIT,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Shown on the public timeline: why the status changes.",
+        help_text=help_text,
     )
+
+
+class StatusChangeForm(forms.Form):
+    to_status = forms.ChoiceField(label="New status")
+    rationale = rationale_field("Shown on the public timeline: why the status changes.")
     summary = TextFormField(
         label="Public summary",
         required=False,
@@ -466,11 +471,8 @@ class SourceForm(forms.ModelForm):
 
 class ConditionResolutionForm(forms.Form):
     to_status = forms.ChoiceField(label="New status")
-    rationale = TextFormField(
-        label="Public rationale",
-        max_length=TEXT_LIMIT,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Shown on the condition's page: why it is resolved so (or re-opened).",
+    rationale = rationale_field(
+        "Shown on the condition's page: why it is resolved so (or re-opened)."
     )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
