@@ -224,7 +224,7 @@ def test_a_condition_resolved_the_other_way_leaves_only_condition_not_met(
         propose(claim, rita, "came_true")
     assert "it can only be “Condition not met”" in refused.value.message_dict["to_status"][0]
     page = text(client.get(claim.get_absolute_url()))
-    assert "it is to be marked “Condition not met”" in page
+    assert "so it is to be marked “Condition not met”" in page
 
     # The condition's own source is the evidence: the claim needs none of its own.
     claim.sources.update(removed_at=datetime.datetime(2024, 7, 1, tzinfo=datetime.UTC))
