@@ -38,7 +38,7 @@ from .models import (
     resolve_by_error,
     validate_http_url,
 )
-from .services import corrected_fields, edit_claim
+from .services import corrected_fields, edit_claim, has_published_verdict
 from .statuses import Certainty, Kind
 
 # A claims file or article text over 1 MB is a mistake or an attack: refused
@@ -656,7 +656,7 @@ def _person_values(data):
 
 
 def _condition_values(data):
-    return {"slug": data["slug"], "statement": data["statement"], "resolve_by": data["resolve_by"]}
+    return {name: data[name] for name in CONDITION_FIELDS}
 
 
 def _load_condition(data, report):
@@ -687,6 +687,12 @@ def _load_links(claim, conditions, data, report, label):
         return False
     if stored:
         report.notices.append(f"Left {label} alone: its conditions differ from the file.")
+        return False
+    if has_published_verdict(claim):
+        report.notices.append(
+            f"Left {label} alone: it has a published verdict, so it is not linked to the "
+            "conditions in the file after the fact."
+        )
         return False
     for slug, polarity in wanted.items():
         condition = conditions.get(slug) or Condition.objects.get(slug=slug)

@@ -69,10 +69,12 @@ def published(prediction, reviewer):
     return prediction
 
 
-def public_urls(claim):
-    """Every public URL pattern, filled in with the claim's own records. A new
-    pattern with an argument this does not know fails here, so it cannot be
-    left out of the tests below."""
+def public_urls(claim, condition=None):
+    """Every public URL pattern, filled in with the claim's own records (and
+    ``condition``, by default the one it hangs on). A new pattern with an
+    argument this does not know fails here, so it cannot be left out of the
+    tests below."""
+    condition = condition or claim.condition_links.get().condition
     values = {
         "article_detail": claim.article.slug,
         "article_feed": claim.article.slug,
@@ -80,7 +82,7 @@ def public_urls(claim):
         "claim_feed": claim.slug,
         "person_detail": claim.speaker.slug,
         "person_feed": claim.speaker.slug,
-        "condition_detail": claim.condition_links.get().condition.slug,
+        "condition_detail": condition.slug,
     }
     urls = []
     for pattern in public_patterns:

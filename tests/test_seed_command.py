@@ -231,6 +231,19 @@ def test_re_seeding_links_a_loaded_prediction_that_has_no_conditions_yet(tmp_pat
     assert Claim.objects.get(slug="permits-will-double").version == version
 
 
+def test_re_seeding_links_no_conditions_to_a_prediction_with_a_published_verdict(
+    tmp_path, reviewer
+):
+    seed(write_files(tmp_path, GOOD))
+    claim = Claim.objects.get(slug="permits-will-double")
+    set_status(claim=claim, to_status="came_true", by=reviewer)
+
+    output = seed(write_files(tmp_path, CONDITIONAL))
+
+    assert "Left claim “permits-will-double” alone: it has a published verdict" in output
+    assert not ClaimCondition.objects.exists()
+
+
 def test_re_seeding_leaves_a_condition_and_links_the_desk_changed_alone(tmp_path):
     seed(write_files(tmp_path, CONDITIONAL))
     Condition.objects.update(statement="Reworded on the site.")
