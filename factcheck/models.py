@@ -1100,6 +1100,7 @@ PUBLIC_DETAIL = [
     ("status_changes", "public_changes", CREDITED),
     ("corrections", "public_corrections", ()),
     ("sources", "public_sources", ()),
+    ("condition_links", "public_condition_links", ("condition",)),
 ]
 
 

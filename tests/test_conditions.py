@@ -3,6 +3,7 @@ shown on a public page with the predictions that hang on them, resolved by a
 reviewer, and then judged into each dependent prediction, through sign-off."""
 
 import datetime
+import json
 
 import pytest
 from bs4 import BeautifulSoup
@@ -111,6 +112,23 @@ def test_a_condition_no_published_prediction_depends_on_is_not_there(client, loa
 def test_the_sitemap_lists_a_public_condition(client, loaded):
     _, condition = loaded
     assert condition.get_absolute_url().encode() in client.get("/sitemap.xml").content
+
+
+def test_the_json_export_gives_each_prediction_its_conditions(client, loaded, rita):
+    _, condition = loaded
+    condition_source(condition, rita)
+    resolve(condition, rita, "not_met")
+    records = json.loads(client.get(reverse("factcheck:export_json")).getvalue())["claims"]
+    [conditions] = [r["conditions"] for r in records if r["slug"] == "permits-will-double"]
+    assert conditions == [
+        {
+            "url": f"http://testserver{condition.get_absolute_url()}",
+            "statement": "The ministry still runs the permit scheme in 2024.",
+            "holds_if": "met",
+            "status": "not_met",
+            "resolved_at": Condition.objects.get().resolved_at.isoformat(),
+        }
+    ]
 
 
 # --- Resolving a condition ----------------------------------------------------------

@@ -99,7 +99,8 @@ PAGES = {
     "site feed": (lambda article, claims: "/feed/", 3),
     "corrections": (lambda article, claims: "/corrections/", 2),
     "corrections feed": (lambda article, claims: "/corrections/feed/", 2),
-    "claim feed": (lambda article, claims: f"{claims[-1].get_absolute_url()}feed/", 4),
+    # The claim with its timeline (2), sources and tracked conditions.
+    "claim feed": (lambda article, claims: f"{claims[-1].get_absolute_url()}feed/", 5),
     "claim list awaiting resolution": (
         lambda article, claims: "/claims/?status=awaiting_resolution",
         2,
@@ -142,10 +143,11 @@ def test_exports_run_a_fixed_number_of_queries_per_chunk(
     client, reviewer, django_assert_num_queries, monkeypatch, size, url
 ):
     # Streamed past the page cache, so every request runs its queries: the
-    # claims, then for each chunk of them their timeline (2) and sources.
+    # claims, then for each chunk of them their timeline (2), sources and
+    # tracked conditions.
     _, claims = build_site(reviewer, size)
     monkeypatch.setattr(public, "EXPORT_CHUNK", 2)
-    with django_assert_num_queries(1 + 3 * (size // 2)):
+    with django_assert_num_queries(1 + 4 * (size // 2)):
         text = body(client.get(url)).decode()
     assert all(claim.slug in text for claim in claims)
 

@@ -33,6 +33,7 @@ from ..publishing import (
     absolute_url,
     claim_record,
     claim_review,
+    condition_links_in_order,
     corrections_log,
     highlighted_text,
     in_order,
@@ -194,7 +195,7 @@ def claim_detail(request, slug):
             "source_groups": sources_by_stance(in_order(claim.public_sources, "added_at")),
             "resolve_by_state": claim.resolve_by_state(timezone.localdate()),
             "json_ld": json_ld_script(review) if review else "",
-            "condition_links": list(claim.condition_links.select_related("condition")),
+            "condition_links": condition_links_in_order(claim),
         },
     )
 

@@ -300,7 +300,6 @@ def load_claim(slug):
                 ),
             ),
             Prefetch("notes", ReviewerNote.objects.select_related("author")),
-            Prefetch("condition_links", ClaimCondition.objects.select_related("condition")),
         ),
         slug=slug,
     )
