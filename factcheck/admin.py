@@ -24,6 +24,9 @@ from .models import (
     SOURCE_EDITABLE_FIELDS,
     Article,
     Claim,
+    ClaimCondition,
+    Condition,
+    ConditionSource,
     Correction,
     Person,
     Reminder,
@@ -621,3 +624,36 @@ class ReminderAdmin(ViewOnlyAdmin):
     search_fields = ["recipient", "claim__statement", "claim__slug"]
     list_select_related = ["claim", "proposal__claim", "proposal__proposed_by"]
     date_hierarchy = "sent_on"
+
+
+class ConditionLinkInline(admin.TabularInline):
+    model = ClaimCondition
+    fields = ["claim", "polarity"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ConditionSourceInline(admin.TabularInline):
+    model = ConditionSource
+    fields = ["url", "title", "publisher", "published_on", "note", "added_by", "added_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Condition)
+class ConditionAdmin(ViewOnlyAdmin, SimpleHistoryAdmin):
+    """Tracked conditions: declared in the claims files, resolved in the review
+    workspace (services.resolve_condition); viewable here, with their history."""
+
+    list_display = ["statement", "status", "resolve_by", "resolved_at"]
+    list_filter = ["status", "resolve_by"]
+    search_fields = ["statement", "slug"]
+    inlines = [ConditionLinkInline, ConditionSourceInline]

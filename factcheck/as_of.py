@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from django.http import HttpResponseRedirect
 from django.utils import timezone
 
-from .models import Article, Claim, Person, Source, StatusChange
+from .models import Article, Claim, ClaimCondition, Condition, Person, Source, StatusChange
 from .views.errors import bad_request
 
 PARAMETER = "as_of"
@@ -250,6 +250,12 @@ def claim_as_it_stood(claim, cutoff):
     then.public_changes = [c for c in changes if c.changed_at < cutoff]
     then.public_corrections = [c for c in claim.public_corrections if c.made_at < cutoff]
     then.public_sources = latest_rows(Source.history.filter(claim_id=claim.pk), cutoff)
+    # What it depended on then: the links made by then, each condition as it stood.
+    links = latest_rows(ClaimCondition.history.filter(claim_id=claim.pk), cutoff)
+    conditions = rows_as_they_stood(Condition, [link.condition_id for link in links], cutoff)
+    for link in links:
+        link.condition = conditions[link.condition_id]
+    then.public_condition_links = links
     return then
 
 

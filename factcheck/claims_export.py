@@ -13,7 +13,15 @@ import re
 import zipfile
 
 from . import services
-from .seeding import ARTICLE_FIELDS, CLAIM_FIELDS, FORMATS, PERSON_FIELDS, UNCLAIMED_FIELDS
+from .models import ClaimCondition
+from .seeding import (
+    ARTICLE_FIELDS,
+    CLAIM_FIELDS,
+    CONDITION_FIELDS,
+    FORMATS,
+    PERSON_FIELDS,
+    UNCLAIMED_FIELDS,
+)
 
 # The newest format the loader reads: the one that carries every key above.
 FORMAT = max(FORMATS)
@@ -50,6 +58,10 @@ def toml_value(value):
         return str(value)
     if type(value) is datetime.date:
         return value.isoformat()  # a TOML local date: no quotes
+    if type(value) is list:
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
+    if type(value) is dict:  # an inline table; its keys are bare words
+        return "{" + ", ".join(f"{key} = {toml_value(item)}" for key, item in value.items()) + "}"
     raise TypeError(f"a claims file holds no {type(value).__name__}: {value!r}")
 
 
@@ -82,6 +94,12 @@ def claims_file(article):
     # editor quotes it afresh before it can travel with the article.
     claims = list(article.claims.filter(orphaned_by__isnull=True).select_related("speaker"))
     speakers = list(dict.fromkeys(claim.speaker for claim in claims if claim.speaker))
+    links = {}
+    for link in ClaimCondition.objects.filter(claim__in=claims).select_related("condition"):
+        links.setdefault(link.claim_id, []).append(link)
+    conditions = list(
+        dict.fromkeys(link.condition for claim in claims for link in links.get(claim.pk, []))
+    )
     # A mark on a sentence that has since been quoted is spent (the loader
     # refuses it): the claim accounts for the sentence now.
     marked = [
@@ -97,6 +115,10 @@ def claims_file(article):
         ),
         *(toml_table("[[people]]", file_entries(PERSON_FIELDS, person)) for person in speakers),
         *(
+            toml_table("[[conditions]]", file_entries(CONDITION_FIELDS, condition))
+            for condition in conditions
+        ),
+        *(
             toml_table(
                 "[[claims]]",
                 file_entries(
@@ -105,6 +127,11 @@ def claims_file(article):
                     speaker=claim.speaker.slug if claim.speaker else None,
                     prefix=claim.surroundings[0],
                     suffix=claim.surroundings[1],
+                    conditions=[
+                        {"slug": link.condition.slug, "if": link.polarity}
+                        for link in links.get(claim.pk, [])
+                    ]
+                    or None,
                 ),
             )
             for claim in claims

@@ -15,10 +15,13 @@ from . import services
 from .fields import TextFormField, normalise_line_endings, validate_storable_text
 from .models import (
     CLAIM_EDITABLE_FIELDS,
+    CONDITION_SOURCE_FIELDS,
     PREDICTION_FIELDS,
     SOURCE_EDITABLE_FIELDS,
     Article,
     Claim,
+    Condition,
+    ConditionSource,
     Person,
     ReaderMessage,
     ReviewerNote,
@@ -241,14 +244,19 @@ class OwnerForm(forms.Form):
         self.fields["owner"] = OwnerChoiceField(current=claim.owner_id, label="Give it to")
 
 
-class StatusChangeForm(forms.Form):
-    to_status = forms.ChoiceField(label="New status")
-    rationale = TextFormField(
+def rationale_field(help_text):
+    """A change of status's public rationale (a claim's or a condition's)."""
+    return TextFormField(
         label="Public rationale",
         max_length=TEXT_LIMIT,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Shown on the public timeline: why the status changes.",
+        help_text=help_text,
     )
+
+
+class StatusChangeForm(forms.Form):
+    to_status = forms.ChoiceField(label="New status")
+    rationale = rationale_field("Shown on the public timeline: why the status changes.")
     summary = TextFormField(
         label="Public summary",
         required=False,
@@ -492,6 +500,36 @@ class SourceForm(forms.ModelForm):
         for name in ("url", "archived_url"):
             # One clear message for any address that is not http(s).
             self.fields[name].validators = [validate_http_url, validate_storable_text]
+
+
+class ConditionResolutionForm(forms.Form):
+    to_status = forms.ChoiceField(label="New status")
+    rationale = rationale_field(
+        "Shown on the condition's page: why it is resolved so (or re-opened)."
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, condition, **kwargs):
+        kwargs.setdefault("initial", {"version": condition.version})
+        super().__init__(*args, **kwargs)
+        # No preselected status: the reviewer picks one on purpose.
+        self.fields["to_status"].choices = [("", "Choose the new status")] + [
+            choice for choice in Condition.Status.choices if choice[0] != condition.status
+        ]
+
+
+class ConditionSourceForm(forms.ModelForm):
+    class Meta:
+        model = ConditionSource
+        fields = CONDITION_SOURCE_FIELDS
+        widgets = {"published_on": DateInput, "note": forms.Textarea(attrs={"rows": 2})}
+        help_texts = {"url": "http:// or https:// only."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit_length(self.fields["note"])
+        # One clear message for any address that is not http(s).
+        self.fields["url"].validators = [validate_http_url, validate_storable_text]
 
 
 class SourceEditForm(SourceForm):

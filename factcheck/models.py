@@ -1,6 +1,7 @@
 import datetime
 import re
 import secrets
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -757,6 +758,187 @@ class Source(models.Model):
         return self.removed_at is not None
 
 
+class ConditionQuerySet(models.QuerySet):
+    def public(self):
+        """Conditions a prediction readers may see depends on."""
+        return self.filter(Exists(ClaimCondition.objects.public().filter(condition=OuterRef("pk"))))
+
+    def open(self):
+        return self.filter(status=Condition.Status.OPEN)
+
+    def due(self, today):
+        """Open conditions whose resolve-by date has come: the queue lists them."""
+        return self.open().filter(resolve_by__lte=today)
+
+
+class ConditionStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    MET = "met", "Met"
+    NOT_MET = "not_met", "Not met"
+
+
+@dataclass(frozen=True)
+class Badge:
+    """A label and a tone, as a status badge draws them."""
+
+    label: str
+    tone: str
+
+
+# A resolution is not a verdict of truth: drawn as a final status without one.
+CONDITION_BADGES = {
+    status: Badge(status.label, "in-progress" if status == ConditionStatus.OPEN else "no-verdict")
+    for status in ConditionStatus
+}
+
+
+class Condition(models.Model):
+    """Something that must (or must not) happen for predictions to apply,
+    tracked as a record of its own: a reviewer resolves it, dated and
+    explained, and each prediction linked to it (ClaimCondition) is then
+    judged, through sign-off."""
+
+    Status = ConditionStatus
+
+    slug = models.SlugField(max_length=120, unique=True)
+    statement = fields.TextField(help_text="What must happen, as a checkable statement.")
+    resolve_by = models.DateField(help_text="When it is to be resolved.")
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.OPEN, editable=False
+    )
+    rationale = fields.TextField(
+        blank=True, editable=False, help_text="Public: why it was resolved so."
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    # Optimistic lock, as a claim's: every resolution checks and bumps it.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    objects = ConditionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["resolve_by", "slug"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ConditionStatus.values),
+                name="condition_status_is_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=ConditionStatus.OPEN, resolved_at__isnull=True)
+                | (~Q(status=ConditionStatus.OPEN) & Q(resolved_at__isnull=False)),
+                name="condition_resolved_with_a_date",
+            ),
+        ]
+
+    def __str__(self):
+        return self.statement
+
+    def get_absolute_url(self):
+        return reverse("factcheck:condition_detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_resolved(self):
+        return self.status != self.Status.OPEN
+
+    @property
+    def status_info(self):
+        return CONDITION_BADGES[self.status]
+
+
+class ClaimConditionQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(claim__article_is_public=True)
+
+    def failed(self):
+        """Links whose condition resolved the other way: the prediction can
+        then only be "condition not met"."""
+        return self.filter(
+            Q(polarity=Polarity.IF_MET, condition__status=Condition.Status.NOT_MET)
+            | Q(polarity=Polarity.IF_NOT_MET, condition__status=Condition.Status.MET)
+        )
+
+
+class Polarity(models.TextChoices):
+    """Which resolution of a condition a prediction applies under."""
+
+    # The values are the condition's statuses they apply under.
+    IF_MET = ConditionStatus.MET.value, "if met"
+    IF_NOT_MET = ConditionStatus.NOT_MET.value, "if not met"
+
+
+class ClaimCondition(models.Model):
+    """A prediction's dependence on a tracked condition (predictions only:
+    checked by the loader and the admin, which are the only writers)."""
+
+    Polarity = Polarity
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="condition_links")
+    condition = models.ForeignKey(Condition, on_delete=models.PROTECT, related_name="links")
+    polarity = models.CharField(max_length=10, choices=Polarity.choices, default=Polarity.IF_MET)
+
+    history = HistoricalRecords()
+
+    objects = ClaimConditionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["claim_id", "condition__resolve_by", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "condition"], name="claimcondition_one_link_per_pair"
+            ),
+            models.CheckConstraint(
+                condition=Q(polarity__in=Polarity.values), name="claimcondition_polarity_known"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.claim.slug} {self.get_polarity_display()} {self.condition.slug}"
+
+    @property
+    def has_failed(self):
+        """Whether the condition resolved the other way."""
+        resolved = self.condition.status
+        return resolved != Condition.Status.OPEN and resolved != self.polarity
+
+
+# What a reviewer records of a condition's source.
+CONDITION_SOURCE_FIELDS = ("url", "title", "publisher", "published_on", "note")
+
+
+class ConditionSource(models.Model):
+    """Evidence of how a condition resolved: shown on its public page."""
+
+    condition = models.ForeignKey(Condition, on_delete=models.PROTECT, related_name="sources")
+    url = fields.URLField("URL", max_length=2000, validators=[validate_http_url])
+    title = fields.CharField(max_length=300)
+    publisher = fields.CharField(max_length=200, blank=True)
+    published_on = models.DateField(null=True, blank=True)
+    note = fields.TextField(blank=True, help_text="Public: what this source shows.")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["condition_id", "added_at", "id"]
+        constraints = [http_url_constraint("url", "conditionsource_url_is_http")]
+
+    def __str__(self):
+        return self.title
+
+
 class CorrectionQuerySet(models.QuerySet):
     def public(self):
         return self.filter(claim__article_is_public=True)
@@ -914,6 +1096,12 @@ class Proposal(models.Model):
         )
         if changed_sources.exists():
             return "Its sources changed after this was proposed."
+        changed_conditions = Condition.history.filter(
+            id__in=self.claim.condition_links.values("condition_id"),
+            history_date__gt=self.proposed_at,
+        )
+        if changed_conditions.exists():
+            return "A condition it depends on changed after this was proposed."
         return ""
 
 
@@ -975,6 +1163,7 @@ PUBLIC_DETAIL = [
     ("status_changes", "public_changes", CREDITED),
     ("corrections", "public_corrections", ()),
     ("sources", "public_sources", ()),
+    ("condition_links", "public_condition_links", ("condition",)),
 ]
 
 

@@ -282,6 +282,14 @@ def inert_json(text):
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def condition_links_in_order(claim):
+    """The claim's tracked conditions (from the rows ``with_public_detail``
+    fetched), soonest to resolve first."""
+    return sorted(
+        claim.public_condition_links, key=lambda link: (link.condition.resolve_by, link.pk)
+    )
+
+
 def claim_record(claim):
     """The export record of one claim (its timeline and current sources included)."""
     info = claim.status_info
@@ -312,6 +320,18 @@ def claim_record(claim):
             condition=claim.condition,
             resolution_criteria=claim.resolution_criteria,
             resolve_by=claim.resolve_by.isoformat() if claim.resolve_by else None,
+            conditions=[
+                {
+                    "url": absolute_url(link.condition.get_absolute_url()),
+                    "statement": link.condition.statement,
+                    "holds_if": link.polarity,
+                    "status": link.condition.status,
+                    "resolved_at": link.condition.resolved_at.isoformat()
+                    if link.condition.resolved_at
+                    else None,
+                }
+                for link in condition_links_in_order(claim)
+            ],
         )
     record["timeline"] = [_timeline_record(claim, entry) for entry in public_timeline(claim)]
     record["sources"] = [

@@ -1,8 +1,9 @@
 """Reading and loading the claims files in seeds/.
 
 A claims file is TOML: its ``format``, an [article] table naming the article's
-text file, [[people]], [[claims]] and [[unclaimed]] (sentences with nothing
-checkable, each with its reason); the README describes every key.
+text file, [[people]], [[claims]], [[unclaimed]] (sentences with nothing
+checkable, each with its reason) and [[conditions]] (tracked conditions the
+predictions link to); the README describes every key.
 ``read_claims_file`` validates one file completely without touching the
 database; ``load`` writes what is new, in one transaction, and leaves alone
 whatever reviewers own.
@@ -29,12 +30,15 @@ from .models import (
     PREDICTION_FIELDS,
     Article,
     Claim,
+    ClaimCondition,
+    Condition,
     Person,
+    Polarity,
     partly_overlap,
     resolve_by_error,
     validate_http_url,
 )
-from .services import corrected_fields, edit_claim
+from .services import corrected_fields, edit_claim, has_published_verdict
 from .statuses import Certainty, Kind
 
 # A claims file or article text over 1 MB is a mistake or an attack: refused
@@ -62,16 +66,25 @@ CLAIM_FIELDS = {
     # more than once; the export writes them.
     "prefix": False,
     "suffix": False,
+    # From format 3: the tracked conditions a prediction depends on, each
+    # {slug = "…", if = "met"} or {slug = "…", if = "not_met"}.
+    "conditions": False,
 }
 FORMAT_2_FIELDS = ("certainty", "prefix", "suffix")
+FORMAT_3_FIELDS = ("conditions",)
 UNCLAIMED_FIELDS = {"sentence": True, "reason": True}
-TOP_LEVEL = {"format", "article", "people", "claims", "unclaimed"}
+# A tracked condition starts open: resolving it is the reviewers' work.
+CONDITION_FIELDS = {"slug": True, "statement": True, "resolve_by": True}
+CONDITION_LINK_FIELDS = {"slug": True, "if": True}
+TOP_LEVEL = {"format", "article", "people", "claims", "unclaimed", "conditions"}
 # A file without ``format`` is format 1, written before predictions had a
-# certainty; from format 2 every prediction states one.
-FORMATS = (1, 2)
+# certainty; from format 2 every prediction states one; format 3 adds
+# [[conditions]].
+FORMATS = (1, 2, 3)
 # What every prediction needs, by format.
 PREDICTION_REQUIRED = {1: ("resolution_criteria", "resolve_by")}
 PREDICTION_REQUIRED[2] = ("certainty", *PREDICTION_REQUIRED[1])
+PREDICTION_REQUIRED[3] = PREDICTION_REQUIRED[2]
 
 
 class SeedError(Exception):
@@ -145,6 +158,7 @@ class ClaimsFile:
     claims: list = field(default_factory=list)
     # (start, end, reason) of each sentence listed under [[unclaimed]]
     unclaimed: list = field(default_factory=list)
+    conditions: list = field(default_factory=list)
 
 
 class _Problems:
@@ -175,7 +189,11 @@ def _check_table(problems, where, table, spec):
             # TOML's datetimes are datetime.datetime, a subclass of date.
             if value is not None and type(value) is not datetime.date:
                 problems.add(where, name, "must be a date such as 2024-10-20 (no quotes, no time)")
+            elif required and value is None:
+                problems.add(where, name, "is missing")
             continue
+        if name == "conditions":
+            continue  # a list of tables: _check_condition_links
         if value is not None and not isinstance(value, str):
             problems.add(where, name, "must be text in quotes")
         elif required and not (value or "").strip():
@@ -282,9 +300,12 @@ def read_claims_file(path):
             for name in PREDICTION_REQUIRED[file_format]:
                 if claim.get(name) in (None, ""):
                     problems.add(where, name, "is missing: every prediction needs one")
-        for name in FORMAT_2_FIELDS:
-            if claim.get(name) is not None and file_format < 2:
-                problems.add(where, name, "needs “format = 2” at the top of the file")
+        for needed, names in ((2, FORMAT_2_FIELDS), (3, FORMAT_3_FIELDS)):
+            for name in names:
+                if claim.get(name) is not None and file_format < needed:
+                    problems.add(where, name, f"needs “format = {needed}” at the top of the file")
+        if claim.get("conditions") is not None:
+            _check_condition_links(problems, where, kind, claim["conditions"])
         certainty = claim.get("certainty")
         if (
             file_format >= 2
@@ -325,11 +346,54 @@ def read_claims_file(path):
             problems, text, claimed_spans, unclaimed
         )
 
+    conditions = _read_list(problems, data, "conditions")
+    if conditions and file_format < 3:
+        problems.add(None, None, "[[conditions]] needs “format = 3” at the top of the file")
+    condition_slugs = set()
+    for index, condition in enumerate(conditions):
+        slug = condition.get("slug") if isinstance(condition, dict) else None
+        where = f"condition “{slug or index + 1}”"
+        if not _check_table(problems, where, condition, CONDITION_FIELDS):
+            continue
+        _check_slug(problems, where, slug)
+        if slug in condition_slugs:
+            problems.add(where, "slug", "is used by another condition in this file")
+        condition_slugs.add(slug)
+
     if problems.items:
         raise SeedError(problems.items)
     return ClaimsFile(
-        path=path, article=article, people=people, claims=claims, unclaimed=unclaimed_spans
+        path=path,
+        article=article,
+        people=people,
+        claims=claims,
+        unclaimed=unclaimed_spans,
+        conditions=conditions,
     )
+
+
+def _check_condition_links(problems, where, kind, links):
+    """A claim's ``conditions``: a list of {slug, if}, on a prediction only."""
+    if kind == Kind.FACT:
+        problems.add(where, "conditions", "only predictions have this field")
+        return
+    if not isinstance(links, list):
+        problems.add(where, "conditions", 'must be a list such as [{slug = "…", if = "met"}]')
+        return
+    seen = set()
+    for link in links:
+        if not _check_table(problems, where, link, CONDITION_LINK_FIELDS):
+            continue
+        slug, polarity = link.get("slug"), link.get("if")
+        if isinstance(polarity, str) and polarity and polarity not in Polarity.values:
+            problems.add(
+                where,
+                "conditions",
+                f"“if = {polarity}” is not a polarity (expected: {', '.join(Polarity.values)})",
+            )
+        if slug in seen:
+            problems.add(where, "conditions", f"links the condition “{slug}” twice")
+        seen.add(slug)
 
 
 def _locate(text, quote, claim):
@@ -449,10 +513,15 @@ def load(claims_files):
         for data in claims_file.people:
             if data["slug"] not in people:
                 people[data["slug"]] = _load_person(claims_file, data, report)
+    conditions = {}
+    for claims_file in claims_files:
+        for data in claims_file.conditions:
+            if data["slug"] not in conditions:
+                conditions[data["slug"]] = _load_condition(data, report)
     for claims_file in claims_files:
         article = _load_article(claims_file, report)
         for claim in claims_file.claims:
-            _load_claim(claims_file, article, people, claim, report)
+            _load_claim(claims_file, article, people, conditions, claim, report)
         for start, end, reason in claims_file.unclaimed:
             # A text corrected on the site since keeps the marks made there.
             if article.text[start:end] == claims_file.article["text"][start:end]:
@@ -479,6 +548,15 @@ def _check_against_database(claims_files):
     problems = []
     claim_files = {}
     known_people = {p["slug"] for f in claims_files for p in f.people}
+    known_conditions = {c["slug"] for f in claims_files for c in f.conditions}
+    for claims_file in claims_files:
+        for condition in claims_file.conditions:
+            if not Condition.objects.filter(slug=condition["slug"]).exists():
+                problems += _validation_problems(
+                    Condition(**_condition_values(condition)),
+                    claims_file.path,
+                    f"condition “{condition['slug']}”",
+                )
     for claims_file in claims_files:
         path, data = claims_file.path, claims_file.article
         existing = Article.objects.filter(slug=data["slug"]).first()
@@ -521,6 +599,14 @@ def _check_against_database(claims_files):
                     f"{label}: field “speaker”: “{speaker}” is not a person in the files "
                     "or already loaded"
                 )
+            for link in claim.get("conditions", []):
+                slug = link["slug"]
+                known = slug in known_conditions or Condition.objects.filter(slug=slug).exists()
+                if not known:
+                    problems.append(
+                        f"{label}: field “conditions”: “{slug}” is not a condition in the files "
+                        "or already loaded"
+                    )
             stored = stored_claims.get(claim["slug"])
             if stored and stored.article.slug != data["slug"]:
                 problems.append(
@@ -567,6 +653,51 @@ def _article_values(data):
 
 def _person_values(data):
     return {"name": data["name"], "description": data.get("description", "")}
+
+
+def _condition_values(data):
+    return {name: data[name] for name in CONDITION_FIELDS}
+
+
+def _load_condition(data, report):
+    condition = Condition.objects.filter(slug=data["slug"]).first()
+    if condition is None:
+        condition = Condition(**_condition_values(data))
+        condition.save()
+        report.created += 1
+        return condition
+    differing = [
+        name for name, value in _condition_values(data).items() if getattr(condition, name) != value
+    ]
+    report.unchanged += 1
+    if differing:
+        report.notices.append(
+            f"Left condition “{condition.slug}” alone: it differs from the file in "
+            f"{', '.join(differing)}."
+        )
+    return condition
+
+
+def _load_links(claim, conditions, data, report, label):
+    """Link a claim to the conditions the file names, when it has none yet
+    (a blank filled in); any other difference is reported and left."""
+    wanted = {link["slug"]: link["if"] for link in data.get("conditions", [])}
+    stored = dict(claim.condition_links.values_list("condition__slug", "polarity"))
+    if stored == wanted:
+        return False
+    if stored:
+        report.notices.append(f"Left {label} alone: its conditions differ from the file.")
+        return False
+    if has_published_verdict(claim):
+        report.notices.append(
+            f"Left {label} alone: it has a published verdict, so it is not linked to the "
+            "conditions in the file after the fact."
+        )
+        return False
+    for slug, polarity in wanted.items():
+        condition = conditions.get(slug) or Condition.objects.get(slug=slug)
+        ClaimCondition.objects.create(claim=claim, condition=condition, polarity=polarity)
+    return True
 
 
 def _claim_values(data):
@@ -633,7 +764,7 @@ def _load_person(claims_file, data, report):
     return person
 
 
-def _load_claim(claims_file, article, people, data, report):
+def _load_claim(claims_file, article, people, conditions, data, report):
     speaker = None
     if data.get("speaker"):
         speaker = people.get(data["speaker"]) or Person.objects.get(slug=data["speaker"])
@@ -644,8 +775,12 @@ def _load_claim(claims_file, article, people, data, report):
         claim = Claim(slug=data["slug"], **values)
         claim._change_reason = f"Loaded from {claims_file.path.name}"
         claim.save()
+        _load_links(claim, conditions, data, report, label)
         report.created += 1
         return
+    linked = _load_links(claim, conditions, data, report, label)
+    if linked:
+        report.notices.append(f"Linked {label} to its conditions.")
     # Reviewers own the claim now: only its blank editable fields are filled,
     # through the service (its version moves, the audit trail says so).
     blank = [
@@ -671,8 +806,9 @@ def _load_claim(claims_file, article, people, data, report):
             expected_version=claim.version,
             reason=f"Filled in from {claims_file.path.name}",
         )
-        report.updated += 1
         report.notices.append(f"Filled in {label}: {', '.join(blank)}.")
+    if filled or linked:
+        report.updated += 1
     else:
         report.unchanged += 1
     differing = [

@@ -18,6 +18,7 @@ from .caching import public_changed
 from .fields import validate_storable_text
 from .models import (
     CLAIM_EDITABLE_FIELDS,
+    CONDITION_SOURCE_FIELDS,
     DEFINING_FIELDS,
     DESK_ONLY_FIELDS,
     OWNER_CHANGE,
@@ -25,6 +26,8 @@ from .models import (
     Article,
     ArticleCorrection,
     Claim,
+    Condition,
+    ConditionSource,
     Correction,
     Person,
     Proposal,
@@ -38,7 +41,14 @@ from .models import (
     new_reference,
 )
 from .roles import REVIEWER
-from .statuses import STATUS_TABLE, UNREVIEWED, Evidence, status_info, statuses_for
+from .statuses import (
+    STATUS_TABLE,
+    UNREVIEWED,
+    Evidence,
+    PredictionStatus,
+    status_info,
+    statuses_for,
+)
 
 # "Leave this field as it is" (None would mean "clear it").
 UNCHANGED = object()
@@ -142,6 +152,8 @@ def check_status_change(
                 "This claim has had a final status, so it cannot go back to “Unreviewed”: "
                 f"re-open it as “{reopened.label}”."
             )
+        elif refusal := conditions_refusal(claim, info):
+            errors["to_status"] = refusal
         elif missing := missing_evidence(claim, info):
             errors["to_status"] = missing
         if info.evidence == Evidence.SEARCH and not searched.strip():
@@ -172,6 +184,41 @@ def check_status_change(
         raise ValidationError(errors)
 
 
+def conditions_refusal(claim, info):
+    """Why the tracked conditions ``claim`` depends on forbid ``info``, a
+    status, or "": a prediction is judged once all its conditions are
+    resolved; one resolved the other way leaves only "condition not met",
+    which, once a prediction has tracked conditions, needs one of them to have
+    resolved so."""
+    if not claim.is_prediction or not info.is_final:
+        return ""
+    links = list(claim.condition_links.select_related("condition"))
+    if not links:
+        return ""
+    failed = [link for link in links if link.has_failed]
+    still_open = [link for link in links if not link.condition.is_resolved]
+    if info.value == PredictionStatus.CONDITION_NOT_MET:
+        if failed:
+            return ""
+        return (
+            f"“{info.label}” needs a condition this prediction depends on to have resolved "
+            "the other way; none has."
+        )
+    if failed:
+        condition = failed[0].condition
+        return (
+            f"The condition “{condition}” was resolved as {condition.get_status_display().lower()}"
+            f", and this prediction holds {failed[0].get_polarity_display()}: it can only be "
+            f"“{PredictionStatus.CONDITION_NOT_MET.label}”."
+        )
+    if still_open:
+        return (
+            f"The condition “{still_open[0].condition}” is still open: a prediction is judged "
+            "once every condition it depends on is resolved."
+        )
+    return ""
+
+
 def missing_evidence(claim, info):
     """What the claim's current sources lack for ``info``, a final status, or ""."""
     if info.evidence is None:
@@ -183,7 +230,9 @@ def missing_evidence(claim, info):
     elif info.evidence == Evidence.SEARCH:
         found = sources.exists()
     else:
-        found = evidence.exists()
+        # A tracked condition that resolved the other way carries its own sources.
+        failed = claim.condition_links.failed().filter(condition__sources__isnull=False)
+        found = evidence.exists() or failed.exists()
     if found:
         return ""
     return f"“{info.label}” needs {info.evidence.label}: add it under Sources first."
@@ -1046,3 +1095,90 @@ def edit_site_page(*, page, by):
     page.save()
     public_changed()
     return page
+
+
+# --- Conditions -------------------------------------------------------------------
+# A condition's resolution is a reviewer's action, like an open status: dated,
+# explained, in its audit trail and on its public page. What it means for each
+# prediction depending on it is then proposed and signed off as any verdict.
+
+
+class StaleConditionError(Exception):
+    """The condition changed since the reviewer loaded it; nothing was written."""
+
+    def __init__(self, condition, expected_version):
+        self.condition = condition
+        super().__init__(
+            f"Condition “{condition.slug}” is no longer at version {expected_version}: "
+            "someone else changed it first."
+        )
+
+
+def check_condition_resolution(condition, to_status, rationale):
+    """Raise ValidationError, by field, unless ``condition`` (as stored) may
+    move to ``to_status`` with this public ``rationale``. Writes nothing."""
+    errors = {}
+    if to_status not in Condition.Status.values:
+        errors["to_status"] = f"“{to_status}” is not a status for a condition."
+    elif to_status == condition.status:
+        errors["to_status"] = f"The condition is already “{condition.get_status_display()}”."
+    elif to_status != Condition.Status.OPEN and not condition.sources.exists():
+        errors["to_status"] = "Resolving a condition needs a source that shows it: add it first."
+    if not (rationale or "").strip():
+        errors["rationale"] = "Explain the resolution: the rationale is shown to the public."
+    else:
+        _validate_field(errors, Condition, "rationale", rationale.strip())
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def resolve_condition(*, condition, to_status, rationale, by, expected_version):
+    """Move ``condition`` to ``to_status`` (met, not met, or open again) with
+    its public ``rationale``, if it is still at ``expected_version``. The
+    public pages of the predictions depending on it say so at once, and each
+    not yet judged enters the reviewers' queue. Raises ValidationError or
+    StaleConditionError; ``condition`` is refreshed in place."""
+    current = Condition.objects.get(pk=condition.pk)
+    if current.version != expected_version:
+        raise StaleConditionError(condition, expected_version)
+    check_condition_resolution(current, to_status, rationale)
+    now = timezone.now()
+    resolved = to_status != Condition.Status.OPEN
+    updated = Condition.objects.filter(pk=condition.pk, version=expected_version).update(
+        status=to_status,
+        rationale=rationale.strip(),
+        resolved_at=now if resolved else None,
+        resolved_by=by if resolved else None,
+        version=expected_version + 1,
+        updated_at=now,
+    )
+    if updated != 1:
+        raise StaleConditionError(condition, expected_version)
+    condition.refresh_from_db()
+    Condition.history.bulk_history_create(
+        [condition],
+        update=True,
+        default_user=by,
+        default_change_reason=f"Status: {current.get_status_display()} → "
+        f"{condition.get_status_display()}",
+    )
+    # Each dependent claim's page shows the resolution.
+    Claim.objects.filter(condition_links__condition=condition).update(public_updated_at=now)
+    public_changed()
+    return condition
+
+
+@transaction.atomic
+def add_condition_source(*, condition, by, **fields):
+    """Attach a source (CONDITION_SOURCE_FIELDS) to ``condition``; it shows on
+    the condition's public page."""
+    unknown = set(fields) - set(CONDITION_SOURCE_FIELDS)
+    if unknown:
+        raise ValueError(f"Fields not a condition source's: {', '.join(sorted(unknown))}")
+    source = ConditionSource(condition=condition, added_by=by, **fields)
+    source.full_clean()
+    source._history_user = by
+    source.save()
+    public_changed()
+    return source

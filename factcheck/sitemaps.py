@@ -13,7 +13,7 @@ from django.contrib.sitemaps import Sitemap
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 
-from .models import Article, ArticleCorrection, Claim, Person
+from .models import Article, ArticleCorrection, Claim, Condition, Person
 
 
 class SiteSitemap(Sitemap):
@@ -92,9 +92,25 @@ class PersonSitemap(SiteSitemap):
         return max(person.updated_at, person.last_claim_change_at)
 
 
+class ConditionSitemap(SiteSitemap):
+    def items(self):
+        # The page shows each dependent claim's status.
+        claims = Claim.objects.public().filter(condition_links__condition=OuterRef("pk"))
+        return (
+            Condition.objects.public()
+            .only("slug", "updated_at")
+            .annotate(last_claim_change_at=latest(claims, "public_updated_at"))
+            .order_by("id")
+        )
+
+    def lastmod(self, condition):
+        return max(condition.updated_at, condition.last_claim_change_at)
+
+
 SITEMAPS = {
     "pages": PageSitemap,
     "articles": ArticleSitemap,
     "claims": ClaimSitemap,
     "speakers": PersonSitemap,
+    "conditions": ConditionSitemap,
 }

@@ -45,6 +45,7 @@ public_patterns = [
         public_page(require_safe(ClaimChangesFeed())),
         name="claim_feed",
     ),
+    path("conditions/<slug:slug>/", public_page(public.condition_detail), name="condition_detail"),
     path("speakers/", public_page(public.person_list, params=["page"]), name="person_list"),
     path(
         "speakers/<slug:slug>/",
@@ -112,6 +113,17 @@ review_patterns = [
             name=f"review_proposal_{decision.replace('-', '_')}",
         )
         for decision in ("approve", "send-back", "withdraw")
+    ),
+    path("conditions/<slug:slug>/", review.review_condition, name="review_condition"),
+    path(
+        "conditions/<slug:slug>/status/",
+        review.review_condition_status,
+        name="review_condition_status",
+    ),
+    path(
+        "conditions/<slug:slug>/sources/",
+        review.review_condition_source_add,
+        name="review_condition_source_add",
     ),
     path("settings/", review.reviewer_settings, name="review_settings"),
     path("messages/", readers.review_messages, name="review_messages"),

@@ -44,6 +44,21 @@ sentence = "What a month it was."
 reason = "An exclamation."
 """
 
+# The good file at format 3, its prediction hanging on a tracked condition.
+CONDITION_SLUG = "ministry-keeps-permit-scheme"
+CONDITIONAL = (
+    GOOD.replace("format = 2", "format = 3").replace(
+        "resolve_by = 2024-12-31\n",
+        f'resolve_by = 2024-12-31\nconditions = [{{slug = "{CONDITION_SLUG}", if = "met"}}]\n',
+    )
+    + f"""
+[[conditions]]
+slug = "{CONDITION_SLUG}"
+statement = "The ministry still runs the permit scheme in 2024."
+resolve_by = 2024-06-30
+"""
+)
+
 
 def seed(*paths, **options):
     out = StringIO()

@@ -19,6 +19,9 @@ from factcheck.models import (
     Article,
     ArticleCorrection,
     Claim,
+    ClaimCondition,
+    Condition,
+    ConditionSource,
     Correction,
     Person,
     Proposal,
@@ -41,6 +44,7 @@ CORRECTED_TEXT = (
     "last year.\n\nCritics disagree."
 )
 STAMPED = [Article, ArticleCorrection, Claim, Correction, Person, Proposal, Source, StatusChange]
+STAMPED += [Condition, ClaimCondition, ConditionSource]
 
 
 @contextlib.contextmanager
@@ -405,3 +409,32 @@ def test_any_value_is_a_page_a_redirect_or_a_refusal(client, prediction, value):
         "/claims/",
     ):
         assert client.get(url, {"as_of": value}).status_code in (200, 302, 400), (url, value)
+
+
+def test_a_tracked_condition_reads_as_it_stood_that_day(client, history, reviewer):
+    """Linked on day 2, resolved on day 4: not there on day 1, open on day 3,
+    resolved from day 4."""
+    prediction = Claim.objects.get(slug="double")
+    with on(DAY_2):
+        condition = Condition.objects.create(
+            slug="permits-still-issued", statement="Permits are still issued.", resolve_by=DAY_3
+        )
+        ClaimCondition.objects.create(claim=prediction, condition=condition)
+    with on(DAY_4):
+        services.add_condition_source(
+            condition=condition, by=reviewer, url="https://gov.example.org/p", title="Permits"
+        )
+        services.resolve_condition(
+            condition=condition,
+            to_status=Condition.Status.MET,
+            rationale="The ministry kept issuing them.",
+            by=reviewer,
+            expected_version=condition.version,
+        )
+    url = prediction.get_absolute_url()
+    assert "Permits are still issued" not in words(page(client, url, **as_of(DAY_1)))
+    day_3 = words(page(client, url, **as_of(DAY_3)))
+    assert "Tracked condition (if met) Permits are still issued. · Open" in day_3
+    assert "Condition resolved" not in day_3
+    day_4 = words(page(client, url, **as_of(DAY_4)))
+    assert "Condition resolved: Permits are still issued. — met on 15 March 2024" in day_4

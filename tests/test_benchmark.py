@@ -23,9 +23,9 @@ def test_the_bare_view_is_only_in_the_benchmark_urlconf(client):
 def test_uncached_paths_render_every_time(client, prediction, django_assert_num_queries):
     url = f"/bench/uncached{prediction.get_absolute_url()}"
     first = client.get(url)
-    # The claim with its article and speaker, its timeline (2), sources, and
-    # whether a verdict awaits sign-off.
-    with django_assert_num_queries(5):
+    # The claim with its article and speaker, its timeline (2), sources,
+    # whether a verdict awaits sign-off, and its tracked conditions.
+    with django_assert_num_queries(6):
         again = client.get(url)
     assert again.status_code == 200 and prediction.statement in again.content.decode()
     assert first.content == again.content

@@ -17,7 +17,14 @@ from hypothesis import strategies as st
 
 from factcheck import services
 from factcheck.claims_export import toml_string
-from factcheck.models import Article, Claim, Person, UnclaimedSentence
+from factcheck.models import (
+    Article,
+    Claim,
+    ClaimCondition,
+    Condition,
+    Person,
+    UnclaimedSentence,
+)
 from factcheck.seeding import CLAIM_FIELDS, read_claims_file
 from factcheck.statuses import Kind
 
@@ -67,7 +74,7 @@ def draft(db, editor):
         description='Head of the "Tenants\' Union",\nZürich branch \\ 🏘',
     )
     jurgen = Person.objects.create(slug="jurgen-oneill", name="Jürgen O’Neill")
-    claim_in(
+    prediction = claim_in(
         article,
         "With 3,000 flats standing empty, rents will still rise by a tenth unless the council acts",
         slug="rents-will-rise-a-tenth",
@@ -78,6 +85,15 @@ def draft(db, editor):
         condition="The council does not act on rents.",
         resolution_criteria='The city\'s "rent index" is at least 10% higher; see C:\\index.',
         resolve_by=datetime.date(2025, 12, 31),
+    )
+    # Tracked, and held "if not met": the prediction applies unless the council acts.
+    council_acts = Condition.objects.create(
+        slug="council-acts-on-rents",
+        statement='The council caps "rents" by law \\ before 2026 🏛',
+        resolve_by=datetime.date(2025, 12, 31),
+    )
+    ClaimCondition.objects.create(
+        claim=prediction, condition=council_acts, polarity=ClaimCondition.Polarity.IF_NOT_MET
     )
     # Inside the prediction's quote.
     claim_in(
@@ -129,7 +145,10 @@ def snapshot():
     """What a claims file carries, as stored: articles, people, claims (every
     key of the file, and the offsets the loader finds) and unclaimed sentences."""
     # The prefix and suffix are not stored: they follow from the offsets.
-    claim_fields = [name for name in CLAIM_FIELDS if name not in ("speaker", "prefix", "suffix")]
+    # The conditions are links of their own.
+    claim_fields = [
+        name for name in CLAIM_FIELDS if name not in ("speaker", "prefix", "suffix", "conditions")
+    ]
     return {
         "articles": list(
             Article.objects.values("slug", "title", "publisher", "url", "published_on", "text")
@@ -143,6 +162,14 @@ def snapshot():
         "unclaimed": list(
             UnclaimedSentence.objects.values("article__slug", "start", "end", "reason")
         ),
+        "conditions": list(
+            Condition.objects.order_by("slug").values("slug", "statement", "resolve_by", "status")
+        ),
+        "condition_links": list(
+            ClaimCondition.objects.order_by("claim__slug", "condition__slug").values(
+                "claim__slug", "condition__slug", "polarity"
+            )
+        ),
     }
 
 
@@ -150,6 +177,7 @@ def empty_the_database():
     Claim.objects.all().delete()
     Article.objects.all().delete()  # and its unclaimed sentences
     Person.objects.all().delete()
+    Condition.objects.all().delete()  # its links went with the claims
     assert not any(snapshot().values())
 
 
@@ -165,7 +193,7 @@ def test_an_exported_article_loads_back_the_same(editor_client, draft, tmp_path)
     empty_the_database()
     output = seed(tmp_path / "rents-in-zurich.toml")
 
-    assert "Created 7" in output  # the article, two people, four claims
+    assert "Created 8" in output  # the article, two people, a condition, four claims
     assert snapshot() == before
 
 
@@ -185,6 +213,7 @@ def test_the_seeded_article_exports_to_the_same_claims_file(editor_client, tmp_p
     ] == original.claims
     assert all(claim["prefix"] or claim["suffix"] for claim in exported.claims)
     assert exported.unclaimed == original.unclaimed
+    assert exported.conditions == original.conditions
     assert {**exported.article, "text_file": None} == {**original.article, "text_file": None}
 
     empty_the_database()

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from factcheck import services
-from factcheck.models import Article, Claim, Person
+from factcheck.models import Article, Claim, ClaimCondition, Condition, Person
 from factcheck.statuses import Kind
 from factcheck.urls import public_patterns
 from tests.desk import set_status
@@ -73,6 +73,18 @@ def public_urls(draft, published):
     claim, person = draft.claims.get(), Person.objects.get(slug="dora-zyxwv")
     # The pages as of a past day (the site's yesterday) show no draft either.
     yesterday = f"?as_of={timezone.localdate() - datetime.timedelta(days=1)}"
+    # One condition only the draft's claim hangs on, one it shares with the published one.
+    drafts_own, shared = (
+        Condition.objects.get_or_create(
+            slug=slug, defaults={"statement": statement, "resolve_by": datetime.date(2030, 1, 1)}
+        )[0]
+        for slug, statement in [
+            ("zyxwv-condition", f"{MARK} permits are still issued."),
+            ("shared-condition", "Permits are still issued."),
+        ]
+    )
+    for linked, condition in [(claim, drafts_own), (claim, shared), (published, shared)]:
+        ClaimCondition.objects.get_or_create(claim=linked, condition=condition)
     own = {
         "article_detail": [
             reverse("factcheck:article_detail", args=[draft.slug]) + query
@@ -90,6 +102,7 @@ def public_urls(draft, published):
             for query in ("", yesterday)
         ],
         "person_feed": [reverse("factcheck:person_feed", args=[person.slug])],
+        "condition_detail": [drafts_own.get_absolute_url()],
     }
     listing = [
         *(f"?q={MARK}", f"?speaker={MARK}", f"?article={MARK}", "?kind=prediction", ""),
@@ -120,6 +133,7 @@ def public_urls(draft, published):
         "report_error": [reverse("factcheck:report_error", args=[published.slug])],
         "person_detail": [published.speaker.get_absolute_url() + q for q in ("", yesterday)],
         "person_feed": [reverse("factcheck:person_feed", args=[published.speaker.slug])],
+        "condition_detail": [shared.get_absolute_url()],
     }
     return own, others
 

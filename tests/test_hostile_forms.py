@@ -57,6 +57,9 @@ from factcheck.models import (
     Article,
     ArticleCorrection,
     Claim,
+    ClaimCondition,
+    Condition,
+    ConditionSource,
     Correction,
     Person,
     Proposal,
@@ -69,7 +72,7 @@ from factcheck.models import (
     UnclaimedSentence,
 )
 from factcheck.statuses import statuses_for
-from factcheck.views.review import editor_context, load_claim
+from factcheck.views.review import condition_context, editor_context, load_claim
 
 from .test_backup import dump_flush_and_load, snapshot
 
@@ -377,6 +380,28 @@ def status_page(world, data):
 
     path = reverse("factcheck:review_claim_status", args=[claim.slug])
     return Page(path, [Part(form, stored)], ids={"slug": claim.slug})
+
+
+def condition_status_page(world, data):
+    condition = Condition.objects.get(pk=world.condition.pk)
+    form = condition_context(condition)["resolution_form"]
+
+    def stored(outcome):
+        if not outcome.new(Condition.history.model).exists():
+            return columns(form, None)
+        row = Condition.objects.get(pk=condition.pk)
+        return columns(form, row, to_status=row.status, version=NOT_STORED)
+
+    path = reverse("factcheck:review_condition_status", args=[condition.slug])
+    return Page(path, [Part(form, stored)], ids={"slug": condition.slug})
+
+
+def condition_source_page(world, data):
+    condition = world.condition
+    form = condition_context(condition)["source_form"]
+    part = Part(form, lambda outcome: columns(form, outcome.new(ConditionSource).first()))
+    path = reverse("factcheck:review_condition_source_add", args=[condition.slug])
+    return Page(path, [part], ids={"slug": condition.slug})
 
 
 def correction_reason(outcome):
@@ -715,6 +740,8 @@ REVIEW_ENDPOINTS = {
     ),
     "review_proposal_withdraw": decision_page("withdraw", lambda world: world.reviewer),
     "review_settings": settings_page,
+    "review_condition_status": condition_status_page,
+    "review_condition_source_add": condition_source_page,
     "review_claim_status": status_page,
     "review_claim_fields": fields_page,
     "review_source_add": source_add_page,
@@ -874,6 +901,9 @@ WATCHED = [
     ArticleCorrection,
     Person,
     UnclaimedSentence,
+    Condition,
+    Condition.history.model,
+    ConditionSource,
     LogEntry,
     ReaderMessage,
     SitePage,
@@ -913,6 +943,7 @@ class World:
     draft: object  # being taken in
     ready: object  # a draft with every sentence accounted for
     rewritten: str = ""  # a passage a correction put in place of a quote
+    condition: object = None  # the prediction hangs on it; it has a source
 
 
 @pytest.fixture
@@ -944,7 +975,18 @@ def world(fact, prediction, reviewer, editor):
     )
     for sentence in services.article_sentences(ready):
         services.mark_unclaimed(article=ready, start=sentence.start, by=editor, reason="None.")
-    return World([fact, prediction], reviewer, superuser, editor, draft, ready)
+    condition = Condition.objects.create(
+        slug="permits-still-issued",
+        statement="Permits are still issued.",
+        resolve_by=datetime.date(2025, 6, 30),
+    )
+    ClaimCondition.objects.create(claim=prediction, condition=condition)
+    services.add_condition_source(
+        condition=condition, by=reviewer, url="https://example.gov/gazette", title="Gazette"
+    )
+    world = World([fact, prediction], reviewer, superuser, editor, draft, ready)
+    world.condition = condition
+    return world
 
 
 PATH_IDS = ["-1", "0", "99999999999999999999", "424242", "%00", "abc", "٣"]

@@ -2,6 +2,7 @@
 answer is a page or a clear refusal, never a 5xx, and never a cached copy
 that another reader would then be served."""
 
+import datetime
 import json
 import logging
 import re
@@ -14,6 +15,8 @@ from django.urls import URLPattern
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from factcheck import services
+from factcheck.models import ClaimCondition, Condition
 from factcheck.services import add_source
 from factcheck.urls import public_patterns
 from tests.desk import set_status
@@ -29,7 +32,24 @@ MARKUP = "<img src=x onerror=alert(2)>"
 @pytest.fixture
 def published(prediction, reviewer):
     """A claim with a status change, a correction and a source: something on
-    every public page, feed and export."""
+    every public page, feed and export; it hangs on a condition, resolved."""
+    condition = Condition.objects.create(
+        slug="permit-scheme-runs",
+        statement=f"The permit scheme runs {MARKUP}",
+        resolve_by=datetime.date(2025, 6, 30),
+    )
+    ClaimCondition.objects.create(claim=prediction, condition=condition)
+    services.add_condition_source(
+        condition=condition, by=reviewer, url="https://gazette.example.gov/", title=MARKUP
+    )
+    services.resolve_condition(
+        condition=condition,
+        to_status="met",
+        rationale=f"{MARKUP} The gazette says so.",
+        by=reviewer,
+        expected_version=1,
+    )
+    prediction.refresh_from_db()
     set_status(
         claim=prediction,
         to_status="came_true",
@@ -49,10 +69,12 @@ def published(prediction, reviewer):
     return prediction
 
 
-def public_urls(claim):
-    """Every public URL pattern, filled in with the claim's own records. A new
-    pattern with an argument this does not know fails here, so it cannot be
-    left out of the tests below."""
+def public_urls(claim, condition=None):
+    """Every public URL pattern, filled in with the claim's own records (and
+    ``condition``, by default the one it hangs on). A new pattern with an
+    argument this does not know fails here, so it cannot be left out of the
+    tests below."""
+    condition = condition or claim.condition_links.get().condition
     values = {
         "article_detail": claim.article.slug,
         "article_feed": claim.article.slug,
@@ -61,6 +83,7 @@ def public_urls(claim):
         "report_error": claim.slug,
         "person_detail": claim.speaker.slug,
         "person_feed": claim.speaker.slug,
+        "condition_detail": condition.slug,
     }
     urls = []
     for pattern in public_patterns:

@@ -5,6 +5,7 @@ installs it into .cache/. Without it this test skips, except where
 FACTCHECK_REQUIRE_VALIDATORS=1 (CI), where it fails instead.
 """
 
+import datetime
 import json
 import os
 import shutil
@@ -14,7 +15,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from factcheck.models import Claim, ReaderMessage
+from factcheck import services
+from factcheck.models import Claim, ClaimCondition, Condition, ReaderMessage
 from factcheck.services import add_source, edit_claim, receive_reader_message
 from tests.desk import set_status
 
@@ -72,6 +74,19 @@ def test_every_public_page_is_valid_html(
     set_status(
         claim=prediction, to_status="pending", rationale="Waiting.", by=reviewer, expected_version=1
     )
+    # The prediction hangs on a condition, resolved, with its source.
+    condition = Condition.objects.create(
+        slug="permits-still-issued",
+        statement="Permits are still issued.",
+        resolve_by=datetime.date(2025, 6, 30),
+    )
+    ClaimCondition.objects.create(claim=prediction, condition=condition)
+    services.add_condition_source(
+        condition=condition, by=reviewer, url="https://gazette.example.gov/", title="Gazette"
+    )
+    services.resolve_condition(
+        condition=condition, to_status="met", rationale="Still.", by=reviewer, expected_version=1
+    )
     pages = {
         "home": "/",
         "article": fact.article.get_absolute_url(),
@@ -89,6 +104,7 @@ def test_every_public_page_is_valid_html(
         "about": "/about/",
         "suggest": "/suggest/",
         "report": f"{fact.get_absolute_url()}report/",
+        "condition": condition.get_absolute_url(),
     }
     reviewer_pages = {
         "login": "/accounts/login/",
@@ -96,6 +112,7 @@ def test_every_public_page_is_valid_html(
         "review-fact": f"/review/claims/{fact.slug}/",
         "review-prediction": f"/review/claims/{prediction.slug}/",
         "history": f"/review/claims/{fact.slug}/history/",
+        "review-condition": f"/review/conditions/{condition.slug}/",
     }
     intake = f"/review/articles/{fact.article.slug}"
     editor_pages = {

@@ -426,8 +426,10 @@ def cold_pages(site):
         article=SimpleNamespace(slug=article_slug),
         speaker=SimpleNamespace(slug=speaker_slug),
     )
+    # The seeded condition (another claim's).
+    [condition_slug] = database.execute("SELECT slug FROM factcheck_condition").fetchone()
     pages = ColdPages()
-    for url in public_urls(claim):
+    for url in public_urls(claim, SimpleNamespace(slug=condition_slug)):
         plain = Visitor(site, port=site.app_port).get(url)
         htmx = Visitor(site, port=site.app_port).get(url, {"HX-Request": "true"})
         pages[url] = plain[0], comparable(plain[2]), htmx[0], comparable(htmx[2])

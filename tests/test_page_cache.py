@@ -114,7 +114,7 @@ def test_pages_from_an_earlier_release_are_not_reused(
 ):
     client.get(prediction.get_absolute_url())
     settings.FACTCHECK_RELEASE = "next-release"
-    with django_assert_num_queries(5):  # rendered again
+    with django_assert_num_queries(6):  # rendered again
         client.get(prediction.get_absolute_url())
 
 

@@ -5,12 +5,20 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError
 
-from factcheck.models import Article, Claim, Person, ReviewerNote, Source
+from factcheck.models import (
+    Article,
+    Claim,
+    ClaimCondition,
+    Condition,
+    Person,
+    ReviewerNote,
+    Source,
+)
 from factcheck.seeding import read_claims_file
 from factcheck.services import edit_claim
 from tests.desk import set_status
 
-from .claims_files import ARTICLE, GOOD, seed, write_files
+from .claims_files import ARTICLE, CONDITION_SLUG, CONDITIONAL, GOOD, seed, write_files
 
 pytestmark = pytest.mark.django_db
 
@@ -192,7 +200,64 @@ def test_default_is_every_claims_file_in_seeds():
     assert Article.objects.count() == len(files)
     assert Claim.objects.count() == expected_claims
     assert set(Claim.objects.values_list("status", flat=True)) == {"unreviewed"}
-    assert f"Created {len(files) + Person.objects.count() + expected_claims}," in output
+    assert set(Condition.objects.values_list("status", flat=True)) == {"open"}
+    created = len(files) + Person.objects.count() + Condition.objects.count() + expected_claims
+    assert f"Created {created}," in output
+
+
+def test_a_prediction_is_linked_to_the_tracked_condition_the_file_declares(tmp_path):
+    output = seed(write_files(tmp_path, CONDITIONAL))
+
+    condition = Condition.objects.get()
+    assert (condition.slug, condition.status) == (CONDITION_SLUG, "open")
+    assert str(condition.resolve_by) == "2024-06-30"
+    [link] = ClaimCondition.objects.all()
+    assert (link.claim.slug, link.polarity) == ("permits-will-double", "met")
+    assert "Created 5," in output  # the article, a person, a condition, two claims
+    again = seed(tmp_path / "claims.toml")
+    assert "left alone 5" in again
+    assert ClaimCondition.objects.count() == 1
+
+
+def test_re_seeding_links_a_loaded_prediction_that_has_no_conditions_yet(tmp_path):
+    # A site seeded before the file declared its conditions gets them.
+    seed(write_files(tmp_path, GOOD))
+    version = Claim.objects.get(slug="permits-will-double").version
+
+    output = seed(write_files(tmp_path, CONDITIONAL))
+
+    assert "Linked claim “permits-will-double” to its conditions." in output
+    assert ClaimCondition.objects.get().claim.slug == "permits-will-double"
+    assert Claim.objects.get(slug="permits-will-double").version == version
+
+
+def test_re_seeding_links_no_conditions_to_a_prediction_with_a_published_verdict(
+    tmp_path, reviewer
+):
+    seed(write_files(tmp_path, GOOD))
+    claim = Claim.objects.get(slug="permits-will-double")
+    set_status(claim=claim, to_status="came_true", by=reviewer)
+
+    output = seed(write_files(tmp_path, CONDITIONAL))
+
+    assert "Left claim “permits-will-double” alone: it has a published verdict" in output
+    assert not ClaimCondition.objects.exists()
+
+
+def test_re_seeding_leaves_a_condition_and_links_the_desk_changed_alone(tmp_path):
+    seed(write_files(tmp_path, CONDITIONAL))
+    Condition.objects.update(statement="Reworded on the site.")
+    ClaimCondition.objects.update(polarity="not_met")
+
+    output = seed(tmp_path / "claims.toml")
+
+    assert f"Left condition “{CONDITION_SLUG}” alone: it differs from the file in statement" in (
+        output
+    )
+    assert "Left claim “permits-will-double” alone: its conditions differ from the file." in (
+        output
+    )
+    assert ClaimCondition.objects.get().polarity == "not_met"
 
 
 def test_a_repeated_sentence_must_be_accounted_for_each_time_it_appears(tmp_path):

@@ -109,3 +109,17 @@ def test_a_hedged_prediction_keeps_its_speakers_word_in_its_statement(claims_fil
     # The rest were stated as expectations ("poised to", "we believe", "we can expect").
     firm = {c["certainty"] for c in predictions if c["slug"] not in hedged}
     assert firm == {"expects"}
+
+
+def test_the_settling_prediction_hangs_on_the_war_still_going_on(claims_file):
+    [war] = claims_file.conditions
+    assert war["statement"] == "The war in Ukraine is still going on on 20 October 2024"
+    assert str(war["resolve_by"]) == "2024-10-20"
+    linked = {
+        claim["slug"]: claim["conditions"] for claim in claims_file.claims if "conditions" in claim
+    }
+    assert linked == {
+        "russians-may-settle-if-war-lasts-over-two-years": [{"slug": war["slug"], "if": "met"}]
+    }
+    settle = next(c for c in claims_file.claims if c["slug"] in linked)
+    assert "the incoming Russians might settle in Kazakhstan" in settle["quote"]

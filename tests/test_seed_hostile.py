@@ -11,9 +11,9 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError
 
-from factcheck.models import Article, Claim, Person
+from factcheck.models import Article, Claim, ClaimCondition, Condition, Person
 
-from .claims_files import ARTICLE, GOOD, seed, write_files
+from .claims_files import ARTICLE, CONDITIONAL, GOOD, seed, write_files
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +52,14 @@ def write_exports(folder, suffix):
 def replacing(old, new):
     """The good file with one substitution."""
     return lambda folder: write_files(folder, GOOD.replace(old, new))
+
+
+def replacing_in_conditional(old, new):
+    """The good file with a tracked condition, with one substitution."""
+    return lambda folder: write_files(folder, CONDITIONAL.replace(old, new))
+
+
+CONDITION_LINK = 'conditions = [{slug = "ministry-keeps-permit-scheme", if = "met"}]'
 
 
 def with_article(article):
@@ -202,8 +210,8 @@ BROKEN = [
         id="prediction without resolution criteria",
     ),
     pytest.param(
-        replacing("format = 2", "format = 3"),
-        ["“format = 3” is not a claims file format this version reads (expected: 1, 2"],
+        replacing("format = 2", "format = 4"),
+        ["“format = 4” is not a claims file format this version reads (expected: 1, 2, 3"],
         id="unknown format",
     ),
     pytest.param(
@@ -251,6 +259,59 @@ BROKEN = [
         replacing('certainty = "expects"', 'certainty = "expects"\nsuffix = 3'),
         ["claim “permits-will-double”: field “suffix”: must be text in quotes"],
         id="suffix not text",
+    ),
+    pytest.param(
+        replacing_in_conditional(CONDITION_LINK, CONDITION_LINK.replace("ministry-", "nobody-")),
+        [
+            "claim “permits-will-double”: field “conditions”: “nobody-keeps-permit-scheme” is "
+            "not a condition in the files or already loaded"
+        ],
+        id="unknown condition slug",
+    ),
+    pytest.param(
+        replacing_in_conditional('if = "met"', 'if = "maybe"'),
+        [
+            "claim “permits-will-double”: field “conditions”: “if = maybe” is not a polarity "
+            "(expected: met, not_met)"
+        ],
+        id="bad polarity",
+    ),
+    pytest.param(
+        replacing_in_conditional(CONDITION_LINK, 'conditions = [{slug = "x"}]'),
+        ["claim “permits-will-double”: field “if”: is missing"],
+        id="link without a polarity",
+    ),
+    pytest.param(
+        replacing_in_conditional(
+            'kind = "fact"', f'kind = "fact"\n{CONDITION_LINK.replace("met", "not_met")}'
+        ),
+        ["claim “12000-permits-in-april”: field “conditions”: only predictions have this field"],
+        id="condition on a fact",
+    ),
+    pytest.param(
+        lambda folder: write_files(
+            folder, CONDITIONAL + CONDITIONAL[CONDITIONAL.index("[[conditions]]") :]
+        ),
+        ["condition “ministry-keeps-permit-scheme”: field “slug”: is used by another condition"],
+        id="duplicate condition slug",
+    ),
+    pytest.param(
+        replacing_in_conditional("resolve_by = 2024-06-30", 'resolve_by = "soon"'),
+        [
+            "condition “ministry-keeps-permit-scheme”: field “resolve_by”: must be a date such as "
+            "2024-10-20"
+        ],
+        id="bad condition date",
+    ),
+    pytest.param(
+        replacing_in_conditional("resolve_by = 2024-06-30\n", ""),
+        ["condition “ministry-keeps-permit-scheme”: field “resolve_by”: is missing"],
+        id="condition without a resolve-by date",
+    ),
+    pytest.param(
+        replacing_in_conditional("format = 3", "format = 2"),
+        ["claim “permits-will-double”: field “conditions”: needs “format = 3” at the top"],
+        id="conditions in a format 2 file",
     ),
     pytest.param(
         replacing('speaker = "min-spokes"', 'speaker = "nobody"'),
@@ -362,6 +423,8 @@ def row_counts():
         Person.objects.count(),
         Claim.objects.count(),
         Claim.history.count(),
+        Condition.objects.count(),
+        ClaimCondition.objects.count(),
     ]
 
 

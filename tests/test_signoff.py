@@ -12,7 +12,14 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from factcheck import services
-from factcheck.models import Claim, Proposal, ReviewerProfile, StatusChange
+from factcheck.models import (
+    Claim,
+    ClaimCondition,
+    Condition,
+    Proposal,
+    ReviewerProfile,
+    StatusChange,
+)
 from factcheck.roles import REVIEWER
 from factcheck.urls import public_patterns
 
@@ -627,6 +634,12 @@ def test_an_open_proposal_shows_nowhere_on_the_public_site(client, prediction, n
         summary=f"{mark}: it doubled.",
     )
     listing = ["", "?status=came_true", "?kind=prediction", "?status=awaiting_resolution"]
+    condition = Condition.objects.create(
+        slug="permits-still-issued",
+        statement="Permits are still issued.",
+        resolve_by=datetime.date(2025, 1, 1),
+    )
+    ClaimCondition.objects.create(claim=prediction, condition=condition)
     # And the pages as of a past day (the site's yesterday).
     yesterday = f"?as_of={timezone.localdate() - datetime.timedelta(days=1)}"
     listing += [yesterday, f"{yesterday}&status=came_true"]
@@ -642,6 +655,7 @@ def test_an_open_proposal_shows_nowhere_on_the_public_site(client, prediction, n
         "person_list": [reverse("factcheck:person_list")],
         "person_detail": [prediction.speaker.get_absolute_url() + q for q in ("", yesterday)],
         "person_feed": [reverse("factcheck:person_feed", args=[prediction.speaker.slug])],
+        "condition_detail": [condition.get_absolute_url()],
         "methodology": [reverse("factcheck:methodology")],
         "about": [reverse("factcheck:about")],
         "suggest_claim": [reverse("factcheck:suggest_claim")],

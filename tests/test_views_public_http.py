@@ -90,9 +90,9 @@ PAGES = {
     "claim list filtered": (lambda article, claims: "/claims/?kind=prediction&q=Prediction", 2),
     # The article, its claims, the corrections of its text, and its earlier titles.
     "article": (lambda article, claims: article.get_absolute_url(), 4),
-    # The claim with its article and speaker, its timeline (2), sources, and
-    # whether a verdict awaits sign-off.
-    "claim": (lambda article, claims: claims[-1].get_absolute_url(), 5),
+    # The claim with its article and speaker, its timeline (2), sources,
+    # whether a verdict awaits sign-off, and its tracked conditions.
+    "claim": (lambda article, claims: claims[-1].get_absolute_url(), 6),
     # The speaker, their claims, and their earlier names.
     "speaker": (lambda article, claims: claims[-1].speaker.get_absolute_url(), 3),
     # Status changes, then the corrections of claims and of articles' texts
@@ -100,7 +100,8 @@ PAGES = {
     "site feed": (lambda article, claims: "/feed/", 3),
     "corrections": (lambda article, claims: "/corrections/", 2),
     "corrections feed": (lambda article, claims: "/corrections/feed/", 2),
-    "claim feed": (lambda article, claims: f"{claims[-1].get_absolute_url()}feed/", 4),
+    # The claim with its timeline (2), sources and tracked conditions.
+    "claim feed": (lambda article, claims: f"{claims[-1].get_absolute_url()}feed/", 5),
     "claim list awaiting resolution": (
         lambda article, claims: "/claims/?status=awaiting_resolution",
         2,
@@ -112,9 +113,9 @@ PAGES = {
     # The speaker or the article, and its claims' changes.
     "speaker feed": (lambda article, claims: f"{claims[-1].speaker.get_absolute_url()}feed/", 2),
     "article feed": (lambda article, claims: f"{article.get_absolute_url()}feed/", 2),
-    # The count and the page of articles, claims and speakers (its other
-    # pages are no rows).
-    "sitemap": (lambda article, claims: "/sitemap.xml", 6),
+    # The count and the page of articles, claims, speakers and conditions
+    # (its other pages are no rows).
+    "sitemap": (lambda article, claims: "/sitemap.xml", 7),
     "robots.txt": (lambda article, claims: "/robots.txt", 0),
 }
 
@@ -143,10 +144,11 @@ def test_exports_run_a_fixed_number_of_queries_per_chunk(
     client, reviewer, django_assert_num_queries, monkeypatch, size, url
 ):
     # Streamed past the page cache, so every request runs its queries: the
-    # claims, then for each chunk of them their timeline (2) and sources.
+    # claims, then for each chunk of them their timeline (2), sources and
+    # tracked conditions.
     _, claims = build_site(reviewer, size)
     monkeypatch.setattr(public, "EXPORT_CHUNK", 2)
-    with django_assert_num_queries(1 + 3 * (size // 2)):
+    with django_assert_num_queries(1 + 4 * (size // 2)):
         text = body(client.get(url)).decode()
     assert all(claim.slug in text for claim in claims)
 

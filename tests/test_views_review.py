@@ -322,6 +322,7 @@ def test_queue_sections_counts_and_filters(
         "queue-orphaned": [],
         "queue-signoff": [],
         "queue-sent-back": [],
+        "queue-condition-resolved": [],
         "queue-overdue": [prediction.statement],
         "queue-due": [reviewed.statement],
         "queue-unreviewed": [fact.statement],
@@ -333,6 +334,7 @@ def test_queue_sections_counts_and_filters(
         "0 quotes lost in a correction of their article (editors quote them afresh)",
         "0 verdicts awaiting your sign-off",
         "0 proposals sent back to you",
+        "0 predictions whose condition was resolved",
         "1 predictions past their resolve-by date",
         "1 past their next-review date",
         "1 awaiting first review",
@@ -1636,13 +1638,14 @@ class TestQueueListing:
             li.strong.get_text()
             for li in page(reviewer_client.get("/review/")).select(".queue-counts li")
         ]
-        assert counts == ["0", "0", "0", "1", "0", "1", "0"]
+        assert counts == ["0", "0", "0", "0", "1", "0", "1", "0"]
 
     def test_the_sections_run_from_the_most_urgent(self):
         assert [section.key for section in QUEUE_SECTIONS] == [
             "orphaned",
             "signoff",
             "sent-back",
+            "condition-resolved",
             "overdue",
             "due",
             "unreviewed",
@@ -1700,8 +1703,8 @@ class TestQueueListing:
         for n in range(5):
             make_claim(quote="Critics disagree.", slug=f"critics-{n}")
         # Session, user and permissions, the reader messages waiting, then a count
-        # and a page of claims a section.
-        with django_assert_max_num_queries(5 + 2 * len(QUEUE_SECTIONS)):
+        # and a page of claims a section, and the conditions due.
+        with django_assert_max_num_queries(5 + 2 * len(QUEUE_SECTIONS) + 1):
             response = reviewer_client.get("/review/")
         assert len(queue_listing(response)["queue-unreviewed"]) == 5
 

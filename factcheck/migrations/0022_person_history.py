@@ -28,7 +28,7 @@ def record_existing_people(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("factcheck", "0020_reader_messages"),
+        ("factcheck", "0021_conditions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

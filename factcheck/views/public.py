@@ -34,6 +34,7 @@ from ..models import (
     PUBLIC_DETAIL,
     Article,
     Claim,
+    Condition,
     Person,
     SitePage,
     StatusChange,
@@ -42,6 +43,7 @@ from ..publishing import (
     absolute_url,
     claim_record,
     claim_review,
+    condition_links_in_order,
     corrections_log,
     highlighted_text,
     in_order,
@@ -236,6 +238,28 @@ def claim_detail(request, slug, as_of=None):
             "as_of": as_of,
             # A day before it was public: its page shows only what was said.
             "tracked_since": since,
+            "condition_links": condition_links_in_order(claim),
+        },
+    )
+
+
+# --- Conditions -----------------------------------------------------------------
+
+
+@require_safe
+def condition_detail(request, slug):
+    """A tracked condition: its status, why, its sources, and the predictions
+    that hang on it. Not there (404) until a claim readers may see links it."""
+    condition = get_object_or_404(Condition.objects.public(), slug=slug)
+    links = condition.links.public().select_related("claim__article", "claim__speaker")
+    return render(
+        request,
+        "factcheck/condition_detail.html",
+        {
+            "condition": condition,
+            "links": links.order_by("claim__article__published_on", "claim__quote_start"),
+            "sources": condition.sources.all(),
+            "today": timezone.localdate(),
         },
     )
 

@@ -31,6 +31,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from .. import forms, services
 from ..forms import (
     ClaimFieldsForm,
+    ConditionResolutionForm,
+    ConditionSourceForm,
     NoteForm,
     OwnerForm,
     QueueFilterForm,
@@ -41,10 +43,20 @@ from ..forms import (
     SourceToggleForm,
     StatusChangeForm,
 )
-from ..models import Claim, Proposal, ReaderMessage, ReviewerNote, ReviewerProfile, Source
+from ..models import (
+    Claim,
+    ClaimCondition,
+    Condition,
+    Proposal,
+    ReaderMessage,
+    ReviewerNote,
+    ReviewerProfile,
+    Source,
+    StatusChange,
+)
 from ..publishing import paragraph_around, public_timeline
 from ..roles import editor_required, reviewer_required
-from ..statuses import status_info
+from ..statuses import STATUS_TABLE, status_info
 from ..templatetags.factcheck import date_text
 from . import is_fragment_request, vary_on_fragment_headers
 from .errors import bad_request
@@ -83,6 +95,20 @@ class QueueSection:
     claims: Callable
 
 
+FINAL_STATUSES = [info.value for info in STATUS_TABLE.values() if info.is_final]
+
+
+def condition_resolved_since_last_change():
+    """The links of the outer claim whose condition was resolved after the
+    claim's last status change: it is to be judged (or re-assessed) now."""
+    changed_since = StatusChange.objects.filter(
+        claim=OuterRef("claim"), changed_at__gte=OuterRef("condition__resolved_at")
+    )
+    return ClaimCondition.objects.filter(
+        claim=OuterRef("pk"), condition__resolved_at__isnull=False
+    ).exclude(Exists(changed_since))
+
+
 # The queue's sections, most urgent first: each claim is listed once, in the
 # first that holds it, with the later ones as its other reasons. A section is
 # one entry here.
@@ -110,6 +136,14 @@ QUEUE_SECTIONS = [
         lambda claims, user, now: claims.filter(
             pk__in=Proposal.objects.sent_back_to(user).values("claim")
         ),
+    ),
+    QueueSection(
+        "condition-resolved",
+        "Predictions whose condition was resolved",
+        "condition resolved",
+        lambda claims, user, now: claims.filter(
+            Exists(condition_resolved_since_last_change())
+        ).exclude(status__in=FINAL_STATUSES),
     ),
     QueueSection(
         "overdue",
@@ -222,6 +256,8 @@ def review_queue(request):
             "unhandled_messages": (
                 None if is_fragment_request(request) else ReaderMessage.objects.unhandled().count()
             ),
+            # Conditions have no owner nor kind: listed apart from the filters.
+            "due_conditions": Condition.objects.due(timezone.localdate(now)),
         },
     )
 
@@ -798,3 +834,125 @@ def _related_label(field, pk):
         return ""
     related = field.related_model._default_manager.filter(pk=pk).first()
     return str(related) if related else f"(deleted #{pk})"
+
+
+# --- Conditions -----------------------------------------------------------------
+# A condition's page: its resolution (version-checked, as a claim's status) and
+# its sources. Two panels, each a real form; a resolution changes nothing the
+# sources panel shows, and a source nothing of the other, so neither swaps more
+# than itself.
+
+
+def condition_context(condition, *, resolution_form=None, source_form=None, conflict=None):
+    return {
+        "condition": condition,
+        "links": condition.links.select_related("claim"),
+        "sources": condition.sources.select_related("added_by"),
+        "history": condition.history.select_related("history_user"),
+        "resolution_form": resolution_form or ConditionResolutionForm(condition=condition),
+        "source_form": source_form or ConditionSourceForm(),
+        "conflict": conflict,
+    }
+
+
+def condition_respond(request, slug, panel, *, status=200, **shown):
+    context = condition_context(get_object_or_404(Condition, slug=slug), **shown)
+    template = "review/condition.html"
+    if request.htmx:
+        template += f"#{panel}"
+    response = render(request, template, context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def condition_saved(request, condition, panel, message, *, level=messages.SUCCESS):
+    """As ``saved``, for a condition's panels."""
+    messages.add_message(request, level, message, extra_tags=panel)
+    if request.htmx:
+        return condition_respond(request, condition.slug, panel)
+    url = reverse("factcheck:review_condition", args=[condition.slug])
+    response = redirect(f"{url}#{panel}-messages")
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@require_GET
+@reviewer_required
+def review_condition(request, slug):
+    condition = get_object_or_404(Condition, slug=slug)
+    return render(request, "review/condition.html", condition_context(condition))
+
+
+@require_POST
+@reviewer_required
+def review_condition_status(request, slug):
+    """Resolve a condition (met, not met) or re-open it."""
+    condition = get_object_or_404(Condition, slug=slug)
+    posted = posted_version(request)
+    if posted is None:
+        return version_refused(request)
+    form = ConditionResolutionForm(request.POST, condition=condition)
+    if posted != condition.version:
+        return condition_conflict(request, condition)
+    if not form.is_valid():
+        return condition_respond(request, slug, "condition-status", resolution_form=form)
+    try:
+        services.resolve_condition(
+            condition=condition,
+            to_status=form.cleaned_data["to_status"],
+            rationale=form.cleaned_data["rationale"],
+            by=request.user,
+            expected_version=posted,
+        )
+    except services.StaleConditionError:
+        return condition_conflict(request, condition)
+    except ValidationError as error:
+        add_errors(form, error)
+        return condition_respond(request, slug, "condition-status", resolution_form=form)
+    message = f"The condition is now “{condition.get_status_display()}”."
+    if condition.is_resolved:
+        message += " Each prediction depending on it is in the queue, to be judged."
+    return condition_saved(request, condition, "condition-status", message)
+
+
+def condition_conflict(request, condition):
+    """409: the condition changed since the form showed it. Nothing is written;
+    the reviewer's choice and text stay in the form, now at the current version."""
+    current = Condition.objects.get(pk=condition.pk)
+    data = request.POST.copy()
+    data["version"] = str(current.version)
+    if data.get("to_status") == current.status:
+        data["to_status"] = ""
+    kept = ConditionResolutionForm(data, condition=current)
+    record = current.history.select_related("history_user").first()
+    notice = (
+        f"This condition changed while you were editing: {saved_first(request, record)}. "
+        f"It is now “{current.get_status_display()}”. Nothing was saved; check, then save again."
+    )
+    return condition_respond(
+        request,
+        condition.slug,
+        "condition-status",
+        status=409,
+        resolution_form=kept,
+        conflict=notice,
+    )
+
+
+@require_POST
+@reviewer_required
+def review_condition_source_add(request, slug):
+    condition = get_object_or_404(Condition, slug=slug)
+    form = ConditionSourceForm(request.POST)
+    if not form.is_valid():
+        return condition_respond(request, slug, "condition-sources", source_form=form)
+    try:
+        source = services.add_condition_source(
+            condition=condition, by=request.user, **form.cleaned_data
+        )
+    except ValidationError as error:
+        add_errors(form, error)
+        return condition_respond(request, slug, "condition-sources", source_form=form)
+    return condition_saved(
+        request, condition, "condition-sources", f"Added the source “{source.title}”."
+    )
