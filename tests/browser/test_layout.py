@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from factcheck import services
-from factcheck.models import Article, Claim, ReaderMessage
+from factcheck.models import Article, Claim, Condition, ReaderMessage
 from factcheck.roles import EDITOR
 from factcheck.urls import public_patterns, review_patterns
 from tests.desk import set_status
@@ -32,6 +32,7 @@ NOT_PAGES = {
     *("review_source_add", "review_source_edit", "review_source_remove", "review_source_restore"),
     *("review_proposal_approve", "review_proposal_send_back", "review_proposal_withdraw"),
     *("review_claim_take", "review_claim_give_back", "review_message_handle"),
+    *("review_condition_status", "review_condition_source_add"),
     *("intake_unclaimed", "intake_unmark", "intake_publish", "intake_unpublish"),
     *("intake_correct", "intake_requote", "intake_withdraw"),
 }
@@ -67,7 +68,7 @@ def stretched(seeded):
     return desk
 
 
-def pages(article, claim, person):
+def pages(article, claim, person, condition):
     public = {
         "home": ["/"],
         "article_list": [reverse("factcheck:article_list")],
@@ -87,6 +88,7 @@ def pages(article, claim, person):
         "methodology": [reverse("factcheck:methodology")],
         "corrections": [reverse("factcheck:corrections")],
         "about": [reverse("factcheck:about")],
+        "condition_detail": [condition.get_absolute_url()],
         "report_error": [reverse("factcheck:report_error", args=[SETTLE])],
         "suggest_claim": [reverse("factcheck:suggest_claim")],
     }
@@ -100,6 +102,7 @@ def pages(article, claim, person):
         "review_settings": [reverse("factcheck:review_settings")],
         "review_messages": [reverse("factcheck:review_messages")],
         "review_about": [reverse("factcheck:review_about")],
+        "review_condition": [reverse("factcheck:review_condition", args=[condition.slug])],
         "intake_articles": [reverse("factcheck:intake_articles")],
         "intake_article_new": [reverse("factcheck:intake_article_new")],
         "intake_article": [reverse("factcheck:intake_article", args=[article.slug])],
@@ -114,7 +117,7 @@ def test_every_page_fits_a_phone_and_keeps_its_references(site, stretched):
     article = Article.objects.get()
     claim = Claim.objects.get(slug=PERMITS)
     person = Claim.objects.get(slug=SETTLE).speaker
-    public, review = pages(article, claim, person)
+    public, review = pages(article, claim, person, Condition.objects.get())
     names = {pattern.name for pattern in [*public_patterns, *review_patterns]}
     assert names - NOT_PAGES == public.keys() | review.keys()
 
