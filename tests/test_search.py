@@ -10,7 +10,7 @@ import pytest
 from bs4 import BeautifulSoup
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from factcheck import services
@@ -175,6 +175,9 @@ def test_the_index_agrees_with_the_words_worked_out_in_python(fact, prediction, 
     # Between the words, query syntax, which must separate them and do no more.
     noise = data.draw(st.sampled_from([" ", "* ", '" "', " -", " (", ", ", ":", ")^"]))
     text = noise.join(word.upper() if data.draw(st.booleans()) else word for word in cut)
+    # Digits either side of a separator are one number ("8 8" asks for "88"):
+    # then the query's words are not these beginnings, and the claim need not match.
+    assume(normalise(text).split() == cut)
     assert claim.slug in found(text)
     assert found(text) == expected(text)
 
