@@ -567,11 +567,16 @@ class ConditionLinkForm(ConditionLinkChangeForm):
     polarity = polarity_field()
     field_order = ["condition", "polarity", "reason"]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["condition"].label_from_instance = lambda condition: (
+    def __init__(self, *args, claim, **kwargs):
+        super().__init__(*args, claim=claim, **kwargs)
+        field = self.fields["condition"]
+        field.label_from_instance = lambda condition: (
             f"{condition.statement} (resolve by {condition.resolve_by:%Y-%m-%d})"
         )
+        # The menu offers what is not linked yet; a link made meanwhile, from
+        # another page, is refused by the service with a clear message.
+        linked = set(claim.condition_links.values_list("condition__slug", flat=True))
+        field.widget.choices = [choice for choice in field.choices if str(choice[0]) not in linked]
 
 
 class ConditionCreateForm(ConditionLinkChangeForm, forms.ModelForm):

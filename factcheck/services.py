@@ -1215,13 +1215,13 @@ def _check_links_may_change(claim, *, doing, reason):
     if not claim.is_prediction:
         errors[NON_FIELD_ERRORS] = [
             f"Only a prediction depends on tracked conditions: this claim is a "
-            f"{claim.get_kind_display().lower()}, so there is nothing to {doing}."
+            f"{claim.get_kind_display().lower()}, so no condition is {doing} here."
         ]
     elif claim.status_info.is_final:
         errors[NON_FIELD_ERRORS] = [
             f"This prediction is “{claim.status_info.label}”, a final status judged on the "
-            f"conditions it had then: you cannot {doing} now. Re-open it first (change its "
-            "status), and say why."
+            f"conditions it had then, so no condition is {doing} now. Re-open it first (change "
+            "its status), and say why."
         ]
     reason = (reason or "").strip()
     if claim.article_is_public and not reason:
@@ -1259,7 +1259,7 @@ def link_condition(*, claim, condition, polarity, by, expected_version, reason="
     current = _current_row(claim, expected_version)
     errors = {}
     try:
-        reason = _check_links_may_change(current, doing="link", reason=reason)
+        reason = _check_links_may_change(current, doing="linked", reason=reason)
     except ValidationError as error:
         errors = error.message_dict
     if polarity not in ClaimCondition.Polarity.values:
@@ -1295,7 +1295,7 @@ def unlink_condition(*, link, by, expected_version, reason=""):
     ValidationError or StaleClaimError."""
     claim = link.claim
     current = _current_row(claim, expected_version)
-    reason = _check_links_may_change(current, doing="unlink a condition", reason=reason)
+    reason = _check_links_may_change(current, doing="unlinked", reason=reason)
     before = _links_shown(current)
     condition, polarity = link.condition, link.get_polarity_display()
     link._history_user = by
@@ -1329,7 +1329,7 @@ def create_condition(*, claim, statement, resolve_by, polarity, by, expected_ver
         errors = error.message_dict
     current = _current_row(claim, expected_version)
     try:
-        _check_links_may_change(current, doing="link", reason=reason)
+        _check_links_may_change(current, doing="linked", reason=reason)
     except ValidationError as error:
         errors = {**error.message_dict, **errors}
     if errors:

@@ -273,7 +273,7 @@ def test_a_fact_has_no_conditions(client, fact, condition, reviewer):
     )
     response = client.post(url("review_condition_link", fact), link_data(fact, condition))
     assert response.status_code == 200
-    assert "this claim is a fact, so there is nothing to link" in text(response)
+    assert "this claim is a fact, so no condition is linked here" in text(response)
     assert not ClaimCondition.objects.exists()
 
 
@@ -288,6 +288,10 @@ def test_a_duplicate_link_is_refused(client, prediction, condition, reviewer):
         response
     )
     assert prediction.condition_links.get().polarity == "met"
+    # The menu no longer offers it.
+    page = BeautifulSoup(client.get(url("review_claim", prediction)).content, "html.parser")
+    offered = [option["value"] for option in page.select("select[name=link-condition] option")]
+    assert offered == [""]
 
 
 def test_a_stale_version_is_a_409_that_writes_nothing(
@@ -343,12 +347,12 @@ def test_a_final_status_fixes_the_conditions(client, prediction, condition, revi
         f"unlink-{existing.pk}-reason": "Changed my mind.",
     }
     response = client.post(url("review_condition_unlink", prediction, existing.pk), unlink)
-    assert "a final status judged on the conditions it had then" in text(response)
+    assert "judged on the conditions it had then, so no condition is unlinked now" in text(response)
     assert prediction.condition_links.exists()
 
     other = Condition.objects.create(
         slug="quota-kept", statement="The quota is kept.", resolve_by=datetime.date(2025, 1, 31)
     )
     response = client.post(url("review_condition_link", prediction), link_data(prediction, other))
-    assert "you cannot link now" in text(response)
+    assert "so no condition is linked now" in text(response)
     assert prediction.condition_links.count() == 1
