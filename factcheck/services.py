@@ -1233,10 +1233,9 @@ def _check_links_may_change(claim, *, doing, reason):
     return reason
 
 
-def _links_changed(claim, current, by, expected_version, *, before, description, reason):
-    """Move the claim's version past ``expected_version``, with its audit row
-    and, once its article is public, the change on its timeline."""
-    _conditional_update(claim, expected_version, public=True)
+def _links_changed(claim, current, by, *, before, description, reason):
+    """Record a change of the claim's links (its version already moved): its
+    audit row and, once its article is public, the change on its timeline."""
     _record_history(claim, by, description)
     if current.article_is_public:
         _record_correction(
@@ -1272,6 +1271,9 @@ def link_condition(*, claim, condition, polarity, by, expected_version, reason="
     if errors:
         raise ValidationError(errors)
     before = _links_shown(current)
+    # The version first: of two reviewers linking at once, the second waits
+    # on the claim's row, then gets a conflict (not the unique constraint).
+    _conditional_update(claim, expected_version, public=True)
     link = ClaimCondition(claim=current, condition=condition, polarity=polarity)
     link._history_user = by
     link._change_reason = "Linked on the review page"
@@ -1280,7 +1282,6 @@ def link_condition(*, claim, condition, polarity, by, expected_version, reason="
         claim,
         current,
         by,
-        expected_version,
         before=before,
         description=f"Linked the tracked condition “{condition}” ({link.get_polarity_display()}).",
         reason=reason,
@@ -1298,6 +1299,7 @@ def unlink_condition(*, link, by, expected_version, reason=""):
     reason = _check_links_may_change(current, doing="unlinked", reason=reason)
     before = _links_shown(current)
     condition, polarity = link.condition, link.get_polarity_display()
+    _conditional_update(claim, expected_version, public=True)
     link._history_user = by
     link._change_reason = "Unlinked on the review page"
     link.delete()
@@ -1305,7 +1307,6 @@ def unlink_condition(*, link, by, expected_version, reason=""):
         claim,
         current,
         by,
-        expected_version,
         before=before,
         description=f"Unlinked the tracked condition “{condition}” ({polarity}).",
         reason=reason,
