@@ -23,6 +23,7 @@ from .models import (
     Condition,
     ConditionSource,
     Person,
+    Polarity,
     ReaderMessage,
     ReviewerNote,
     ReviewerProfile,
@@ -530,6 +531,69 @@ class ConditionSourceForm(forms.ModelForm):
         limit_length(self.fields["note"])
         # One clear message for any address that is not http(s).
         self.fields["url"].validators = [validate_http_url, validate_storable_text]
+
+
+class ConditionLinkChangeForm(forms.Form):
+    """What every change to a prediction's tracked conditions carries: the
+    claim version the reviewer saw and, once its article is published, the
+    public reason."""
+
+    reason = correction_reason_field(
+        "Needed once the article is published: the change is then listed on the "
+        "prediction's public page, before and after."
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, claim, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("version", claim.version)
+        super().__init__(*args, **kwargs)
+        if claim.article_is_public:
+            self.fields["reason"].required = True
+            self.fields["reason"].error_messages["required"] = services.LINK_REASON_NEEDED
+        else:  # a draft's links are its taking in, not a change readers saw
+            del self.fields["reason"]
+
+
+def polarity_field():
+    return forms.ChoiceField(
+        label="The prediction applies", choices=Polarity.choices, initial=Polarity.IF_MET
+    )
+
+
+class ConditionLinkForm(ConditionLinkChangeForm):
+    condition = forms.ModelChoiceField(
+        queryset=Condition.objects.all(), to_field_name="slug", empty_label="Choose a condition"
+    )
+    polarity = polarity_field()
+    field_order = ["condition", "polarity", "reason"]
+
+    def __init__(self, *args, claim, **kwargs):
+        super().__init__(*args, claim=claim, **kwargs)
+        field = self.fields["condition"]
+        field.label_from_instance = lambda condition: (
+            f"{condition.statement} (resolve by {condition.resolve_by:%Y-%m-%d})"
+        )
+        # The menu offers what is not linked yet; a link made meanwhile, from
+        # another page, is refused by the service with a clear message.
+        linked = set(claim.condition_links.values_list("condition__slug", flat=True))
+        field.widget.choices = [choice for choice in field.choices if str(choice[0]) not in linked]
+
+
+class ConditionCreateForm(ConditionLinkChangeForm, forms.ModelForm):
+    """A new condition, linked in the same step: the service creates it."""
+
+    polarity = polarity_field()
+    field_order = ["statement", "resolve_by", "polarity", "reason"]
+
+    class Meta:
+        model = Condition
+        fields = ["statement", "resolve_by"]
+        labels = {"statement": "New condition"}
+        widgets = {"statement": forms.Textarea(attrs={"rows": 2}), "resolve_by": DateInput}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit_length(self.fields["statement"])
 
 
 class SourceEditForm(SourceForm):

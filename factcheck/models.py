@@ -878,7 +878,8 @@ class Polarity(models.TextChoices):
 
 class ClaimCondition(models.Model):
     """A prediction's dependence on a tracked condition (predictions only:
-    checked by the loader and the admin, which are the only writers)."""
+    checked by its only writers, the claims-file loader and the services'
+    link_condition and unlink_condition; the admin shows links read-only)."""
 
     Polarity = Polarity
 

@@ -7,7 +7,7 @@ still at the version the editor started from, so two editors can never both win.
 """
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import capfirst, slugify
@@ -26,6 +26,7 @@ from .models import (
     Article,
     ArticleCorrection,
     Claim,
+    ClaimCondition,
     Condition,
     ConditionSource,
     Correction,
@@ -1182,3 +1183,167 @@ def add_condition_source(*, condition, by, **fields):
     source.save()
     public_changed()
     return source
+
+
+# --- A prediction's tracked conditions ---------------------------------------------
+# What a prediction depends on defines it, as its statement and criteria do: a
+# link made or undone moves the claim's version, and once its article is public
+# it is a definitional change on the claim's timeline, before and after, with
+# the reviewer's reason. A final status fixes them: the verdict was judged on them.
+
+
+LINK_REASON_NEEDED = (
+    "Say why: the article is published, so this changes what defines the prediction, "
+    "and the change is listed on its public page, before and after, with your reason."
+)
+
+
+def _links_shown(claim):
+    """The claim's tracked conditions as its public timeline lists them, one a line."""
+    return "\n".join(
+        f"{capfirst(link.get_polarity_display())}: {link.condition.statement}"
+        for link in claim.condition_links.select_related("condition").order_by(
+            "condition__resolve_by", "id"
+        )
+    )
+
+
+def _check_links_may_change(claim, *, doing, reason):
+    """Raise ValidationError unless the links of ``claim`` (as stored) may
+    change now; return the public reason (required once its article is public)."""
+    errors = {}
+    if not claim.is_prediction:
+        errors[NON_FIELD_ERRORS] = [
+            f"Only a prediction depends on tracked conditions: this claim is a "
+            f"{claim.get_kind_display().lower()}, so no condition is {doing} here."
+        ]
+    elif claim.status_info.is_final:
+        errors[NON_FIELD_ERRORS] = [
+            f"This prediction is “{claim.status_info.label}”, a final status judged on the "
+            f"conditions it had then, so no condition is {doing} now. Re-open it first (change "
+            "its status), and say why."
+        ]
+    reason = (reason or "").strip()
+    if claim.article_is_public and not reason:
+        errors["reason"] = [LINK_REASON_NEEDED]
+    else:
+        _validate_field(errors, Correction, "reason", reason)
+    if errors:
+        raise ValidationError(errors)
+    return reason
+
+
+def _links_changed(claim, current, by, *, before, description, reason):
+    """Record a change of the claim's links (its version already moved): its
+    audit row and, once its article is public, the change on its timeline."""
+    _record_history(claim, by, description)
+    if current.article_is_public:
+        _record_correction(
+            claim,
+            by,
+            description,
+            kind=Correction.Kind.DEFINITION,
+            earlier=before,
+            later=_links_shown(claim),
+            reason=reason,
+        )
+
+
+@transaction.atomic
+def link_condition(*, claim, condition, polarity, by, expected_version, reason=""):
+    """Make ``claim``, a prediction without a final status, depend on
+    ``condition`` (``polarity``: whether it applies if the condition is met or
+    if not), if the claim is still at ``expected_version``. Raises
+    ValidationError (by field) or StaleClaimError. Returns the ClaimCondition."""
+    current = _current_row(claim, expected_version)
+    errors = {}
+    try:
+        reason = _check_links_may_change(current, doing="linked", reason=reason)
+    except ValidationError as error:
+        errors = error.message_dict
+    if polarity not in ClaimCondition.Polarity.values:
+        errors["polarity"] = [f"“{polarity}” is neither “if met” nor “if not met”."]
+    if current.condition_links.filter(condition=condition).exists():
+        errors["condition"] = [
+            f"This prediction already depends on “{condition}”: unlink it first to change "
+            "how it depends on it."
+        ]
+    if errors:
+        raise ValidationError(errors)
+    before = _links_shown(current)
+    # The version first: of two reviewers linking at once, the second waits
+    # on the claim's row, then gets a conflict (not the unique constraint).
+    _conditional_update(claim, expected_version, public=True)
+    link = ClaimCondition(claim=current, condition=condition, polarity=polarity)
+    link._history_user = by
+    link._change_reason = "Linked on the review page"
+    link.save()
+    _links_changed(
+        claim,
+        current,
+        by,
+        before=before,
+        description=f"Linked the tracked condition “{condition}” ({link.get_polarity_display()}).",
+        reason=reason,
+    )
+    return link
+
+
+@transaction.atomic
+def unlink_condition(*, link, by, expected_version, reason=""):
+    """Undo ``link``, so its prediction no longer depends on its condition, if
+    the claim is still at ``expected_version`` and has no final status. Raises
+    ValidationError or StaleClaimError."""
+    claim = link.claim
+    current = _current_row(claim, expected_version)
+    reason = _check_links_may_change(current, doing="unlinked", reason=reason)
+    before = _links_shown(current)
+    condition, polarity = link.condition, link.get_polarity_display()
+    _conditional_update(claim, expected_version, public=True)
+    link._history_user = by
+    link._change_reason = "Unlinked on the review page"
+    link.delete()
+    _links_changed(
+        claim,
+        current,
+        by,
+        before=before,
+        description=f"Unlinked the tracked condition “{condition}” ({polarity}).",
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def create_condition(*, claim, statement, resolve_by, polarity, by, expected_version, reason=""):
+    """Create an open condition (``statement``, ``resolve_by``) and link
+    ``claim`` to it, in one step (see link_condition). Raises ValidationError
+    (by field) or StaleClaimError; nothing is written then."""
+    condition = Condition(
+        statement=(statement or "").strip(),
+        resolve_by=resolve_by,
+        slug=unique_slug(Condition, statement or ""),
+    )
+    errors = {}
+    try:
+        condition.full_clean()
+    except ValidationError as error:
+        errors = error.message_dict
+    current = _current_row(claim, expected_version)
+    try:
+        _check_links_may_change(current, doing="linked", reason=reason)
+    except ValidationError as error:
+        errors = {**error.message_dict, **errors}
+    if errors:
+        raise ValidationError(errors)
+    condition._history_user = by
+    condition._change_reason = f"Created on the review page of “{current.slug}”"
+    condition.save()
+    link = link_condition(
+        claim=claim,
+        condition=condition,
+        polarity=polarity,
+        by=by,
+        expected_version=expected_version,
+        reason=reason,
+    )
+    return link

@@ -105,6 +105,21 @@ review_patterns = [
         name="review_source_restore",
     ),
     path("claims/<slug:slug>/notes/", review.review_note_add, name="review_note_add"),
+    path(
+        "claims/<slug:slug>/conditions/",
+        review.review_condition_link,
+        name="review_condition_link",
+    ),
+    path(
+        "claims/<slug:slug>/conditions/new/",
+        review.review_condition_create,
+        name="review_condition_create",
+    ),
+    path(
+        "claims/<slug:slug>/conditions/<int:link_id>/unlink/",
+        review.review_condition_unlink,
+        name="review_condition_unlink",
+    ),
     *(
         path(
             f"claims/<slug:slug>/proposals/<int:proposal_id>/{decision}/",

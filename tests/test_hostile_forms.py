@@ -404,6 +404,79 @@ def condition_source_page(world, data):
     return Page(path, [part], ids={"slug": condition.slug})
 
 
+def unlinked_condition(world):
+    """A condition the world's prediction does not depend on yet (a new one
+    once examples linked it to all)."""
+    prediction = Claim.objects.get(pk=world.claims[1].pk)
+    free = Condition.objects.exclude(links__claim=prediction).order_by("pk").first()
+    return free or Condition.objects.create(
+        slug=f"hostile-condition-{next(SLUGS)}",
+        statement="Permits are still issued next year.",
+        resolve_by=datetime.date(2026, 6, 30),
+    )
+
+
+def condition_link_page(world, data):
+    claim = pick(data, world.claims)
+    free = unlinked_condition(world)
+    form = review_context(claim)["condition_link_form"]
+
+    def stored(outcome):
+        return columns(
+            form,
+            outcome.new(ClaimCondition).first(),
+            reason=correction_reason(outcome),
+            version=NOT_STORED,
+        )
+
+    path = reverse("factcheck:review_condition_link", args=[claim.slug])
+    return Page(path, [Part(form, stored, {"condition": free.slug})], ids={"slug": claim.slug})
+
+
+def condition_create_page(world, data):
+    claim = pick(data, world.claims)
+    form = review_context(claim)["condition_create_form"]
+
+    def stored(outcome):
+        link = outcome.new(ClaimCondition).first()
+        return columns(
+            form,
+            outcome.new(Condition).first(),
+            polarity=link.polarity if link else NOT_STORED,
+            reason=correction_reason(outcome),
+            version=NOT_STORED,
+        )
+
+    path = reverse("factcheck:review_condition_create", args=[claim.slug])
+    return Page(path, [Part(form, stored)], ids={"slug": claim.slug})
+
+
+def condition_unlink_page(world, data):
+    prediction = Claim.objects.get(pk=world.claims[1].pk)
+    if not prediction.condition_links.exists():
+        services.link_condition(
+            claim=prediction,
+            condition=unlinked_condition(world),
+            polarity="met",
+            by=world.reviewer,
+            expected_version=prediction.version,
+            reason="Linked again for the next example.",
+        )
+    link = next(link for link in review_context(prediction)["condition_links"] if link.unlink_form)
+    form = link.unlink_form
+
+    def stored(outcome):
+        return {"reason": correction_reason(outcome), "version": NOT_STORED}
+
+    path = reverse("factcheck:review_condition_unlink", args=[prediction.slug, link.pk])
+    return Page(
+        path,
+        [Part(form, stored)],
+        ids={"slug": prediction.slug, "link_id": str(link.pk)},
+        effect=lambda: not ClaimCondition.objects.filter(pk=link.pk).exists(),
+    )
+
+
 def correction_reason(outcome):
     """Where a change's public reason went: the correction it wrote, if any."""
     correction = outcome.new(Correction).first()
@@ -742,6 +815,9 @@ REVIEW_ENDPOINTS = {
     "review_settings": settings_page,
     "review_condition_status": condition_status_page,
     "review_condition_source_add": condition_source_page,
+    "review_condition_link": condition_link_page,
+    "review_condition_create": condition_create_page,
+    "review_condition_unlink": condition_unlink_page,
     "review_claim_status": status_page,
     "review_claim_fields": fields_page,
     "review_source_add": source_add_page,
@@ -904,6 +980,8 @@ WATCHED = [
     Condition,
     Condition.history.model,
     ConditionSource,
+    ClaimCondition,
+    ClaimCondition.history.model,
     LogEntry,
     ReaderMessage,
     SitePage,
@@ -1179,6 +1257,7 @@ def sample_path(name, claim, source):
         {"slug": claim.article.slug, "claim_slug": claim.slug},
         {"slug": claim.article.slug, "start": 0},
         {"slug": claim.slug, "proposal_id": 1},
+        {"slug": claim.slug, "link_id": 1},
         {"message_id": 1},
     ):
         try:

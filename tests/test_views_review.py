@@ -107,6 +107,11 @@ def textarea(html, element_id):
     return html.select_one(f"#{element_id}").get_text().removeprefix("\n")
 
 
+# A prediction's tracked-conditions panel: the version inputs of its link and
+# create forms (it has no links to undo yet).
+PREDICTION_CONDITION_VERSIONS = ["id_link-version", "id_new-condition-version"]
+
+
 def oob_ids(response):
     """What a fragment swaps out of band by id (the emptying of old messages aside)."""
     html = page(response)
@@ -545,7 +550,12 @@ class TestStatusPanel:
         body = response.content.decode()
         assert "<html" not in body
         assert body.lstrip().startswith('<section id="claim-status"')
-        assert oob_ids(response) == ["claim-overview", "claim-timeline", "claim-fields-version"]
+        assert oob_ids(response) == [
+            "claim-overview",
+            "claim-timeline",
+            "claim-fields-version",
+            *PREDICTION_CONDITION_VERSIONS,
+        ]
         html = page(response)
         assert html.select_one("#claim-overview h2").get_text() == "Status: Pending"
         assert html.select_one("#claim-overview .summary").get_text() == "Too early to tell."
@@ -652,7 +662,12 @@ class TestConflicts:
         assert html.select_one("#status_to_status option[selected]")["value"] == "on_track"
         assert html.select_one("#claim-overview h2").get_text() == "Status: Pending"
         # The fields form gets the current version, not a fresh copy of itself.
-        assert oob_ids(response) == ["claim-overview", "claim-timeline", "claim-fields-version"]
+        assert oob_ids(response) == [
+            "claim-overview",
+            "claim-timeline",
+            "claim-fields-version",
+            *PREDICTION_CONDITION_VERSIONS,
+        ]
         assert html.select_one("#claim-fields-version")["value"] == "2"
         assert not html.select("#id_statement")
         prediction.refresh_from_db()

@@ -31,6 +31,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from .. import forms, services
 from ..forms import (
     ClaimFieldsForm,
+    ConditionCreateForm,
+    ConditionLinkChangeForm,
+    ConditionLinkForm,
     ConditionResolutionForm,
     ConditionSourceForm,
     NoteForm,
@@ -54,7 +57,7 @@ from ..models import (
     Source,
     StatusChange,
 )
-from ..publishing import paragraph_around, public_timeline
+from ..publishing import condition_links_in_order, paragraph_around, public_timeline
 from ..roles import editor_required, reviewer_required
 from ..statuses import STATUS_TABLE, status_info
 from ..templatetags.factcheck import date_text
@@ -74,12 +77,15 @@ CLAIM_FORMS = {
 }
 # The read-only panels that show the claim's own fields: a claim edit swaps them.
 CLAIM_VIEWS = ["claim-overview", "claim-timeline"]
+# The panels whose forms carry the claim's version: a change of its tracked
+# conditions moves it too.
+VERSIONED_PANELS = [*CLAIM_FORMS, "claim-conditions"]
 
 
 def claim_refresh(panel):
     """What a claim edit from ``panel`` swaps besides the panel: the read-only
-    panels and the other form's version input (never that form itself)."""
-    return [*CLAIM_VIEWS, *(f"{other}-version" for other in CLAIM_FORMS if other != panel)]
+    panels and the other forms' version inputs (never those forms themselves)."""
+    return [*CLAIM_VIEWS, *(f"{other}-version" for other in VERSIONED_PANELS if other != panel)]
 
 
 # --- Queue ----------------------------------------------------------------------
@@ -323,9 +329,14 @@ def editor_context(
     source_conflict=None,
     send_back_form=None,
     owner_refusal=None,
+    condition_link_form=None,
+    condition_create_form=None,
+    condition_unlink=None,
+    condition_conflict=None,
 ):
     """Everything the review page shows. Forms not given are fresh, at the
-    claim's current version; ``source_edit`` is (source id, bound form)."""
+    claim's current version; ``source_edit`` and ``condition_unlink`` are
+    (source or link id, bound form)."""
     sources = list(claim.sources.all())
     needs_reason = services.has_published_verdict(claim)
     for source in sources:
@@ -339,6 +350,11 @@ def editor_context(
         if source_edit and source_edit[0] == source.pk:
             source.edit_form = source_edit[1]
         source.place = source_place(source)
+    condition_links = condition_links_in_order(claim)
+    for link in condition_links:
+        link.unlink_form = ConditionLinkChangeForm(claim=claim, prefix=unlink_prefix(link))
+        if condition_unlink and condition_unlink[0] == link.pk:
+            link.unlink_form = condition_unlink[1]
     before, quote, after = paragraph_around(claim.quoted_text, claim.quote_start, claim.quote_end)
     proposals = claim.proposals.select_related("proposed_by", "decided_by").order_by("-id")
     latest = proposals.first()
@@ -363,6 +379,12 @@ def editor_context(
         "conflict": conflict,
         "source_conflict": source_conflict,
         "owner_refusal": owner_refusal,
+        "condition_links": condition_links,
+        "condition_link_form": condition_link_form
+        or ConditionLinkForm(claim=claim, prefix=CONDITION_LINK_PREFIX),
+        "condition_create_form": condition_create_form
+        or ConditionCreateForm(claim=claim, prefix=CONDITION_CREATE_PREFIX),
+        "condition_conflict": condition_conflict,
     }
 
 
@@ -404,10 +426,10 @@ def saved(request, claim, panel, message, *, level=messages.SUCCESS, place=None,
     return response
 
 
-def posted_version(request):
-    """The claim version the form last knew of, or None when the posted value
-    is not one (a real form always sends a plain number)."""
-    value = request.POST.get("version", "")
+def posted_version(request, name="version"):
+    """The claim version the form last knew of (in its field ``name``), or None
+    when the posted value is not one (a real form always sends a plain number)."""
+    value = request.POST.get(name, "")
     return int(value) if VERSION.fullmatch(value) else None
 
 
@@ -716,6 +738,147 @@ def review_note_add(request, slug):
         return respond(request, slug, "claim-notes", note_form=form)
     services.add_note(claim=claim, by=request.user, body=form.cleaned_data["body"])
     return saved(request, claim, "claim-notes", "Note added.")
+
+
+# --- Tracked conditions -----------------------------------------------------------
+# What a prediction depends on defines it: each change moves the claim's
+# version, as an edit of its fields does, so the panel's forms carry it, and a
+# save swaps the read-only panels and the other panels' version inputs. The
+# forms have prefixes of their own: the three can stand on one page.
+
+CONDITION_LINK_PREFIX = "link"
+CONDITION_CREATE_PREFIX = "new-condition"
+CONDITIONS_PANEL = "claim-conditions"
+
+
+def unlink_prefix(link):
+    return f"unlink-{link.pk}"
+
+
+def conditions_saved(request, claim, message):
+    return saved(request, claim, CONDITIONS_PANEL, message, also=claim_refresh(CONDITIONS_PANEL))
+
+
+def condition_change(request, claim, form, shown, write):
+    """One change of a prediction's tracked conditions from ``form`` (bound;
+    ``shown(form)`` is how the panel shows it): the version check, validation,
+    ``write(cleaned_data, expected_version)`` and its refusals."""
+    posted = posted_version(request, form.add_prefix("version"))
+    if posted is None:
+        return version_refused(request)
+    if posted != claim.version:
+        return conditions_conflict(request, claim, form, shown)
+    if not form.is_valid():
+        return respond(request, claim.slug, CONDITIONS_PANEL, **shown(form))
+    try:
+        message = write(form.cleaned_data, posted)
+    except services.StaleClaimError:
+        return conditions_conflict(request, claim, form, shown)
+    except ValidationError as error:
+        add_errors(form, error)
+        return respond(request, claim.slug, CONDITIONS_PANEL, **shown(form))
+    return conditions_saved(request, claim, message)
+
+
+def conditions_conflict(request, claim, form, shown):
+    """409: the claim changed since the panel showed it. Nothing is written;
+    the reviewer's input stays in the form, now at the current version."""
+    current = Claim.objects.get(pk=claim.pk)
+    data = request.POST.copy()
+    data[form.add_prefix("version")] = str(current.version)
+    kept = type(form)(data, claim=current, prefix=form.prefix)
+    record = (
+        Claim.history.filter(id=current.pk, version=current.version)
+        .select_related("history_user")
+        .order_by("history_id")
+        .first()
+    )
+    notice = (
+        f"This claim changed while you were editing: {saved_first(request, record)}. "
+        "Nothing was saved. The panel shows its tracked conditions as they are now, with "
+        "your input kept in the form. Check, then save again."
+    )
+    return respond(
+        request,
+        claim.slug,
+        CONDITIONS_PANEL,
+        also=claim_refresh(CONDITIONS_PANEL),
+        status=409,
+        condition_conflict=notice,
+        **shown(kept),
+    )
+
+
+@require_POST
+@reviewer_required
+def review_condition_link(request, slug):
+    """Make a prediction depend on an existing condition."""
+    claim = get_object_or_404(Claim, slug=slug)
+    form = ConditionLinkForm(request.POST, claim=claim, prefix=CONDITION_LINK_PREFIX)
+
+    def write(data, expected_version):
+        link = services.link_condition(
+            claim=claim,
+            condition=data["condition"],
+            polarity=data["polarity"],
+            reason=data.get("reason", ""),
+            by=request.user,
+            expected_version=expected_version,
+        )
+        return f"Linked “{link.condition}” ({link.get_polarity_display()})."
+
+    return condition_change(request, claim, form, lambda form: {"condition_link_form": form}, write)
+
+
+@require_POST
+@reviewer_required
+def review_condition_create(request, slug):
+    """Create a condition and make the prediction depend on it, in one step."""
+    claim = get_object_or_404(Claim, slug=slug)
+    form = ConditionCreateForm(request.POST, claim=claim, prefix=CONDITION_CREATE_PREFIX)
+
+    def write(data, expected_version):
+        link = services.create_condition(
+            claim=claim,
+            statement=data["statement"],
+            resolve_by=data["resolve_by"],
+            polarity=data["polarity"],
+            reason=data.get("reason", ""),
+            by=request.user,
+            expected_version=expected_version,
+        )
+        return (
+            f"Created the condition “{link.condition}” and linked it "
+            f"({link.get_polarity_display()}). Its workspace resolves it."
+        )
+
+    return condition_change(
+        request, claim, form, lambda form: {"condition_create_form": form}, write
+    )
+
+
+@require_POST
+@reviewer_required
+def review_condition_unlink(request, slug, link_id):
+    """Undo one of a prediction's links to a condition."""
+    claim = get_object_or_404(Claim, slug=slug)
+    link = get_object_or_404(
+        ClaimCondition.objects.select_related("claim", "condition"), pk=link_id, claim=claim
+    )
+    form = ConditionLinkChangeForm(request.POST, claim=claim, prefix=unlink_prefix(link))
+
+    def write(data, expected_version):
+        services.unlink_condition(
+            link=link,
+            reason=data.get("reason", ""),
+            by=request.user,
+            expected_version=expected_version,
+        )
+        return f"Unlinked “{link.condition}”: the prediction no longer depends on it."
+
+    return condition_change(
+        request, claim, form, lambda form: {"condition_unlink": (link.pk, form)}, write
+    )
 
 
 # --- Owner ----------------------------------------------------------------------

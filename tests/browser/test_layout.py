@@ -33,6 +33,7 @@ NOT_PAGES = {
     *("review_proposal_approve", "review_proposal_send_back", "review_proposal_withdraw"),
     *("review_claim_take", "review_claim_give_back", "review_message_handle"),
     *("review_condition_status", "review_condition_source_add"),
+    *("review_condition_link", "review_condition_create", "review_condition_unlink"),
     *("intake_unclaimed", "intake_unmark", "intake_publish", "intake_unpublish"),
     *("intake_correct", "intake_requote", "intake_withdraw"),
 }
