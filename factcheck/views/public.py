@@ -260,7 +260,7 @@ def condition_detail(request, slug):
             "links": links.order_by("claim__article__published_on", "claim__quote_start"),
             "sources": condition.sources.all(),
             "today": timezone.localdate(),
-            "as_of": None,  # today's page: its claims link to theirs
+            "as_of": None,  # today's page, so its claims link to theirs
         },
     )
 
