@@ -9,7 +9,6 @@ from django.utils.text import Truncator
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
-from .caching import public_changed
 from .fields import TextFormField
 from .forms import (
     SOURCE_CORRECTION,
@@ -34,6 +33,7 @@ from .models import (
     Source,
     StatusChange,
 )
+from .site_version import public_changed
 from .statuses import statuses_for
 
 

@@ -22,7 +22,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .anchors import find_anchor
-from .caching import public_changed
 from .fields import REFUSED_CHARACTERS, validate_storable_text
 from .intake import split_sentences
 from .models import (
@@ -39,6 +38,7 @@ from .models import (
     validate_http_url,
 )
 from .services import corrected_fields, edit_claim, has_published_verdict
+from .site_version import public_changed
 from .statuses import Certainty, Kind
 
 # A claims file or article text over 1 MB is a mistake or an attack: refused

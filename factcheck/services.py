@@ -14,7 +14,6 @@ from django.utils.text import capfirst, slugify
 
 from . import intake, notices
 from .anchors import find_anchor, surroundings
-from .caching import public_changed
 from .fields import validate_storable_text
 from .models import (
     CLAIM_EDITABLE_FIELDS,
@@ -42,6 +41,7 @@ from .models import (
     new_reference,
 )
 from .roles import REVIEWER
+from .site_version import public_changed
 from .statuses import (
     STATUS_TABLE,
     UNREVIEWED,

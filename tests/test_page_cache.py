@@ -9,7 +9,7 @@ from django.core.cache.backends.base import BaseCache
 from django.db import transaction
 from django.test import override_settings
 
-from factcheck import caching
+from factcheck import caching, site_version
 from factcheck.models import Article, Claim, Person
 from factcheck.services import (
     add_source,
@@ -121,13 +121,13 @@ def test_pages_from_an_earlier_release_are_not_reused(
 def test_a_write_moves_the_site_version_once_when_it_commits(
     prediction, reviewer, django_capture_on_commit_callbacks
 ):
-    before = caching.site_version()
+    before = site_version.site_version()
     with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
         move_to_pending(prediction, reviewer)
         # A reader before the commit still gets the old pages, as it should.
-        assert caching.site_version() == before
+        assert site_version.site_version() == before
     assert len(callbacks) == 1
-    assert caching.site_version() != before
+    assert site_version.site_version() != before
 
 
 def test_a_page_rendered_again_keeps_its_etag_while_its_content_is_the_same(
@@ -220,12 +220,12 @@ def test_last_modified_says_the_end_of_the_changes_second_only_once_it_is_over()
 
 def edit_article(claim, **values):
     Article.objects.filter(pk=claim.article_id).update(**values)
-    caching.public_changed()  # as the admin does after a save
+    site_version.public_changed()  # as the admin does after a save
 
 
 def edit_speaker(claim, **values):
     Person.objects.filter(pk=claim.speaker_id).update(**values)
-    caching.public_changed()
+    site_version.public_changed()
 
 
 def edit(claim, reviewer, **changes):

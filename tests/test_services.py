@@ -6,7 +6,6 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from factcheck.caching import site_version
 from factcheck.models import Claim, Correction, StatusChange
 from factcheck.services import (
     StaleClaimError,
@@ -20,6 +19,7 @@ from factcheck.services import (
     restore_source,
     take_claim,
 )
+from factcheck.site_version import site_version
 from tests.desk import set_status
 
 pytestmark = pytest.mark.django_db
