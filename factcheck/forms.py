@@ -133,6 +133,10 @@ class ClaimFilterForm(forms.Form):
         self.is_valid()  # cleans once; cleaned_data then holds only the valid fields
         return {name: value for name, value in self.cleaned_data.items() if value}
 
+    def leaves_out_nothing(self):
+        """Whether the list holds every claim readers may see today."""
+        return not self.as_of and not self.filters().keys() - {"sort"}
+
     def filter(self, claims):
         data = self.filters()
         if "q" in data:

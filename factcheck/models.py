@@ -164,6 +164,13 @@ class ClaimQuerySet(models.QuerySet):
     def public(self):
         return self.filter(article_is_public=True)
 
+    def public_count(self):
+        """``self.public().count()``, counted as all of these less the others:
+        SQLite counts a whole table from its b-tree, but walks an index entry
+        by entry to count the public claims (measured: 36 M instructions at
+        100,000 claims). Faster only where ``self`` is every claim."""
+        return self.count() - self.filter(article_is_public=False).count()
+
     def search(self, text):
         """Claims holding every word of ``text`` (as a word or its beginning,
         without regard to case or accents), each with ``search_rank``: lower
@@ -621,10 +628,18 @@ class UnclaimedSentence(models.Model):
         return f"{self.article.text[self.start : self.end]} ({self.reason})"
 
 
-class StatusChangeQuerySet(models.QuerySet):
-    def public(self):
-        return self.filter(claim__article_is_public=True)
+class OfClaimQuerySet(models.QuerySet):
+    """Rows that belong to a claim (``claim``)."""
 
+    def public(self):
+        """Those of claims readers may see. An EXISTS, not a join: without
+        statistics SQLite takes "public" for a rare value and, for the latest
+        few rows, would read every public claim's rows and sort them."""
+        claims = Claim.objects.public().filter(pk=OuterRef("claim_id"))
+        return self.filter(Exists(claims))
+
+
+class StatusChangeQuerySet(OfClaimQuerySet):
     def newest_first(self):
         return self.select_related("claim").order_by("-changed_at", "-id")
 
@@ -855,10 +870,7 @@ class Condition(models.Model):
         return CONDITION_BADGES[self.status]
 
 
-class ClaimConditionQuerySet(models.QuerySet):
-    def public(self):
-        return self.filter(claim__article_is_public=True)
-
+class ClaimConditionQuerySet(OfClaimQuerySet):
     def failed(self):
         """Links whose condition resolved the other way: the prediction can
         then only be "condition not met"."""
@@ -940,11 +952,6 @@ class ConditionSource(models.Model):
         return self.title
 
 
-class CorrectionQuerySet(models.QuerySet):
-    def public(self):
-        return self.filter(claim__article_is_public=True)
-
-
 class Correction(models.Model):
     """A dated, public change to a claim other than its status: to what defines
     it (DEFINING_FIELDS) once its article is public, to its published verdict
@@ -969,7 +976,7 @@ class Correction(models.Model):
     )
     made_at = models.DateTimeField(default=timezone.now)
 
-    objects = CorrectionQuerySet.as_manager()
+    objects = OfClaimQuerySet.as_manager()
 
     class Meta:
         ordering = ["made_at", "id"]

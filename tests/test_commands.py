@@ -133,3 +133,20 @@ def test_manage_py_lists_only_the_apps_commands_not_the_tools():
     listed = result.stdout.split()
     assert "seed_claims" in listed and "createreviewer" in listed
     assert "bench" not in listed and "loadtest" not in listed
+
+
+def test_analyze_database_gives_the_query_planner_statistics_of_the_claims(prediction, fact):
+    from django.db import connection
+
+    out = io.StringIO()
+    call_command("analyze_database", stdout=out)
+    assert "Analysed" in out.getvalue()
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            # One row per index of the table, each starting with its row count.
+            cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = 'factcheck_claim'")
+            counts = {int(stat.split()[0]) for (stat,) in cursor.fetchall()}
+        else:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'factcheck_claim'")
+            counts = {int(reltuples) for (reltuples,) in cursor.fetchall()}
+    assert counts == {2}

@@ -159,7 +159,10 @@ def test_a_draft_is_nowhere_on_the_public_site(client, draft, prediction, editor
 
 def test_the_claim_list_counts_only_published_claims(client, draft, prediction, fact):
     assert Claim.objects.count() == 3
-    assert ">2 claims</h2>" in client.get("/claims/").content.decode()
+    # Unfiltered, the list counts all claims less the unpublished ones.
+    for url in ["/claims/", "/claims/?sort=resolve_by", "/claims/?page=1"]:
+        assert ">2 claims</h2>" in client.get(url).content.decode(), url
+    assert ">1 claim</h2>" in client.get("/claims/?kind=prediction").content.decode()
 
 
 @pytest.fixture

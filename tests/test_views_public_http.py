@@ -86,7 +86,8 @@ def build_site(reviewer, size):
 # Queries on a cache miss; a hit runs none.
 PAGES = {
     "home": (lambda article, claims: "/", 3),
-    "claim list": (lambda article, claims: "/claims/", 2),
+    # Every claim less the unpublished ones (two counts), then the page.
+    "claim list": (lambda article, claims: "/claims/", 3),
     "claim list filtered": (lambda article, claims: "/claims/?kind=prediction&q=Prediction", 2),
     # The article, its claims, the corrections of its text, and its earlier titles.
     "article": (lambda article, claims: article.get_absolute_url(), 4),

@@ -156,6 +156,7 @@ def prepare(size):
 
     call_command("migrate", interactive=False, verbosity=0)
     built = None if Claim.objects.exists() else build(size)
+    call_command("analyze_database", verbosity=0)  # as the daily jobs do
     call_command("collectstatic", interactive=False, verbosity=0)
     return built
 
