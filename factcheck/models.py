@@ -681,7 +681,7 @@ class StatusChange(models.Model):
         get_latest_by = ["changed_at", "id"]
         indexes = [
             models.Index(fields=["claim", "changed_at"], name="statuschange_claim_idx"),
-            models.Index(fields=["-changed_at"], name="statuschange_recent_idx"),
+            models.Index(fields=["-changed_at", "-id"], name="statuschange_newest_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -982,7 +982,7 @@ class Correction(models.Model):
         ordering = ["made_at", "id"]
         indexes = [
             models.Index(fields=["claim", "made_at"], name="correction_claim_idx"),
-            models.Index(fields=["-made_at"], name="correction_recent_idx"),
+            models.Index(fields=["-made_at", "-id"], name="correction_newest_idx"),
         ]
 
     def __str__(self):
