@@ -19,9 +19,13 @@ def public_changed():
     transaction.on_commit(_move_version)
 
 
+def _new_version():
+    return secrets.token_hex(8), time.time()
+
+
 def _move_version():
     try:
-        cache.set(VERSION_KEY, (secrets.token_hex(8), time.time()), None)
+        cache.set(VERSION_KEY, _new_version(), None)
     except Exception:
         logger.exception("Shared cache unavailable; the site version did not move")
 
@@ -29,6 +33,6 @@ def _move_version():
 def site_version():
     """(token, when it last moved), or None when the shared cache is down."""
     try:
-        return cache.get_or_set(VERSION_KEY, lambda: (secrets.token_hex(8), time.time()), None)
+        return cache.get_or_set(VERSION_KEY, _new_version, None)
     except Exception:
         logger.exception("Shared cache unavailable; serving pages uncached")

@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import RequestFactory
 
 from factcheck.roles import EDITOR, REVIEWER
@@ -136,8 +137,6 @@ def test_manage_py_lists_only_the_apps_commands_not_the_tools():
 
 
 def test_analyze_database_gives_the_query_planner_statistics_of_the_claims(prediction, fact):
-    from django.db import connection
-
     out = io.StringIO()
     call_command("analyze_database", stdout=out)
     assert "Analysed" in out.getvalue()
