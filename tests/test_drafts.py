@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from factcheck import services
 from factcheck.models import Article, Claim, ClaimCondition, Condition, Person
+from factcheck.sitemaps import SITEMAPS
 from factcheck.statuses import Kind
 from factcheck.urls import public_patterns
 from tests.desk import set_status
@@ -123,6 +124,9 @@ def public_urls(draft, published):
         "export_json": [reverse("factcheck:export_json") + query for query in listing],
         "export_csv": [reverse("factcheck:export_csv") + query for query in listing],
         "sitemap": [reverse("factcheck:sitemap")],
+        "sitemap_section": [
+            reverse("factcheck:sitemap_section", args=[section]) for section in SITEMAPS
+        ],
         "robots_txt": [reverse("factcheck:robots_txt")],
         "favicon": [reverse("factcheck:favicon")],  # a redirect to the icon, followed
         # The published article's own pages must not show the draft either.

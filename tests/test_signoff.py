@@ -21,6 +21,7 @@ from factcheck.models import (
     StatusChange,
 )
 from factcheck.roles import REVIEWER
+from factcheck.sitemaps import SITEMAPS
 from factcheck.urls import public_patterns
 
 from .responses import body
@@ -665,6 +666,9 @@ def test_an_open_proposal_shows_nowhere_on_the_public_site(client, prediction, n
         "export_json": [reverse("factcheck:export_json") + query for query in listing],
         "export_csv": [reverse("factcheck:export_csv") + query for query in listing],
         "sitemap": [reverse("factcheck:sitemap")],
+        "sitemap_section": [
+            reverse("factcheck:sitemap_section", args=[section]) for section in SITEMAPS
+        ],
         "robots_txt": [reverse("factcheck:robots_txt")],
         "favicon": [reverse("factcheck:favicon")],  # a redirect to the icon, followed
     }

@@ -114,9 +114,10 @@ PAGES = {
     # The speaker or the article, and its claims' changes.
     "speaker feed": (lambda article, claims: f"{claims[-1].speaker.get_absolute_url()}feed/", 2),
     "article feed": (lambda article, claims: f"{article.get_absolute_url()}feed/", 2),
-    # The count and the page of articles, claims, speakers and conditions
-    # (its other pages are no rows).
-    "sitemap": (lambda article, claims: "/sitemap.xml", 7),
+    # The count and the latest change of articles, claims, speakers and conditions.
+    "sitemap index": (lambda article, claims: "/sitemap.xml", 8),
+    # The count, and the page.
+    "sitemap of claims": (lambda article, claims: "/sitemap-claims.xml", 2),
     "robots.txt": (lambda article, claims: "/robots.txt", 0),
 }
 

@@ -8,12 +8,13 @@ import datetime
 import io
 import json
 import xml.etree.ElementTree as ET
+from urllib.parse import urlsplit
 
 import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from factcheck import services
+from factcheck import services, sitemaps
 from factcheck.models import Article, ArticleCorrection, Claim, Person
 from factcheck.statuses import Kind, record_rows, status_info
 from factcheck.views import public
@@ -163,12 +164,34 @@ class TestSpeakers:
 # --- Sitemap, robots.txt, the icon -----------------------------------------------
 
 
-def sitemap_entries(response):
-    """{location: lastmod (None without)}, each location once."""
+def sitemap_index(response):
+    """The locations an index lists, in order."""
+    assert response["Content-Type"] == "application/xml"
+    assert response["X-Robots-Tag"] == "noindex, noodp, noarchive"
+    root = ET.fromstring(body(response))
+    assert root.tag == f"{SITEMAP}sitemapindex"
+    return [entry.findtext(f"{SITEMAP}loc") for entry in root.iter(f"{SITEMAP}sitemap")]
+
+
+def sitemap_urls(response):
+    """{location: lastmod (None without)} of one sitemap, each location once."""
     assert response["Content-Type"] == "application/xml"
     urls = list(ET.fromstring(body(response)).iter(f"{SITEMAP}url"))
     entries = {url.findtext(f"{SITEMAP}loc"): url.findtext(f"{SITEMAP}lastmod") for url in urls}
     assert len(entries) == len(urls)
+    return entries
+
+
+def sitemap_entries(client, **request):
+    """{location: lastmod} of every sitemap that /sitemap.xml lists, as a crawler reads them."""
+    entries = {}
+    for location in sitemap_index(client.get("/sitemap.xml", **request)):
+        parts = urlsplit(location)
+        response = client.get(f"{parts.path}?{parts.query}", **request)
+        assert response.status_code == 200
+        urls = sitemap_urls(response)
+        assert not entries.keys() & urls.keys()
+        entries |= urls
     return entries
 
 
@@ -177,11 +200,13 @@ class TestSitemap:
     def test_lists_exactly_the_public_pages_on_the_sites_own_address(
         self, client, fact, prediction, draft, taken_down
     ):
-        response = client.get(
-            "/sitemap.xml", headers={"Host": "localhost", "X-Forwarded-Proto": "http"}
-        )
+        request = {"headers": {"Host": "localhost", "X-Forwarded-Proto": "http"}}
         site = "https://facts.example.org"
-        assert set(sitemap_entries(response)) == {
+        assert sitemap_index(client.get("/sitemap.xml", **request)) == [
+            f"{site}/sitemap-{section}.xml"
+            for section in ["pages", "articles", "claims", "speakers", "conditions"]
+        ]
+        assert set(sitemap_entries(client, **request)) == {
             f"{site}/",
             f"{site}/articles/",
             f"{site}/claims/",
@@ -193,15 +218,58 @@ class TestSitemap:
             f"{site}/speakers/ada-example/",
         }
         # Kept in the page cache: another Host still gets the site's address.
-        again = client.get("/sitemap.xml", headers={"Host": "127.0.0.1"})
-        assert body(again) == body(response)
+        for path in ["/sitemap.xml", "/sitemap-claims.xml"]:
+            first = client.get(path, **request)
+            assert body(client.get(path, headers={"Host": "127.0.0.1"})) == body(first)
 
     def test_a_first_request_on_another_host_sets_no_url_in_the_cache(self, client, fact):
         client.get("/sitemap.xml", headers={"Host": "localhost"})
+        client.get("/sitemap-claims.xml", headers={"Host": "localhost"})
         assert all(
             url.startswith("http://testserver/")
-            for url in sitemap_entries(client.get("/sitemap.xml"))
+            for url in [*sitemap_index(client.get("/sitemap.xml")), *sitemap_entries(client)]
         )
+
+    def test_a_section_past_its_limit_goes_on_in_further_pages_the_index_lists(
+        self, client, fact, prediction, monkeypatch
+    ):
+        monkeypatch.setattr(sitemaps.ClaimSitemap, "limit", 1)
+        claims = "http://testserver/sitemap-claims.xml"
+        index = sitemap_index(client.get("/sitemap.xml"))
+        assert index[index.index(claims) :][:3] == [
+            claims,
+            f"{claims}?p=2",
+            "http://testserver/sitemap-speakers.xml",
+        ]
+        pages = [sitemap_urls(client.get(f"/sitemap-claims.xml?p={n}")) for n in (1, 2)]
+        assert [list(page) for page in pages] == [
+            [f"http://testserver{claim.get_absolute_url()}"] for claim in (fact, prediction)
+        ]
+        assert client.get("/sitemap-claims.xml?p=3").status_code == 404
+        assert client.get("/sitemap-claims.xml?p=two").status_code == 404
+        assert client.get("/sitemap-nothing.xml").status_code == 404
+
+    def test_the_index_says_when_each_section_last_changed(
+        self, client, fact, prediction, reviewer, aged
+    ):
+        set_status(claim=prediction, to_status="pending", by=reviewer)
+        root = ET.fromstring(body(client.get("/sitemap.xml")))
+        lastmods = {
+            entry.findtext(f"{SITEMAP}loc").removeprefix("http://testserver/"): (
+                lastmod and datetime.datetime.fromisoformat(lastmod)
+            )
+            for entry in root.iter(f"{SITEMAP}sitemap")
+            for lastmod in [entry.findtext(f"{SITEMAP}lastmod")]
+        }
+        prediction.refresh_from_db()
+        changed = prediction.public_updated_at
+        assert lastmods == {
+            "sitemap-pages.xml": None,  # the lists change with every record
+            "sitemap-articles.xml": changed,
+            "sitemap-claims.xml": changed,
+            "sitemap-speakers.xml": changed,
+            "sitemap-conditions.xml": None,  # no condition is public
+        }
 
     @pytest.fixture
     def aged(self, fact, prediction):
@@ -214,7 +282,7 @@ class TestSitemap:
 
     def test_lastmod_is_when_each_page_last_changed(self, client, fact, prediction, reviewer, aged):
         set_status(claim=prediction, to_status="pending", by=reviewer)
-        entries = sitemap_entries(client.get("/sitemap.xml"))
+        entries = sitemap_entries(client)
         changed = f"{prediction.public_updated_at:%Y-%m-%d}"
         assert entries[f"http://testserver{prediction.get_absolute_url()}"] == changed
         assert entries[f"http://testserver{fact.get_absolute_url()}"] == f"{days_ago(200)}"
@@ -230,7 +298,7 @@ class TestSitemap:
             reason="Typo.",
             corrected_at=timezone.now() - datetime.timedelta(days=100),
         )
-        entries = sitemap_entries(client.get("/sitemap.xml"))
+        entries = sitemap_entries(client)
         assert entries["http://testserver/articles/work-permits-rise/"] == f"{days_ago(100)}"
 
 

@@ -356,9 +356,27 @@ def about(request):
 
 
 @require_safe
-def sitemap(request):
+@sitemaps_views.x_robots_tag
+def sitemap_index(request):
+    """Each section's sitemap, and each further page of one past its limit,
+    as Django's index view lists them, but on the site's own address (that
+    view names the Host the client sent)."""
+    entries = []
+    for section, sitemap_class in SITEMAPS.items():
+        sitemap = sitemap_class()
+        location = absolute_url(reverse("factcheck:sitemap_section", args=[section]))
+        lastmod = sitemap.get_latest_lastmod()
+        pages = [location, *(f"{location}?p={n}" for n in sitemap.paginator.page_range[1:])]
+        entries += [sitemaps_views.SitemapIndexItem(page, lastmod) for page in pages]
+    return render(
+        request, "sitemap_index.xml", {"sitemaps": entries}, content_type="application/xml"
+    )
+
+
+@require_safe
+def sitemap_section(request, section):
     # Rendered here, so the page cache can keep it like any page.
-    return sitemaps_views.sitemap(request, SITEMAPS).render()
+    return sitemaps_views.sitemap(request, SITEMAPS, section).render()
 
 
 # Never crawled: the desk's pages, and (once there) the site as it stood on a day.

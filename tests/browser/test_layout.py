@@ -27,7 +27,15 @@ SETTLE = "russians-may-settle-if-war-lasts-over-two-years"
 # POST-only actions, whose outcome is the page they return to.
 NOT_PAGES = {
     *("article_feed", "claim_feed", "person_feed", "corrections_feed", "status_changes_feed"),
-    *("sitemap", "robots_txt", "favicon", "export_json", "export_csv", "intake_export"),
+    *(
+        "sitemap",
+        "sitemap_section",
+        "robots_txt",
+        "favicon",
+        "export_json",
+        "export_csv",
+        "intake_export",
+    ),
     *("review_claim_status", "review_claim_fields", "review_note_add", "review_claim_assign"),
     *("review_source_add", "review_source_edit", "review_source_remove", "review_source_restore"),
     *("review_proposal_approve", "review_proposal_send_back", "review_proposal_withdraw"),
