@@ -71,7 +71,7 @@ if not ALLOWED_HOSTS:
 
 INSTALLED_APPS = [
     "factcheck",
-    "django.contrib.admin",
+    "factcheck.apps.DeskAdminConfig",  # Django's admin, on the desk's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -2,7 +2,10 @@ import datetime
 
 import pytest
 from bs4 import BeautifulSoup
+from django.apps import apps
+from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils import timezone
 
 from factcheck.models import (
@@ -572,3 +575,23 @@ def test_the_admin_refuses_a_new_next_review_date_in_the_past(admin_client, fact
     assert "The next review cannot be in the past" in response.content.decode()
     fact.refresh_from_db()
     assert fact.next_review_on is None
+
+
+REGISTERED = [model for model in apps.get_models() if admin.site.is_registered(model)]
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=lambda model: model._meta.label)
+@pytest.mark.parametrize("selected", ["not-a-row", "1 OR 1=1", ""])
+def test_a_selection_of_rows_that_are_no_ids_is_refused_not_a_crash(
+    admin_client, fact, model, selected
+):
+    changelist = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    before = model.objects.count()
+    response = admin_client.post(
+        changelist, {"action": "delete_selected", "_selected_action": [selected, "1"]}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == changelist
+    listed = admin_client.get(changelist).content.decode()
+    assert "A selected row is not one of the rows listed; nothing was done." in listed
+    assert model.objects.count() == before

@@ -314,6 +314,7 @@ class TestRobotsAndIcon:
             "Disallow: /accounts/",
             "Disallow: /*?as_of=",
             "Disallow: /*&as_of=",
+            "Disallow: /exports/",
             "Allow: /",
             "",
             "Sitemap: https://facts.example.org/sitemap.xml",

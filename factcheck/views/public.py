@@ -379,8 +379,9 @@ def sitemap_section(request, section):
     return sitemaps_views.sitemap(request, SITEMAPS, section).render()
 
 
-# Never crawled: the desk's pages, and (once there) the site as it stood on a day.
-ROBOTS_DISALLOWED = ["/review/", "/admin/", "/accounts/", "/*?as_of=", "/*&as_of="]
+# Never crawled: the desk's pages, the site as it stood on a day (once there),
+# and the exports: the whole record, once for every filter the list links to.
+ROBOTS_DISALLOWED = ["/review/", "/admin/", "/accounts/", "/*?as_of=", "/*&as_of=", "/exports/"]
 
 
 @require_safe
