@@ -1807,6 +1807,29 @@ class TestPreviousAndNext:
             "section": "Awaiting first review",
         }
 
+    def test_a_save_without_javascript_comes_back_to_the_section_it_was_opened_from(
+        self, reviewer_client, unreviewed
+    ):
+        first, middle, last = unreviewed
+        query = "section=unreviewed"
+        form = page(reviewer_client.get(f"{review_url(middle)}?{query}")).select_one(
+            "#claim-notes form"
+        )
+        assert form["action"] == f"{review_url(middle)}notes/?{query}"
+        # Refused: the whole page again, still in its section, its forms still posting there.
+        refused = page(reviewer_client.post(form["action"], {"body": ""}))
+        assert refused.select_one(".queue-nav a[rel=next]")["href"] == f"{review_url(last)}?{query}"
+        assert {
+            form["action"].partition("?")[2]
+            for form in refused.select("form[method=post]:not(.logout)")
+        } == {query}
+        saved = reviewer_client.post(form["action"], {"body": "Asked the ministry."})
+        assert saved.status_code == 302
+        assert saved["Location"] == f"{review_url(middle)}?{query}#claim-notes-messages"
+        back = page(reviewer_client.get(saved["Location"]))
+        assert "Note added." in back.select_one("#claim-notes").get_text()
+        assert back.select_one(".queue-nav a[rel=prev]")["href"] == f"{review_url(first)}?{query}"
+
     def test_no_links_without_a_known_section_or_outside_it(
         self, reviewer_client, unreviewed, other_reviewer
     ):

@@ -393,11 +393,21 @@ def source_place(source):
     return f"source-{source.pk}"
 
 
+def page_query(request):
+    """The query the review page was opened with (the queue section and its
+    filters, ?section=): its forms post to their URL with it, so a save without
+    JavaScript comes back to the page as it was opened."""
+    query = request.GET.urlencode()
+    return f"?{query}" if query else ""
+
+
 def respond(request, slug, panel, *, also=(), status=200, **shown):
     """The panel (and, out of band, ``also``) under htmx; otherwise the whole page.
     ``shown``: what the page shows other than fresh (see editor_context)."""
-    context = editor_context(load_claim(slug), **shown)
+    claim = load_claim(slug)
+    context = {**editor_context(claim, **shown), "page_query": page_query(request)}
     if not request.htmx:
+        context["queue_nav"] = queue_neighbours(request, claim)
         response = render(request, "review/claim.html", context, status=status)
     else:
         html = render_to_string(f"review/claim.html#{panel}", context, request)
@@ -421,7 +431,7 @@ def saved(request, claim, panel, message, *, level=messages.SUCCESS, place=None,
     if request.htmx:
         return respond(request, claim.slug, panel, also=also)
     url = reverse("factcheck:review_claim", args=[claim.slug])
-    response = redirect(f"{url}#{place}-messages")
+    response = redirect(f"{url}{page_query(request)}#{place}-messages")
     patch_vary_headers(response, ["HX-Request"])
     return response
 
@@ -488,7 +498,11 @@ def conflict(request, claim, panel, form, posted):
 @reviewer_required
 def review_claim(request, slug):
     claim = load_claim(slug)
-    context = {**editor_context(claim), "queue_nav": queue_neighbours(request, claim)}
+    context = {
+        **editor_context(claim),
+        "page_query": page_query(request),
+        "queue_nav": queue_neighbours(request, claim),
+    }
     return render(request, "review/claim.html", context)
 
 
