@@ -1,12 +1,13 @@
 import datetime
 import re
 import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce, Length
 from django.urls import reverse
@@ -1265,6 +1266,43 @@ class Reminder(models.Model):
 
     def __str__(self):
         return f"{self.claim.slug} to {self.recipient} on {self.sent_on:%Y-%m-%d}: {self.reason}"
+
+
+class JobLeaseManager(models.Manager):
+    @contextmanager
+    def hold(self, name, *, stale_after):
+        """True while this run holds job ``name``'s lease; False if another run
+        holds it. A lease taken ``stale_after`` ago or more is a run that died:
+        it is taken over."""
+        started_at = timezone.now()
+        try:
+            with transaction.atomic():
+                self.create(name=name, started_at=started_at)
+            held = True
+        except IntegrityError:
+            # One conditional UPDATE: of two runs taking over, one matches.
+            stale = self.filter(name=name, started_at__lte=started_at - stale_after)
+            held = stale.update(started_at=started_at) == 1
+        if not held:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            self.filter(name=name, started_at=started_at).delete()
+
+
+class JobLease(models.Model):
+    """A daily job now running (each app server may start the daily jobs):
+    while its row is here, no other run of it starts."""
+
+    name = fields.CharField(max_length=100, primary_key=True)
+    started_at = models.DateTimeField()
+
+    objects = JobLeaseManager()
+
+    def __str__(self):
+        return f"{self.name}, since {self.started_at:%Y-%m-%d %H:%M}"
 
 
 # --- What readers send the desk ---------------------------------------------------

@@ -13,7 +13,14 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from factcheck import reminders, services
-from factcheck.models import Article, Correction, Proposal, Reminder, ReviewerProfile
+from factcheck.models import (
+    Article,
+    Correction,
+    JobLease,
+    Proposal,
+    Reminder,
+    ReviewerProfile,
+)
 from factcheck.roles import EDITOR
 from factcheck.settings import mailer
 from factcheck.statuses import Kind
@@ -597,3 +604,60 @@ def test_a_correction_of_a_published_verdict_goes_to_every_editor_once(
     Correction.objects.update(made_at=timezone.now() - datetime.timedelta(days=8))
     run()
     assert smtp_server.received == []
+
+
+# --- One run at a time (each app server may start the daily jobs) -----------------
+
+TWELVE_HOURS = datetime.timedelta(hours=12)
+
+
+def test_a_run_while_another_is_under_way_sends_nothing(smtp_server, rita, review_due):
+    review_due(owner=rita)
+    smtp_server.received.clear()  # the notices those writes sent: only digests are tested
+    with JobLease.objects.hold("send_reminders", stale_after=TWELVE_HOURS) as held:
+        assert held
+        out, _ = run()
+        assert out == (
+            "Another send_reminders run is under way; it sends the reminders, "
+            "this one sends nothing.\n"
+        )
+        assert smtp_server.received == []
+        assert recorded() == []
+    # Once that run is over, the next one sends, and lets go too.
+    run()
+    assert list(mails_by_recipient(smtp_server)) == ["rita@example.org"]
+    assert not JobLease.objects.exists()
+
+
+def test_a_run_that_died_holding_its_lease_is_taken_over_after_twelve_hours(
+    smtp_server, rita, review_due
+):
+    review_due(owner=rita)
+    smtp_server.received.clear()
+    died = JobLease.objects.create(
+        name="send_reminders",
+        started_at=timezone.now() - TWELVE_HOURS + datetime.timedelta(minutes=1),
+    )
+    assert "under way" in run()[0]
+    JobLease.objects.filter(pk=died.pk).update(started_at=timezone.now() - TWELVE_HOURS)
+    # Of two runs taking it over, one does.
+    with (
+        JobLease.objects.hold("send_reminders", stale_after=TWELVE_HOURS) as first,
+        JobLease.objects.hold("send_reminders", stale_after=TWELVE_HOURS) as second,
+    ):
+        assert (first, second) == (True, False)
+    assert not JobLease.objects.exists()
+    JobLease.objects.create(name="send_reminders", started_at=timezone.now() - TWELVE_HOURS)
+    run()
+    assert list(mails_by_recipient(smtp_server)) == ["rita@example.org"]
+    assert not JobLease.objects.exists()
+
+
+def test_a_run_that_fails_lets_go_of_its_lease(
+    smtp_server, dead_smtp_port, settings, rita, review_due
+):
+    review_due(owner=rita)
+    settings.MAILERS = {"default": mailer(smtp_url(dead_smtp_port))}
+    with pytest.raises(CommandError, match="1 of 1 digests could not be sent"):
+        call_command("send_reminders", stdout=io.StringIO(), stderr=io.StringIO())
+    assert not JobLease.objects.exists()

@@ -1,7 +1,13 @@
+import datetime
+
 from django.core.management.base import BaseCommand, CommandError
 
 from factcheck import reminders
 from factcheck.mail import mail_is_configured
+from factcheck.models import JobLease
+
+# A run still holding its lease after this long died without letting go.
+RUN_TAKES_AT_MOST = datetime.timedelta(hours=12)
 
 
 class Command(BaseCommand):
@@ -10,7 +16,8 @@ class Command(BaseCommand):
         "claims, proposals awaiting their sign-off, their proposals sent back), the "
         "desk (FACTCHECK_DESK_EMAIL) the due claims no reviewer is reminded of. An "
         "item reaches an address at most once a week; nothing due, no mail. Run "
-        "once a day. Exits 1 without a mail server (EMAIL_URL), or when a digest "
+        "once a day, on one machine or several: a run started while another is under "
+        "way sends nothing. Exits 1 without a mail server (EMAIL_URL), or when a digest "
         "could not be sent (after trying the others; the next run sends it)."
     )
 
@@ -27,6 +34,18 @@ class Command(BaseCommand):
                 "EMAIL_URL is not set: there is no mail server to send the reminders "
                 "through. Nothing was sent or recorded."
             )
+        if dry_run:
+            return self.send(dry_run=True)
+        with JobLease.objects.hold("send_reminders", stale_after=RUN_TAKES_AT_MOST) as held:
+            if not held:
+                self.stdout.write(
+                    "Another send_reminders run is under way; it sends the reminders, "
+                    "this one sends nothing."
+                )
+                return
+            self.send(dry_run=False)
+
+    def send(self, *, dry_run):
         digests = reminders.digests()
         for digest in digests:
             if not digest.recipient:
