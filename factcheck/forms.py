@@ -967,6 +967,16 @@ class SuggestionForm(ReaderMessageForm):
         }
 
 
+class MessageSearchForm(forms.Form):
+    q = TextFormField(
+        label="Find a message",
+        required=False,
+        max_length=200,
+        help_text="Its reference (R-7KQ2M9XA), or words of its text, outcome or address.",
+        widget=forms.SearchInput(attrs={"autocomplete": "off"}),
+    )
+
+
 class HandleMessageForm(forms.ModelForm):
     """An editor marks a reader's message handled, saying what came of it."""
 

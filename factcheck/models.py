@@ -1334,6 +1334,17 @@ class ReaderMessageQuerySet(models.QuerySet):
     def handled(self):
         return self.filter(handled_at__isnull=False)
 
+    def matching(self, query):
+        """Messages whose reference is ``query`` (in any case, "R-" optional), or
+        whose text, reader's address or outcome holds each of its words."""
+        reference = "R-" + query.strip().upper().removeprefix("R-")
+        every_word = Q()
+        for word in query.split():
+            every_word &= (
+                Q(text__icontains=word) | Q(email__icontains=word) | Q(outcome__icontains=word)
+            )
+        return self.filter(Q(reference=reference) | every_word)
+
     def addresses_to_purge(self, now):
         """Messages handled over READER_ADDRESS_KEPT_FOR ago that still hold an address."""
         return self.filter(handled_at__lte=now - READER_ADDRESS_KEPT_FOR).exclude(email="")

@@ -373,6 +373,60 @@ def test_the_desk_is_mailed_a_new_message_without_the_readers_address(
     assert "reader@example.org" not in content
 
 
+def found(client, query):
+    """The references the messages page finds for ``query``, as listed."""
+    listing = page(client.get("/review/messages/", {"q": query}))
+    return [entry.h3.get_text().split(" · ")[0] for entry in listing.select(".reader-message")]
+
+
+def test_the_desk_finds_any_message_by_its_reference_or_its_words(client, reviewer, editor):
+    old = [
+        ReaderMessage.objects.create(
+            kind=ReaderMessage.Kind.SUGGESTION,
+            text=f"Suggestion {n}: the ministry's figures on visas.",
+            email=f"reader{n}@example.org",
+            created_at=timezone.now() - datetime.timedelta(days=100 - n),
+            handled_at=timezone.now() - datetime.timedelta(days=99 - n),
+            handled_by=reviewer,
+            outcome="Taken in." if n % 2 else "Declined: not checkable.",
+        )
+        for n in range(60)
+    ]
+    waiting = ReaderMessage.objects.create(
+        kind=ReaderMessage.Kind.SUGGESTION, text="Rents in Almaty doubled."
+    )
+    client.force_login(editor)
+    # Handled long ago, past the 50 the page lists: found by its reference,
+    # as a reader quotes it, in any case, with or without "R-".
+    oldest = old[0].reference
+    assert oldest not in text(client.get("/review/messages/"))
+    for query in [oldest, oldest.lower(), oldest.removeprefix("R-"), f"  {oldest} "]:
+        assert found(client, query) == [oldest], query
+    # By words of its text, outcome or the reader's address, each of them, any case.
+    assert found(client, "reader7@example.org") == [old[7].reference]
+    assert found(client, "almaty RENTS") == [waiting.reference]
+    assert (
+        found(client, "declined visas")
+        == [m.reference for m in reversed(old) if m.outcome[0] == "D"][:50]
+    )
+    results = page(client.get("/review/messages/", {"q": "visas"}))
+    assert "Matching “visas” (60)" in results.select_one("#found-heading").get_text()
+    assert "The newest 50." in results.get_text()
+    assert found(client, "nothing like it") == []
+    # One found that waits can be handled from the results.
+    [entry] = page(client.get("/review/messages/", {"q": "almaty"})).select(".reader-message")
+    assert entry.select_one("form")["action"] == handle_url(waiting)
+
+
+def test_a_search_the_database_cannot_hold_is_refused_with_a_message(client, reviewer, message):
+    client.force_login(reviewer)
+    response = client.get("/review/messages/", {"q": "visa\x00s"})
+    assert response.status_code == 200
+    assert page(response).select_one("#id_q_error")
+    # And the page lists the messages as without a search.
+    assert message.reference in text(response)
+
+
 # --- Addresses purged ----------------------------------------------------------------
 
 

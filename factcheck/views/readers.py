@@ -8,11 +8,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import services
-from ..forms import HandleMessageForm, SitePageForm
+from ..forms import HandleMessageForm, MessageSearchForm, SitePageForm
 from ..models import READER_ADDRESS_KEPT_FOR, ReaderMessage, SitePage
 from ..roles import EDITOR, editor_required, reviewer_required
 
-HANDLED_SHOWN = 50
+HANDLED_SHOWN = FOUND_SHOWN = 50
 
 
 @require_GET
@@ -23,22 +23,34 @@ def review_messages(request):
 
 def render_messages(request, invalid_form=None):
     """Every unhandled message, oldest first, each with its form for editors
-    (``invalid_form`` as it was sent, with its errors); the latest handled ones."""
+    (``invalid_form`` as it was sent, with its errors); the latest handled ones.
+    With a search (?q=), the messages it finds instead, newest first."""
     messages_shown = ReaderMessage.objects.select_related("claim", "handled_by")
-    unhandled = list(messages_shown.unhandled())
-    for message in unhandled:
+    search = MessageSearchForm(request.GET)
+    query = search.cleaned_data["q"] if search.is_valid() else ""
+    if query:
+        found = messages_shown.matching(query).order_by("-created_at", "-id")
+        listed = list(found[:FOUND_SHOWN])
+        context = {"found": listed, "found_count": found.count()}
+    else:
+        listed = list(messages_shown.unhandled())
+        handled = messages_shown.handled().order_by("-handled_at", "-id")[:HANDLED_SHOWN]
+        context = {"unhandled": listed, "handled": handled}
+    for message in listed:
+        if message.is_handled:
+            continue
         if invalid_form is not None and invalid_form.instance.pk == message.pk:
             message.handle_form = invalid_form
         else:
             message.handle_form = HandleMessageForm(prefix=f"message-{message.pk}")
-    handled = messages_shown.handled().order_by("-handled_at", "-id")[:HANDLED_SHOWN]
     return render(
         request,
         "review/messages.html",
         {
-            "unhandled": unhandled,
-            "handled": handled,
-            "handled_shown": HANDLED_SHOWN,
+            **context,
+            "search": search,
+            "query": query,
+            "shown": HANDLED_SHOWN,
             "may_handle": EDITOR.held_by(request.user),
             "kept_days": READER_ADDRESS_KEPT_FOR.days,
         },
