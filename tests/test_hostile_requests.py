@@ -84,16 +84,17 @@ def public_urls(claim, condition=None):
         "person_detail": claim.speaker.slug,
         "person_feed": claim.speaker.slug,
         "condition_detail": condition.slug,
+        "sitemap_section": "claims",  # the claim's URL is in it
     }
     urls = []
     for pattern in public_patterns:
         assert isinstance(pattern, URLPattern)
-        arguments = set(pattern.pattern.converters)
-        assert arguments <= {"slug"}, f"{pattern.name}: arguments {arguments} not covered"
+        [*arguments] = pattern.pattern.converters
+        assert len(arguments) <= 1, f"{pattern.name}: arguments {arguments} not covered"
         route = str(pattern.pattern)
-        urls.append(
-            "/" + (route.replace("<slug:slug>", values[pattern.name]) if arguments else route)
-        )
+        for argument in arguments:
+            route = route.replace(f"<slug:{argument}>", values[pattern.name])
+        urls.append(f"/{route}")
     return urls
 
 
