@@ -1259,6 +1259,7 @@ def sample_path(name, claim, source):
         {"slug": claim.slug, "proposal_id": 1},
         {"slug": claim.slug, "link_id": 1},
         {"message_id": 1},
+        {"section": "claims"},
     ):
         try:
             return reverse(f"factcheck:{name}", kwargs=kwargs)
