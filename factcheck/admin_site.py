@@ -17,8 +17,10 @@ class RowsSelectedByIdAdmin:
     def changelist_view(self, request, extra_context=None):
         if request.method == "POST":
             try:
+                pk = self.model._meta.pk
                 for selected in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
-                    self.model._meta.pk.to_python(selected)
+                    # The validators hold the column's range: 20 nines overflow it.
+                    pk.run_validators(pk.to_python(selected))
             except ValidationError:
                 message = "A selected row is not one of the rows listed; nothing was done."
                 self.message_user(request, message, messages.ERROR)

@@ -1294,12 +1294,16 @@ class JobLeaseManager(models.Manager):
 
 class JobLease(models.Model):
     """A daily job now running (each app server may start the daily jobs):
-    while its row is here, no other run of it starts."""
+    while its row is here, another run of it does nothing, unless the row is
+    so old that the run holding it must have died (see ``hold``)."""
 
     name = fields.CharField(max_length=100, primary_key=True)
     started_at = models.DateTimeField()
 
     objects = JobLeaseManager()
+
+    class Meta:
+        ordering = ["name"]
 
     def __str__(self):
         return f"{self.name}, since {self.started_at:%Y-%m-%d %H:%M}"
@@ -1336,7 +1340,8 @@ class ReaderMessageQuerySet(models.QuerySet):
 
     def matching(self, query):
         """Messages whose reference is ``query`` (in any case, "R-" optional), or
-        whose text, reader's address or outcome holds each of its words."""
+        whose text, reader's address or outcome holds each of its words, in any
+        case (on SQLite, of ASCII letters only; accents always count)."""
         reference = "R-" + query.strip().upper().removeprefix("R-")
         every_word = Q()
         for word in query.split():

@@ -77,7 +77,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django.contrib.sitemaps",  # its sitemap.xml template
+    "django.contrib.sitemaps",  # its sitemap.xml and sitemap_index.xml templates
     "django_htmx",
     "simple_history",
     "axes",

@@ -413,9 +413,19 @@ def test_the_desk_finds_any_message_by_its_reference_or_its_words(client, review
     assert "Matching “visas” (60)" in results.select_one("#found-heading").get_text()
     assert "The newest 50." in results.get_text()
     assert found(client, "nothing like it") == []
-    # One found that waits can be handled from the results.
+    # One found that waits is handled from the results, which stay on screen.
     [entry] = page(client.get("/review/messages/", {"q": "almaty"})).select(".reader-message")
-    assert entry.select_one("form")["action"] == handle_url(waiting)
+    action = entry.select_one("form")["action"]
+    assert action == f"{handle_url(waiting)}?q=almaty"
+    outcome = f"message-{waiting.pk}-outcome"
+    refused = page(client.post(action, {outcome: ""}))
+    assert refused.select_one("#found-heading").get_text() == "Matching “almaty” (1)"
+    assert refused.select_one(f"#id_{outcome}_error")
+    handled = client.post(action, {outcome: "Checked: a claim to take in."})
+    assert handled["Location"] == "/review/messages/?q=almaty"
+    after = text(client.get(handled["Location"]))
+    assert f"{waiting.reference} marked handled." in after
+    assert "by edith: Checked: a claim to take in." in after
 
 
 def test_a_search_the_database_cannot_hold_is_refused_with_a_message(client, reviewer, message):

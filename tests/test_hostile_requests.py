@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from django.core.cache import caches
 from django.test import override_settings
-from django.urls import URLPattern
+from django.urls import URLPattern, reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -89,12 +89,9 @@ def public_urls(claim, condition=None):
     urls = []
     for pattern in public_patterns:
         assert isinstance(pattern, URLPattern)
-        [*arguments] = pattern.pattern.converters
-        assert len(arguments) <= 1, f"{pattern.name}: arguments {arguments} not covered"
-        route = str(pattern.pattern)
-        for argument in arguments:
-            route = route.replace(f"<slug:{argument}>", values[pattern.name])
-        urls.append(f"/{route}")
+        names = pattern.pattern.converters
+        arguments = dict.fromkeys(names, values[pattern.name]) if names else {}
+        urls.append(reverse(f"factcheck:{pattern.name}", kwargs=arguments))
     return urls
 
 

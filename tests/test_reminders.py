@@ -3,8 +3,11 @@ and what is recorded of them (factcheck.reminders)."""
 
 import datetime
 import io
+import os
+import signal
 import subprocess
 import sys
+from contextlib import contextmanager
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -461,6 +464,18 @@ def test_a_mail_server_that_is_down_is_reported_and_the_next_run_sends(
     assert len(recorded()) == 2
 
 
+@contextmanager
+def mail_through(server, settings):
+    """The site's mail sent to ``server`` (an SMTPServer), listening meanwhile."""
+    controller = Controller(server, hostname="127.0.0.1", port=server.port)
+    controller.start()
+    try:
+        settings.MAILERS = {"default": mailer(server.url)}
+        yield server
+    finally:
+        controller.stop()
+
+
 class RefusingServer(SMTPServer):
     """Refuses mail for one address (550), as a server that does not know it."""
 
@@ -476,16 +491,12 @@ class RefusingServer(SMTPServer):
 def test_a_digest_refused_is_reported_and_the_others_are_sent(settings, rita, otto, review_due):
     review_due(owner=rita)
     review_due(owner=otto)
-    server = RefusingServer(port=free_port())
-    controller = Controller(server, hostname="127.0.0.1", port=server.port)
-    controller.start()
-    try:
-        settings.MAILERS = {"default": mailer(server.url)}
-        err = io.StringIO()
-        with pytest.raises(CommandError, match="1 of 2 digests could not be sent"):
-            call_command("send_reminders", stdout=io.StringIO(), stderr=err)
-    finally:
-        controller.stop()
+    err = io.StringIO()
+    with (
+        mail_through(RefusingServer(port=free_port()), settings) as server,
+        pytest.raises(CommandError, match="1 of 2 digests could not be sent"),
+    ):
+        call_command("send_reminders", stdout=io.StringIO(), stderr=err)
 
     assert [mail.recipients for mail in server.received] == [["rita@example.org"]]
     assert "Could not send to otto@example.org: " in err.getvalue()
@@ -661,3 +672,27 @@ def test_a_run_that_fails_lets_go_of_its_lease(
     with pytest.raises(CommandError, match="1 of 1 digests could not be sent"):
         call_command("send_reminders", stdout=io.StringIO(), stderr=io.StringIO())
     assert not JobLease.objects.exists()
+
+
+class StoppingServer(SMTPServer):
+    """Takes the first mail, then stops the run as `systemctl stop` does (SIGTERM)."""
+
+    async def handle_DATA(self, server, session, envelope):
+        answer = await super().handle_DATA(server, session, envelope)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return answer
+
+
+def test_a_run_stopped_by_sigterm_lets_go_of_its_lease(settings, rita, otto, review_due):
+    handler = signal.getsignal(signal.SIGTERM)
+    review_due(owner=rita)
+    review_due(owner=otto)
+    with (
+        mail_through(StoppingServer(port=free_port()), settings),
+        pytest.raises(SystemExit) as stopped,
+    ):
+        call_command("send_reminders", stdout=io.StringIO(), stderr=io.StringIO())
+    assert stopped.value.code == 128 + signal.SIGTERM
+    assert not JobLease.objects.exists()
+    # The handler it set is gone with it: SIGTERM is the test process's own again.
+    assert signal.getsignal(signal.SIGTERM) is handler

@@ -1830,22 +1830,41 @@ class TestPreviousAndNext:
         assert "Note added." in back.select_one("#claim-notes").get_text()
         assert back.select_one(".queue-nav a[rel=prev]")["href"] == f"{review_url(first)}?{query}"
 
-    def test_no_links_without_a_known_section_or_outside_it(
-        self, reviewer_client, unreviewed, other_reviewer
-    ):
+    def test_no_links_without_a_known_section(self, reviewer_client, unreviewed):
         middle = unreviewed[1]
-        for query in ["", "section=", "section=nope", "section=%00", "section=overdue&kind=x"]:
+        for query in ["", "section=", "section=nope", "section=%00"]:
             response = reviewer_client.get(f"{review_url(middle)}?{query}")
             assert response.status_code == 200
             assert not page(response).select(".queue-nav"), query
+
+    def test_a_claim_that_left_the_section_links_to_the_sections_first(
+        self, reviewer_client, unreviewed, other_reviewer
+    ):
+        first, middle, last = unreviewed
         set_status(
-            claim=middle,
+            claim=first,
             to_status="in_review",
             rationale="On it.",
             by=other_reviewer,
             expected_version=1,
         )
-        assert self.neighbours(reviewer_client, middle, "section=unreviewed") is None
+        query = "section=unreviewed"
+        nav = page(reviewer_client.get(f"{review_url(first)}?{query}")).select_one(".queue-nav")
+        assert nav.p.get_text() == "Not listed in: Awaiting first review"
+        assert [(a["rel"][0], a["href"]) for a in nav.select("a[rel]")] == [
+            ("next", f"{review_url(middle)}?{query}")
+        ]
+        # The last of a section leaving it: nothing next.
+        for claim in (middle, last):
+            set_status(claim=claim, to_status="in_review", rationale="On it.", by=other_reviewer)
+        nav = page(reviewer_client.get(f"{review_url(first)}?{query}")).select_one(".queue-nav")
+        assert not nav.select("a[rel]")
+        # Opened from a section it never was in (nothing is overdue), the same.
+        nav = page(reviewer_client.get(f"{review_url(first)}?section=overdue&kind=x"))
+        assert nav.select_one(".queue-nav p").get_text() == (
+            "Not listed in: Predictions past their resolve-by date"
+        )
+        assert not nav.select(".queue-nav a[rel]")
 
 
 # --- A conflict names who saved first ---------------------------------------------

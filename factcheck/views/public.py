@@ -5,6 +5,7 @@ query."""
 
 import csv
 import json
+import re
 from collections import Counter
 from itertools import batched
 
@@ -63,6 +64,7 @@ CLAIMS_PER_PAGE = 20
 HOME_ARTICLES = 20  # the newest; the others are in the archive
 ARTICLES_PER_PAGE = 20
 PEOPLE_PER_PAGE = 100
+SITEMAP_PAGE = re.compile(r"[1-9][0-9]{0,5}")
 
 
 def unpublished_response(request, article, claim=None):
@@ -375,6 +377,10 @@ def sitemap_index(request):
 
 @require_safe
 def sitemap_section(request, section):
+    # Pages as the index writes them: "01" or "+1" would each be a page of
+    # 10,000 URLs rendered and kept in the page cache again.
+    if not SITEMAP_PAGE.fullmatch(request.GET.get("p", "1")):
+        raise Http404("No such page of this sitemap.")
     # Rendered here, so the page cache can keep it like any page.
     return sitemaps_views.sitemap(request, SITEMAPS, section).render()
 

@@ -5,12 +5,14 @@ Plain forms that post and redirect back (POST/redirect/GET)."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import services
 from ..forms import HandleMessageForm, MessageSearchForm, SitePageForm
 from ..models import READER_ADDRESS_KEPT_FOR, ReaderMessage, SitePage
 from ..roles import EDITOR, editor_required, reviewer_required
+from . import page_query
 
 HANDLED_SHOWN = FOUND_SHOWN = 50
 
@@ -50,7 +52,9 @@ def render_messages(request, invalid_form=None):
             **context,
             "search": search,
             "query": query,
-            "shown": HANDLED_SHOWN,
+            "page_query": page_query(request),
+            "handled_shown": HANDLED_SHOWN,
+            "found_shown": FOUND_SHOWN,
             "may_handle": EDITOR.held_by(request.user),
             "kept_days": READER_ADDRESS_KEPT_FOR.days,
         },
@@ -75,7 +79,7 @@ def review_message_handle(request, message_id):
         messages.success(
             request, f"{message.reference} marked handled.", extra_tags="reader-messages"
         )
-    return redirect("factcheck:review_messages")
+    return redirect(reverse("factcheck:review_messages") + page_query(request))
 
 
 @require_http_methods(["GET", "POST"])

@@ -61,7 +61,7 @@ from ..publishing import condition_links_in_order, paragraph_around, public_time
 from ..roles import editor_required, reviewer_required
 from ..statuses import STATUS_TABLE, status_info
 from ..templatetags.factcheck import date_text
-from . import is_fragment_request, vary_on_fragment_headers
+from . import is_fragment_request, page_query, vary_on_fragment_headers
 from .errors import bad_request
 
 QUEUE_SECTION_LIMIT = 50
@@ -271,21 +271,22 @@ def review_queue(request):
 def queue_neighbours(request, claim):
     """The claims before and after ``claim`` in the queue section the review page
     was opened from (?section=, with the queue's filters), as the queue lists
-    them; None without a known section, or once the claim is not among them."""
+    them; None without a known section. For a claim not in the section (a
+    status saved moves one on), the next is the section's first."""
     index = QUEUE_SECTION_KEYS.get(request.GET.get("section", ""))
     if index is None:
         return None
     form = QueueFilterForm(request.GET, user=request.user)
     listed = queue_section(index, queue_claims(form), request.user, timezone.now())
     slugs = list(listed.values_list("slug", flat=True)[:QUEUE_SECTION_LIMIT])
-    if claim.slug not in slugs:
-        return None
-    position = slugs.index(claim.slug)
     section = QUEUE_SECTIONS[index]
+    nav = {"key": section.key, "title": section.title, "query": section_query(section, form)}
+    if claim.slug not in slugs:
+        return {**nav, "listed": False, "previous": None, "next": next(iter(slugs), None)}
+    position = slugs.index(claim.slug)
     return {
-        "key": section.key,
-        "title": section.title,
-        "query": section_query(section, form),
+        **nav,
+        "listed": True,
         "previous": slugs[position - 1] if position > 0 else None,
         "next": slugs[position + 1] if position + 1 < len(slugs) else None,
     }
@@ -391,14 +392,6 @@ def editor_context(
 def source_place(source):
     """Where a message about one source goes: its own item in the list."""
     return f"source-{source.pk}"
-
-
-def page_query(request):
-    """The query the review page was opened with (the queue section and its
-    filters, ?section=): its forms post to their URL with it, so a save without
-    JavaScript comes back to the page as it was opened."""
-    query = request.GET.urlencode()
-    return f"?{query}" if query else ""
 
 
 def respond(request, slug, panel, *, also=(), status=200, **shown):

@@ -1,4 +1,6 @@
 import datetime
+import signal
+import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -36,6 +38,15 @@ class Command(BaseCommand):
             )
         if dry_run:
             return self.send(dry_run=True)
+        # systemctl stop sends SIGTERM, which ends Python without letting go of
+        # the lease; raised as SystemExit, it lets go.
+        stopped = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+        try:
+            self.send_once()
+        finally:
+            signal.signal(signal.SIGTERM, stopped)
+
+    def send_once(self):
         with JobLease.objects.hold("send_reminders", stale_after=RUN_TAKES_AT_MOST) as held:
             if not held:
                 self.stdout.write(
