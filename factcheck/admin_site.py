@@ -16,8 +16,8 @@ class RowsSelectedByIdAdmin:
 
     def changelist_view(self, request, extra_context=None):
         if request.method == "POST":
+            pk = self.model._meta.pk
             try:
-                pk = self.model._meta.pk
                 for selected in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
                     # The validators hold the column's range: 20 nines overflow it.
                     pk.run_validators(pk.to_python(selected))

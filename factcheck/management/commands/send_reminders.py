@@ -42,19 +42,16 @@ class Command(BaseCommand):
         # the lease; raised as SystemExit, it lets go.
         stopped = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
         try:
-            self.send_once()
+            with JobLease.objects.hold("send_reminders", stale_after=RUN_TAKES_AT_MOST) as held:
+                if held:
+                    self.send(dry_run=False)
+                else:
+                    self.stdout.write(
+                        "Another send_reminders run is under way; it sends the reminders, "
+                        "this one sends nothing."
+                    )
         finally:
             signal.signal(signal.SIGTERM, stopped)
-
-    def send_once(self):
-        with JobLease.objects.hold("send_reminders", stale_after=RUN_TAKES_AT_MOST) as held:
-            if not held:
-                self.stdout.write(
-                    "Another send_reminders run is under way; it sends the reminders, "
-                    "this one sends nothing."
-                )
-                return
-            self.send(dry_run=False)
 
     def send(self, *, dry_run):
         digests = reminders.digests()
