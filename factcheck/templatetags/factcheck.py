@@ -3,7 +3,7 @@ import functools
 
 from django import template
 from django.conf import settings
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from .. import as_of, publishing
@@ -83,6 +83,36 @@ def time_tag(value, style="long"):
 def status_badge(info):
     """A status label coloured by its tone (a filter: cheaper than an include per row)."""
     return _badge(info)
+
+
+@register.simple_tag
+def status_chart(breakdown, chart_id):
+    """The status chart of publishing.status_breakdown's segments: a bar with a
+    legend. A tag, not an include: home draws twenty, and the include's
+    lookups of each segment's fields took a third of the page (measured)."""
+    if not breakdown:
+        return mark_safe(
+            '<figure class="status-chart"><figcaption>No claims recorded yet.</figcaption></figure>'
+        )
+    return format_html(
+        '<figure class="status-chart">'
+        '<svg class="status-bar" viewBox="0 0 100 4" preserveAspectRatio="none" role="img"'
+        ' aria-labelledby="{id}-title" focusable="false">'
+        '<title id="{id}-title">Claims by status: {title}</title>{bars}</svg>'
+        '<figcaption><ul class="legend">{legend}</ul></figcaption></figure>',
+        id=chart_id,
+        title=", ".join(f"{segment.info.label} {segment.count}" for segment in breakdown),
+        bars=format_html_join(
+            "",
+            '<rect class="tone-{}" x="{}" y="0" width="{}" height="4"></rect>',
+            ((segment.info.tone, segment.offset, segment.width) for segment in breakdown),
+        ),
+        legend=format_html_join(
+            "",
+            '<li><span class="swatch tone-{}"></span>{}: {}</li>',
+            ((segment.info.tone, segment.info.label, segment.count) for segment in breakdown),
+        ),
+    )
 
 
 @functools.cache
