@@ -17,7 +17,7 @@ from .views import contact, intake, public, readers, review
 # Every public page and feed is served from the page cache; the exports
 # stream, uncached, /favicon.ico redirects, and readers' forms are private.
 # The claim pages first: most readers come to one, and Django tries the
-# patterns in order (measured: the five once before it cost 2% of a 304).
+# patterns in order (measured: the five that came before cost 2% of a 304).
 public_patterns = [
     path(
         "claims/<slug:slug>/", public_page(public.claim_detail, params=[AS_OF]), name="claim_detail"
